@@ -1,0 +1,518 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from roundtable.lib.i18n import BilingualNameMixin
+
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+
+
+class Category(BilingualNameMixin, models.Model):
+    """What an issue is about (land use, permits, talent, customs…): data, not code."""
+
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    code = models.SlugField(_("short code"), max_length=30, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+
+class SpecialStudy(models.Model):
+    """An in-depth study of a problem several enterprises share, aiming at a policy change."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        IN_STUDY = "in_study", _("In study")
+        CONCLUDED = "concluded", _("Concluded")
+
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    lead_department = models.ForeignKey(
+        "departments.Department", verbose_name=_("lead department"), on_delete=models.PROTECT,
+        related_name="special_studies",
+    )
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX)
+    findings = models.TextField(_("findings"), blank=True, max_length=TEXT_MAX)
+    policy_outcome = models.TextField(_("policy outcome"), blank=True, max_length=TEXT_MAX)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PROPOSED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("special study")
+        verbose_name_plural = _("special studies")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out per year; a row lock makes numbering race-free."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The issues ``user`` may read: all for commerce staff and the chair's office; for
+        anyone else, those where one of their departments holds a current assignment, or that
+        they monitor. A SQL filter, so it composes with every other filter and with counts."""
+        from roundtable.accounts import roles
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.can_read_all_issues(user):
+            return self
+        dept_ids = roles.department_ids(user)
+        condition = Q(monitor=user)
+        if dept_ids:
+            condition |= Exists(
+                Assignment.objects.current().filter(
+                    issue=OuterRef("pk"), department_id__in=dept_ids
+                )
+            )
+        return self.filter(condition)
+
+    def open(self):
+        return self.exclude(status=Issue.Status.CLOSED)
+
+    def overdue(self, *, on: date | None = None):
+        day = on or timezone.localdate()
+        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(
+            deadline__lt=day
+        )
+
+    def due_between(self, start: date, end: date):
+        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(
+            deadline__gte=start, deadline__lte=end
+        )
+
+    def for_department(self, department_id, *, role: str | None = None):
+        assignments = Assignment.objects.current().filter(
+            issue=OuterRef("pk"), department_id=department_id
+        )
+        if role:
+            assignments = assignments.filter(role=role)
+        return self.filter(Exists(assignments))
+
+
+class Issue(models.Model):
+    """A ledger entry (台账): one concern raised by an enterprise, followed to its conclusion."""
+
+    class Status(models.TextChoices):
+        LOGGED = "logged", _("Logged")
+        ASSIGNED = "assigned", _("Assigned, awaiting acceptance")
+        RETURNED = "returned", _("Returned for reassignment")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CONCLUSION_REPORTED = "concluded", _("Conclusion reported")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        SERVICE_VISIT = "visit", _("Service visit")
+        HOTLINE = "hotline", _("Hotline")
+        WECHAT = "wechat", _("WeChat")
+        EMAIL = "email", _("E-mail")
+        ONLINE = "online", _("Online")
+        OTHER = "other", _("Other")
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY_SATISFIED = "basically", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    sequence = models.PositiveIntegerField(_("number"), editable=False)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("raised by"), on_delete=models.PROTECT,
+        related_name="issues",
+    )
+    other_enterprises = models.ManyToManyField(
+        "enterprises.Enterprise", verbose_name=_("also concerns"), blank=True,
+        related_name="shared_issues",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="issues"
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", verbose_name=_("meeting"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="issues",
+    )
+    raised_on = models.DateField(_("raised on"), default=timezone.localdate)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices,
+                                default=Priority.NORMAL)
+    follow_up_requirement = models.TextField(_("follow-up requirement"), blank=True,
+                                             max_length=TEXT_MAX)
+    monitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("monitor of action"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="monitored_issues",
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True,
+                                         editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.LOGGED)
+    resolution = models.TextField(_("resolution"), blank=True, max_length=TEXT_MAX)
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    satisfaction = models.CharField(_("enterprise satisfaction"), max_length=12,
+                                    choices=Satisfaction.choices, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    special_study = models.ForeignKey(
+        SpecialStudy, verbose_name=_("special study"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="issues",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("logged"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[other_enterprises])
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="issue_reference_per_year"),
+            models.CheckConstraint(
+                condition=Q(status__in=["logged", "assigned", "returned", "in_progress",
+                                        "concluded", "closed"]),
+                name="issue_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["meeting", "visit", "hotline", "wechat", "email",
+                                        "online", "other"]),
+                name="issue_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__in=["", "satisfied", "basically", "dissatisfied"]),
+                name="issue_satisfaction_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="closed_issue_has_closed_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["deadline"]),
+            models.Index(fields=["raised_on"]),
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["source"]),
+            models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    def is_overdue(self, on: date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.deadline is not None
+            and self.status not in (self.Status.CLOSED, self.Status.CONCLUSION_REPORTED)
+            and self.deadline < day
+        )
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class Assignment(models.Model):
+    """A department's part in an issue: the lead (牵头单位) or a co-handler (协办单位).
+
+    Reassigning away from a department makes its assignment non-current: it stays as a
+    record, and the department loses access at once.
+    """
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead department")
+        CO_HANDLING = "co", _("Co-handling department")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+        DONE = "done", _("Done")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
+                              related_name="assignments")
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    role = models.CharField(_("role"), max_length=4, choices=Role.choices)
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible person"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="responsible_assignments",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    return_reason = models.TextField(_("reason for return"), blank=True, max_length=TEXT_MAX)
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+    responded_at = models.DateTimeField(_("accepted or returned"), null=True, blank=True)
+    is_current = models.BooleanField(_("current"), default=True)
+    history = HistoricalRecords()
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["issue", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=Q(role="lead", is_current=True),
+                name="one_current_lead_per_issue",
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "department"], condition=Q(is_current=True),
+                name="one_current_assignment_per_department",
+            ),
+            models.CheckConstraint(condition=Q(role__in=["lead", "co"]),
+                                   name="assignment_role_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "returned", "done"]),
+                name="assignment_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "is_current", "role", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.issue.reference} · {self.department} · {self.get_role_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """A lead department's request to move the deadline, decided by commerce staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
+                              related_name="extension_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    current_deadline = models.DateField(_("deadline when requested"), null=True)
+    requested_deadline = models.DateField(_("requested deadline"))
+    reason = models.TextField(_("reason"), max_length=TEXT_MAX)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline extension request")
+        verbose_name_plural = _("deadline extension requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=Q(status="pending"),
+                name="one_pending_extension_per_issue",
+            ),
+        ]
+
+
+class ActionUpdate(models.Model):
+    """One entry of an issue's timeline."""
+
+    class Kind(models.TextChoices):
+        LOGGED = "logged", _("Logged")
+        ASSIGNED = "assigned", _("Assigned")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+        PROGRESS = "progress", _("Progress update")
+        COMMENT = "comment", _("Comment")
+        INSTRUCTION = "instruction", _("Chair's instruction")
+        EXTENSION_REQUESTED = "ext_request", _("Extension requested")
+        EXTENSION_DECIDED = "ext_decision", _("Extension decided")
+        CONCLUSION = "conclusion", _("Conclusion reported")
+        CLOSED = "closed", _("Verified and closed")
+        REOPENED = "reopened", _("Reopened")
+        STATUS_CHANGE = "status", _("Status changed")
+        ESCALATED = "escalated", _("Escalated")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
+                              related_name="updates")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="updates",
+    )
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    body = models.TextField(_("text"), blank=True, max_length=TEXT_MAX)
+    old_status = models.CharField(_("from status"), max_length=12, blank=True)
+    new_status = models.CharField(_("to status"), max_length=12, blank=True)
+    extension = models.ForeignKey(
+        ExtensionRequest, verbose_name=_("extension request"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="updates",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("action update")
+        verbose_name_plural = _("action updates")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["issue", "kind", "created_at"])]
+
+
+def attachment_path(instance, filename):
+    # The stored name is generated; the uploaded name is kept only as display text.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
+                              related_name="attachments")
+    update = models.ForeignKey(
+        ActionUpdate, verbose_name=_("update"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    storage_key = models.CharField(max_length=64, unique=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReminderLog(models.Model):
+    """One reminder to one person. The unique key (subject, kind, recipient, due day) is what
+    makes sending exactly-once: a worker claims a reminder by inserting its row, and a second
+    worker or a retry finds the row already there."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("Claimed, sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    subject_key = models.CharField(_("about"), max_length=40,
+                                   help_text="issue:<id>, meeting:<id>, enterprise:<id>, …")
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="reminders")
+    meeting = models.ForeignKey("meetings.Meeting", verbose_name=_("meeting"), null=True,
+                                blank=True, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    due_on = models.DateField(_("for the day"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.CLAIMED)
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminder log")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_key", "kind", "recipient", "due_on"], name="reminder_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["claimed", "sent", "failed", "uncertain"]),
+                name="reminder_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"]), models.Index(fields=["due_on"])]
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    reason = models.CharField(_("why you got this"), max_length=300, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="notifications")
+    reminder = models.OneToOneField(ReminderLog, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="notification")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]

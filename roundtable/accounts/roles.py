@@ -1,0 +1,95 @@
+"""The one place that says what a user's role is.
+
+Views, templates and services ask these functions; none decides on its own. Portal-wide roles
+are auth groups (see ``Role``); department roles are current memberships of a department.
+Object-level rules for issues live in ``issues/access.py`` and are built on these.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+
+from roundtable.accounts.models import Role, User
+
+
+def _groups(user) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_role_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_groups = cached
+    return cached
+
+
+def is_commerce_staff(user: User | AnonymousUser) -> bool:
+    return Role.COMMERCE_STAFF in _groups(user)
+
+
+def is_chair(user: User | AnonymousUser) -> bool:
+    return Role.CHAIR in _groups(user)
+
+
+def is_administrator(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or Role.ADMINISTRATOR in _groups(user)
+
+
+def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> frozenset[int]:
+    """Ids of the departments in which ``user`` currently holds a membership (any role, or
+    ``role``: "head" or "liaison")."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cache = getattr(user, "_role_departments", None)
+    if cache is None:
+        from departments.models import DepartmentMembership
+
+        cache = {}
+        for dept_id, member_role in DepartmentMembership.objects.current().filter(
+            user=user
+        ).values_list("department_id", "role"):
+            cache.setdefault(member_role, set()).add(dept_id)
+        user._role_departments = cache
+    if role is None:
+        return frozenset().union(*cache.values()) if cache else frozenset()
+    return frozenset(cache.get(role, ()))
+
+
+def is_department_member(user) -> bool:
+    return bool(department_ids(user))
+
+
+def is_department_head(user) -> bool:
+    return bool(department_ids(user, role="head"))
+
+
+def can_read_all_issues(user) -> bool:
+    """Commerce staff and the chair's office read the whole ledger."""
+    return is_commerce_staff(user) or is_chair(user)
+
+
+def is_case_user(user) -> bool:
+    """Anyone who works with issues: the ledger and its pages are open to them."""
+    from issues.models import Issue
+
+    if can_read_all_issues(user) or is_department_member(user):
+        return True
+    return user.is_authenticated and Issue.objects.filter(monitor=user).exists()
+
+
+def role_labels(user) -> list[str]:
+    labels = []
+    if is_chair(user):
+        labels.append(str(Role.CHAIR.label))
+    if is_commerce_staff(user):
+        labels.append(str(Role.COMMERCE_STAFF.label))
+    if is_department_head(user):
+        from django.utils.translation import gettext
+
+        labels.append(gettext("Department head"))
+    elif is_department_member(user):
+        from django.utils.translation import gettext
+
+        labels.append(gettext("Department liaison"))
+    if is_administrator(user):
+        labels.append(str(Role.ADMINISTRATOR.label))
+    return labels

@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from roundtable.lib.i18n import BilingualNameMixin
+
+
+class Roundtable(BilingualNameMixin, models.Model):
+    """The mechanism itself, for one jurisdiction: who chairs it, which department leads."""
+
+    class Cadence(models.TextChoices):
+        QUARTERLY = "quarterly", _("Quarterly")
+        MONTHLY = "monthly", _("Monthly")
+        HALF_YEARLY = "half_yearly", _("Half-yearly")
+        AS_NEEDED = "as_needed", _("As needed")
+
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=200)
+    leading_department = models.ForeignKey(
+        "departments.Department", verbose_name=_("leading department"), on_delete=models.PROTECT,
+        related_name="led_roundtables",
+    )
+    cadence = models.CharField(
+        _("cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("roundtable")
+        verbose_name_plural = _("roundtables")
+
+
+class SeatQuerySet(models.QuerySet):
+    def current(self, *, on=None):
+        day = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day), started_on__lte=day)
+
+
+class RoundtableSeat(models.Model):
+    """Who held which seat at the roundtable, and when. A change of holder ends the old seat
+    and opens a new one: the past is kept, not overwritten."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chairperson")
+        DEPUTY_CHAIR = "deputy_chair", _("Deputy chairperson")
+        MEMBER_DEPARTMENT = "member_department", _("Member department")
+        LEADING_DEPARTMENT = "leading_department", _("Leading department")
+        SAFEGUARD_TEAM = "safeguard_team", _("Service safeguard team")
+        SECRETARIAT = "secretariat", _("Secretariat")
+
+    roundtable = models.ForeignKey(
+        Roundtable, verbose_name=_("roundtable"), on_delete=models.CASCADE, related_name="seats"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="roundtable_seats",
+    )
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="roundtable_seats",
+    )
+    started_on = models.DateField(_("since"), default=timezone.localdate)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = SeatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roundtable seat")
+        verbose_name_plural = _("roundtable seats")
+        ordering = ["roundtable", "role", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(department__isnull=False),
+                name="seat_has_holder",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="seat_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.user or self.department}"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def roundtables(self):
+        return self.filter(kind=Meeting.Kind.QUARTERLY_ROUNDTABLE)
+
+    def service_visits(self):
+        return self.filter(kind__in=[Meeting.Kind.ONE_ON_ONE, Meeting.Kind.ONE_ON_SEVERAL])
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        QUARTERLY_ROUNDTABLE = "roundtable", _("Quarterly roundtable")
+        ON_SPOT = "on_spot", _("On-spot meeting")
+        ONE_ON_ONE = "one_on_one", _("One-on-one service visit")
+        ONE_ON_SEVERAL = "one_on_several", _("One-on-several service visit")
+        INDUSTRY_EXCHANGE = "industry_exchange", _("Industry exchange")
+
+    class Form(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        INTAKE_OPEN = "intake_open", _("Intake open")
+        HELD = "held", _("Held")
+        MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    roundtable = models.ForeignKey(
+        Roundtable, verbose_name=_("roundtable"), on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    topic = models.CharField(_("topic"), max_length=200)
+    business_fields = models.CharField(_("business fields"), max_length=300, blank=True)
+    countries = models.CharField(_("countries or regions"), max_length=300, blank=True)
+    form = models.CharField(_("form"), max_length=20, choices=Form.choices, default=Form.IN_PERSON)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    intake_closes_on = models.DateField(_("intake closes on"), null=True, blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    minutes_published_at = models.DateTimeField(_("minutes published"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["kind", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["roundtable", "on_spot", "one_on_one", "one_on_several",
+                              "industry_exchange"]
+                ),
+                name="meeting_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
+                name="meeting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.topic}"
+
+
+class MeetingParticipant(models.Model):
+    """One participant: an enterprise, an association, a department or a person."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participants"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="meeting_participations",
+    )
+    association = models.ForeignKey(
+        "enterprises.Association", verbose_name=_("association"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="meeting_participations",
+    )
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="meeting_participations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="meeting_participations",
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(enterprise__isnull=False, association__isnull=True,
+                      department__isnull=True, user__isnull=True)
+                    | Q(enterprise__isnull=True, association__isnull=False,
+                        department__isnull=True, user__isnull=True)
+                    | Q(enterprise__isnull=True, association__isnull=True,
+                        department__isnull=False, user__isnull=True)
+                    | Q(enterprise__isnull=True, association__isnull=True,
+                        department__isnull=True, user__isnull=False)
+                ),
+                name="participant_exactly_one_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.enterprise or self.association or self.department or self.user)
+
+
+class IntakeItem(models.Model):
+    """A concern gathered from an enterprise before a meeting (会前收集)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_CONSULTATION = "consultation", _("In advance consultation")
+        ON_AGENDA = "agenda", _("On the agenda")
+        SETTLED = "settled", _("Settled before the meeting")
+        DROPPED = "dropped", _("Not taken up")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="intake_items"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT,
+        related_name="intake_items",
+    )
+    text = models.TextField(_("concern"), max_length=5000)
+    category = models.ForeignKey(
+        "issues.Category", verbose_name=_("category"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    departments = models.ManyToManyField(
+        "departments.Department", verbose_name=_("departments concerned"), blank=True,
+        related_name="intake_items",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.OPEN)
+    agenda_order = models.PositiveSmallIntegerField(_("agenda position"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[departments])
+
+    class Meta:
+        verbose_name = _("intake item")
+        verbose_name_plural = _("intake items")
+        ordering = ["meeting", "agenda_order", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class IntakeConsultation(models.Model):
+    """An intake item sent to a department for advance consultation, and its reply."""
+
+    item = models.ForeignKey(
+        IntakeItem, verbose_name=_("intake item"), on_delete=models.CASCADE,
+        related_name="consultations",
+    )
+    department = models.ForeignKey(
+        "departments.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+        related_name="consultations",
+    )
+    question = models.TextField(_("question"), blank=True, max_length=5000)
+    reply = models.TextField(_("reply"), blank=True, max_length=5000)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("advance consultation")
+        verbose_name_plural = _("advance consultations")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "department"], name="one_consultation_per_dept")
+        ]

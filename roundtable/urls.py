@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from roundtable.accounts import roles
+
+
+def _admin_has_permission(request):
+    # The Django admin is for administrators only, whatever is_staff says.
+    return roles.is_administrator(request.user) and request.user.is_staff
+
+
+admin.site.has_permission = _admin_has_permission
+admin.site.site_header = "Roundtable"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("roundtable.accounts.urls")),
+    path("", include("roundtable.dashboard.urls")),
+]

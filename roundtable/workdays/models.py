@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CalendarYear(models.Model):
+    """One year of the official calendar. ``published`` says the State Council's arrangement of
+    days off and make-up working days for the year is entered; until then the year counts
+    weekdays only and every date in it is provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    published = models.BooleanField(_("official arrangement published"), default=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A date that departs from the Monday-to-Friday rule: an official day off, or a make-up
+    working day (调休) on a weekend."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", _("Official day off")
+        WORKING_DAY = "work", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    name = models.CharField(_("holiday"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["off", "work"]), name="calendar_day_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()

@@ -1,0 +1,133 @@
+"""Shared fixtures: the role personas of SECURITY.md §1.
+
+Issue X has lead department A and co-handler B; department C is unrelated; enterprise E1
+raised X and E2 did not.
+"""
+
+import os
+
+import pytest
+
+from departments.models import DepartmentMembership
+from tests import factories
+
+# Playwright's sync API keeps an event loop on the main thread; Django would otherwise refuse
+# ORM calls from test bodies that also drive the browser.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "roundtable-demo"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    from roundtable.workdays import services as workdays
+
+    cache.clear()
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture
+def dept_a(db):
+    return factories.DepartmentFactory(code="dept-a", name_en="Department A", name_zh="甲局")
+
+
+@pytest.fixture
+def dept_b(db):
+    return factories.DepartmentFactory(code="dept-b", name_en="Department B", name_zh="乙局")
+
+
+@pytest.fixture
+def dept_c(db):
+    return factories.DepartmentFactory(code="dept-c", name_en="Department C", name_zh="丙局")
+
+
+def _member(username, department, role):
+    user = factories.UserFactory(username=username)
+    factories.MembershipFactory(user=user, department=department, role=role)
+    return user
+
+
+@pytest.fixture
+def liaison_a(dept_a):
+    return _member("liaison_a", dept_a, DepartmentMembership.Role.LIAISON)
+
+
+@pytest.fixture
+def liaison_b(dept_b):
+    return _member("liaison_b", dept_b, DepartmentMembership.Role.LIAISON)
+
+
+@pytest.fixture
+def liaison_c(dept_c):
+    return _member("liaison_c", dept_c, DepartmentMembership.Role.LIAISON)
+
+
+@pytest.fixture
+def head_a(dept_a):
+    return _member("head_a", dept_a, DepartmentMembership.Role.HEAD)
+
+
+@pytest.fixture
+def monitor(db):
+    return factories.UserFactory(username="monitor")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(username="staff", roles=["commerce_staff"])
+
+
+@pytest.fixture
+def chair(db):
+    return factories.UserFactory(username="chair", roles=["chair"])
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="admin", roles=["administrator"], is_staff=True)
+
+
+@pytest.fixture
+def enterprise_1(db):
+    return factories.EnterpriseFactory(name_en="Enterprise One", name_zh="第一企业有限公司")
+
+
+@pytest.fixture
+def enterprise_2(db):
+    return factories.EnterpriseFactory(name_en="Enterprise Two", name_zh="第二企业有限公司")
+
+
+@pytest.fixture
+def issue_x(dept_a, dept_b, enterprise_1, monitor):
+    """Issue X: lead A, co-handler B, raised by E1, watched by the monitor."""
+    issue = factories.IssueFactory(
+        title="Land-use permit delayed 用地审批",
+        enterprise=enterprise_1,
+        monitor=monitor,
+        status="assigned",
+    )
+    factories.AssignmentFactory(issue=issue, department=dept_a, role="lead")
+    factories.AssignmentFactory(issue=issue, department=dept_b, role="co")
+    return issue
+
+
+@pytest.fixture
+def personas(liaison_a, liaison_b, liaison_c, head_a, monitor, staff, chair, admin_user):
+    return {
+        "LA": liaison_a,
+        "LB": liaison_b,
+        "LC": liaison_c,
+        "HA": head_a,
+        "Mo": monitor,
+        "St": staff,
+        "Ch": chair,
+        "Ad": admin_user,
+    }

@@ -1,0 +1,108 @@
+import itertools
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from departments.models import Department, DepartmentMembership
+from issues.models import Assignment, Category, Issue
+from issues.references import format_reference
+from roundtable.accounts.models import User
+from roundtable.enterprises.models import Enterprise
+from roundtable.lib.uscc import check_character
+
+_codes = itertools.count(1)
+
+
+def valid_uscc(n: int | None = None) -> str:
+    n = next(_codes) if n is None else n
+    first17 = f"91500103{n:09d}"
+    return first17 + check_character(first17)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"Test Person {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.test")
+    preferred_language = "en"
+    password = factory.django.Password("roundtable-demo")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get(name=name))
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"dept{n}")
+    name_zh = factory.Sequence(lambda n: f"测试部门{n}")
+    name_en = factory.Sequence(lambda n: f"Test Department {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DepartmentMembership
+
+    department = factory.SubFactory(DepartmentFactory)
+    user = factory.SubFactory(UserFactory)
+    role = DepartmentMembership.Role.LIAISON
+    started_on = factory.LazyFunction(lambda: timezone.localdate().replace(year=2020))
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name_zh = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    name_en = factory.Sequence(lambda n: f"Test Enterprise {n} Co., Ltd.")
+    credit_code = factory.LazyFunction(valid_uscc)
+    country = "DE"
+    industry = "Manufacturing"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"cat{n}")
+    name_zh = factory.Sequence(lambda n: f"类别{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+
+
+_issue_numbers = itertools.count(90000)
+
+
+class IssueFactory(factory.django.DjangoModelFactory):
+    """An issue made directly (no service): for fixtures that need a given state."""
+
+    class Meta:
+        model = Issue
+
+    title = factory.Sequence(lambda n: f"Issue {n}")
+    description = "Described."
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    category = factory.SubFactory(CategoryFactory)
+    source = Issue.Source.MEETING
+    year = 2026
+    sequence = factory.LazyFunction(lambda: next(_issue_numbers))
+    reference = factory.LazyAttribute(lambda o: format_reference(o.year, o.sequence))
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    issue = factory.SubFactory(IssueFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    role = Assignment.Role.LEAD
