@@ -13,7 +13,7 @@ class DepartmentQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Department(BilingualNameMixin, models.Model):
+class Department(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
     class Kind(models.TextChoices):
         DEPARTMENT = "department", _("Government department")
         DIVISION = "division", _("Division")
@@ -64,11 +64,15 @@ class DepartmentMembership(models.Model):
         LIAISON = "liaison", _("Liaison")
 
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.CASCADE,
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
         related_name="department_memberships",
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)

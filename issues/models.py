@@ -13,7 +13,7 @@ TITLE_MAX = 200
 TEXT_MAX = 20_000
 
 
-class Category(BilingualNameMixin, models.Model):
+class Category(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
     """What an issue is about (land use, permits, talent, customs…): data, not code."""
 
     name_zh = models.CharField(_("name (Chinese)"), max_length=100, unique=True)
@@ -38,17 +38,23 @@ class SpecialStudy(models.Model):
 
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     lead_department = models.ForeignKey(
-        "departments.Department", verbose_name=_("lead department"), on_delete=models.PROTECT,
+        "departments.Department",
+        verbose_name=_("lead department"),
+        on_delete=models.PROTECT,
         related_name="special_studies",
     )
     description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX)
     findings = models.TextField(_("findings"), blank=True, max_length=TEXT_MAX)
     policy_outcome = models.TextField(_("policy outcome"), blank=True, max_length=TEXT_MAX)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.PROPOSED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -67,6 +73,9 @@ class ReferenceCounter(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
 
 
 class IssueQuerySet(models.QuerySet):
@@ -95,13 +104,13 @@ class IssueQuerySet(models.QuerySet):
 
     def overdue(self, *, on: date | None = None):
         day = on or timezone.localdate()
-        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(
-            deadline__lt=day
-        )
+        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(deadline__lt=day)
 
     def due_between(self, start: date, end: date):
-        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(
-            deadline__gte=start, deadline__lte=end
+        return (
+            self.open()
+            .exclude(status=Issue.Status.CONCLUSION_REPORTED)
+            .filter(deadline__gte=start, deadline__lte=end)
         )
 
     def for_department(self, department_id, *, role: str | None = None):
@@ -149,11 +158,15 @@ class Issue(models.Model):
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("raised by"), on_delete=models.PROTECT,
+        "enterprises.Enterprise",
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
         related_name="issues",
     )
     other_enterprises = models.ManyToManyField(
-        "enterprises.Enterprise", verbose_name=_("also concerns"), blank=True,
+        "enterprises.Enterprise",
+        verbose_name=_("also concerns"),
+        blank=True,
         related_name="shared_issues",
     )
     category = models.ForeignKey(
@@ -161,38 +174,58 @@ class Issue(models.Model):
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     meeting = models.ForeignKey(
-        "meetings.Meeting", verbose_name=_("meeting"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="issues",
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issues",
     )
     raised_on = models.DateField(_("raised on"), default=timezone.localdate)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices,
-                                default=Priority.NORMAL)
-    follow_up_requirement = models.TextField(_("follow-up requirement"), blank=True,
-                                             max_length=TEXT_MAX)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    follow_up_requirement = models.TextField(
+        _("follow-up requirement"), blank=True, max_length=TEXT_MAX
+    )
     monitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("monitor of action"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="monitored_issues",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("monitor of action"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="monitored_issues",
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    original_deadline = models.DateField(_("original deadline"), null=True, blank=True,
-                                         editable=False)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.LOGGED)
+    original_deadline = models.DateField(
+        _("original deadline"), null=True, blank=True, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.LOGGED
+    )
     resolution = models.TextField(_("resolution"), blank=True, max_length=TEXT_MAX)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    satisfaction = models.CharField(_("enterprise satisfaction"), max_length=12,
-                                    choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("enterprise satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
     special_study = models.ForeignKey(
-        SpecialStudy, verbose_name=_("special study"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="issues",
+        SpecialStudy,
+        verbose_name=_("special study"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issues",
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("logged"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -207,13 +240,22 @@ class Issue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="issue_reference_per_year"),
             models.CheckConstraint(
-                condition=Q(status__in=["logged", "assigned", "returned", "in_progress",
-                                        "concluded", "closed"]),
+                condition=Q(
+                    status__in=[
+                        "logged",
+                        "assigned",
+                        "returned",
+                        "in_progress",
+                        "concluded",
+                        "closed",
+                    ]
+                ),
                 name="issue_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(source__in=["meeting", "visit", "hotline", "wechat", "email",
-                                        "online", "other"]),
+                condition=Q(
+                    source__in=["meeting", "visit", "hotline", "wechat", "email", "online", "other"]
+                ),
                 name="issue_source_valid",
             ),
             models.CheckConstraint(
@@ -272,19 +314,27 @@ class Assignment(models.Model):
         RETURNED = "returned", _("Returned")
         DONE = "done", _("Done")
 
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
-                              related_name="assignments")
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="assignments"
+    )
     department = models.ForeignKey(
-        "departments.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+        "departments.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
         related_name="assignments",
     )
     role = models.CharField(_("role"), max_length=4, choices=Role.choices)
     responsible_person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible person"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="responsible_assignments",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_assignments",
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     return_reason = models.TextField(_("reason for return"), blank=True, max_length=TEXT_MAX)
     assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
     responded_at = models.DateTimeField(_("accepted or returned"), null=True, blank=True)
@@ -299,15 +349,18 @@ class Assignment(models.Model):
         ordering = ["issue", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issue"], condition=Q(role="lead", is_current=True),
+                fields=["issue"],
+                condition=Q(role="lead", is_current=True),
                 name="one_current_lead_per_issue",
             ),
             models.UniqueConstraint(
-                fields=["issue", "department"], condition=Q(is_current=True),
+                fields=["issue", "department"],
+                condition=Q(is_current=True),
                 name="one_current_assignment_per_department",
             ),
-            models.CheckConstraint(condition=Q(role__in=["lead", "co"]),
-                                   name="assignment_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "co"]), name="assignment_role_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "accepted", "returned", "done"]),
                 name="assignment_status_valid",
@@ -327,20 +380,28 @@ class ExtensionRequest(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
 
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
-                              related_name="extension_requests")
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     current_deadline = models.DateField(_("deadline when requested"), null=True)
     requested_deadline = models.DateField(_("requested deadline"))
     reason = models.TextField(_("reason"), max_length=TEXT_MAX)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, max_length=TEXT_MAX)
@@ -353,10 +414,14 @@ class ExtensionRequest(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issue"], condition=Q(status="pending"),
+                fields=["issue"],
+                condition=Q(status="pending"),
                 name="one_pending_extension_per_issue",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} → {self.requested_deadline} ({self.status})"
 
 
 class ActionUpdate(models.Model):
@@ -378,18 +443,30 @@ class ActionUpdate(models.Model):
         STATUS_CHANGE = "status", _("Status changed")
         ESCALATED = "escalated", _("Escalated")
 
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
-                              related_name="updates")
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="updates"
+    )
     assignment = models.ForeignKey(
-        Assignment, verbose_name=_("assignment"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="updates",
+        Assignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="updates",
     )
     department = models.ForeignKey(
-        "departments.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "departments.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -397,8 +474,12 @@ class ActionUpdate(models.Model):
     old_status = models.CharField(_("from status"), max_length=12, blank=True)
     new_status = models.CharField(_("to status"), max_length=12, blank=True)
     extension = models.ForeignKey(
-        ExtensionRequest, verbose_name=_("extension request"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="updates",
+        ExtensionRequest,
+        verbose_name=_("extension request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="updates",
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
@@ -408,6 +489,9 @@ class ActionUpdate(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["issue", "kind", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
 
 def attachment_path(instance, filename):
     # The stored name is generated; the uploaded name is kept only as display text.
@@ -415,11 +499,16 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE,
-                              related_name="attachments")
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="attachments"
+    )
     update = models.ForeignKey(
-        ActionUpdate, verbose_name=_("update"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="attachments",
+        ActionUpdate,
+        verbose_name=_("update"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     storage_key = models.CharField(max_length=64, unique=True, editable=False)
@@ -427,8 +516,11 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
@@ -453,19 +545,35 @@ class ReminderLog(models.Model):
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
 
     kind = models.CharField(_("kind"), max_length=40)
-    subject_key = models.CharField(_("about"), max_length=40,
-                                   help_text="issue:<id>, meeting:<id>, enterprise:<id>, …")
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="reminders")
-    meeting = models.ForeignKey("meetings.Meeting", verbose_name=_("meeting"), null=True,
-                                blank=True, on_delete=models.CASCADE, related_name="reminders")
+    subject_key = models.CharField(
+        _("about"), max_length=40, help_text="issue:<id>, meeting:<id>, enterprise:<id>, …"
+    )
+    issue = models.ForeignKey(
+        Issue,
+        verbose_name=_("issue"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
         related_name="reminders",
     )
     due_on = models.DateField(_("for the day"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.CLAIMED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED
+    )
     reason = models.CharField(_("why"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
@@ -487,6 +595,9 @@ class ReminderLog(models.Model):
         ]
         indexes = [models.Index(fields=["status", "claimed_at"]), models.Index(fields=["due_on"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_key} → {self.recipient_id} {self.due_on}"
+
 
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
@@ -495,17 +606,26 @@ class NotificationQuerySet(models.QuerySet):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
     reason = models.CharField(_("why you got this"), max_length=300, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
-    issue = models.ForeignKey(Issue, verbose_name=_("issue"), null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="notifications")
-    reminder = models.OneToOneField(ReminderLog, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="notification")
+    issue = models.ForeignKey(
+        Issue,
+        verbose_name=_("issue"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    reminder = models.OneToOneField(
+        ReminderLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="notification"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -516,3 +636,6 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -25,7 +25,7 @@ class EnterpriseQuerySet(models.QuerySet):
         )
 
 
-class Enterprise(BilingualNameMixin, models.Model):
+class Enterprise(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
     class Size(models.TextChoices):
         LARGE = "large", _("Large")
         MEDIUM = "medium", _("Medium")
@@ -62,9 +62,7 @@ class Enterprise(BilingualNameMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="served_enterprises",
     )
-    visit_interval_days = models.PositiveSmallIntegerField(
-        _("visit every (days)"), default=90
-    )
+    visit_interval_days = models.PositiveSmallIntegerField(_("visit every (days)"), default=90)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -84,7 +82,7 @@ class Enterprise(BilingualNameMixin, models.Model):
         self.credit_code = normalize(self.credit_code)
 
 
-class Association(BilingualNameMixin, models.Model):
+class Association(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
     """A business association or chamber of commerce."""
 
     class Kind(models.TextChoices):
@@ -108,7 +106,9 @@ class Association(BilingualNameMixin, models.Model):
 
 class EnterpriseContact(models.Model):
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
         related_name="contacts",
     )
     name = models.CharField(_("name"), max_length=100)

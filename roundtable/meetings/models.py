@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from roundtable.lib.i18n import BilingualNameMixin
 
 
-class Roundtable(BilingualNameMixin, models.Model):
+class Roundtable(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
     """The mechanism itself, for one jurisdiction: who chairs it, which department leads."""
 
     class Cadence(models.TextChoices):
@@ -21,7 +21,9 @@ class Roundtable(BilingualNameMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=200)
     leading_department = models.ForeignKey(
-        "departments.Department", verbose_name=_("leading department"), on_delete=models.PROTECT,
+        "departments.Department",
+        verbose_name=_("leading department"),
+        on_delete=models.PROTECT,
         related_name="led_roundtables",
     )
     cadence = models.CharField(
@@ -57,12 +59,20 @@ class RoundtableSeat(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="roundtable_seats",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roundtable_seats",
     )
     department = models.ForeignKey(
-        "departments.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="roundtable_seats",
+        "departments.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roundtable_seats",
     )
     started_on = models.DateField(_("since"), default=timezone.localdate)
     ended_on = models.DateField(_("until"), null=True, blank=True)
@@ -118,7 +128,9 @@ class Meeting(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     roundtable = models.ForeignKey(
-        Roundtable, verbose_name=_("roundtable"), on_delete=models.PROTECT,
+        Roundtable,
+        verbose_name=_("roundtable"),
+        on_delete=models.PROTECT,
         related_name="meetings",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -136,8 +148,11 @@ class Meeting(models.Model):
     minutes = models.TextField(_("minutes"), blank=True)
     minutes_published_at = models.DateTimeField(_("minutes published"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -152,8 +167,13 @@ class Meeting(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    kind__in=["roundtable", "on_spot", "one_on_one", "one_on_several",
-                              "industry_exchange"]
+                    kind__in=[
+                        "roundtable",
+                        "on_spot",
+                        "one_on_one",
+                        "one_on_several",
+                        "industry_exchange",
+                    ]
                 ),
                 name="meeting_kind_valid",
             ),
@@ -174,20 +194,36 @@ class MeetingParticipant(models.Model):
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participants"
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="meeting_participations",
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_participations",
     )
     association = models.ForeignKey(
-        "enterprises.Association", verbose_name=_("association"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="meeting_participations",
+        "enterprises.Association",
+        verbose_name=_("association"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_participations",
     )
     department = models.ForeignKey(
-        "departments.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="meeting_participations",
+        "departments.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_participations",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="meeting_participations",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_participations",
     )
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     history = HistoricalRecords()
@@ -198,14 +234,30 @@ class MeetingParticipant(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(enterprise__isnull=False, association__isnull=True,
-                      department__isnull=True, user__isnull=True)
-                    | Q(enterprise__isnull=True, association__isnull=False,
-                        department__isnull=True, user__isnull=True)
-                    | Q(enterprise__isnull=True, association__isnull=True,
-                        department__isnull=False, user__isnull=True)
-                    | Q(enterprise__isnull=True, association__isnull=True,
-                        department__isnull=True, user__isnull=False)
+                    Q(
+                        enterprise__isnull=False,
+                        association__isnull=True,
+                        department__isnull=True,
+                        user__isnull=True,
+                    )
+                    | Q(
+                        enterprise__isnull=True,
+                        association__isnull=False,
+                        department__isnull=True,
+                        user__isnull=True,
+                    )
+                    | Q(
+                        enterprise__isnull=True,
+                        association__isnull=True,
+                        department__isnull=False,
+                        user__isnull=True,
+                    )
+                    | Q(
+                        enterprise__isnull=True,
+                        association__isnull=True,
+                        department__isnull=True,
+                        user__isnull=False,
+                    )
                 ),
                 name="participant_exactly_one_kind",
             ),
@@ -229,24 +281,36 @@ class IntakeItem(models.Model):
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="intake_items"
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT,
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
         related_name="intake_items",
     )
     text = models.TextField(_("concern"), max_length=5000)
     category = models.ForeignKey(
-        "issues.Category", verbose_name=_("category"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "issues.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     departments = models.ManyToManyField(
-        "departments.Department", verbose_name=_("departments concerned"), blank=True,
+        "departments.Department",
+        verbose_name=_("departments concerned"),
+        blank=True,
         related_name="intake_items",
     )
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
     agenda_order = models.PositiveSmallIntegerField(_("agenda position"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[departments])
@@ -264,11 +328,15 @@ class IntakeConsultation(models.Model):
     """An intake item sent to a department for advance consultation, and its reply."""
 
     item = models.ForeignKey(
-        IntakeItem, verbose_name=_("intake item"), on_delete=models.CASCADE,
+        IntakeItem,
+        verbose_name=_("intake item"),
+        on_delete=models.CASCADE,
         related_name="consultations",
     )
     department = models.ForeignKey(
-        "departments.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+        "departments.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
         related_name="consultations",
     )
     question = models.TextField(_("question"), blank=True, max_length=5000)
@@ -276,8 +344,12 @@ class IntakeConsultation(models.Model):
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     history = HistoricalRecords()
 
@@ -287,3 +359,6 @@ class IntakeConsultation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "department"], name="one_consultation_per_dept")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.department}"

@@ -1,0 +1,98 @@
+"""Who may see and do what on an issue: the one place views and services ask.
+
+``issue_for_user`` answers 404 when the user may not see the issue (hiding that it exists)
+and 403 when the user has no business with the ledger at all (an administrator who only
+manages users). The ``can_*`` predicates answer for one action on an issue the user can see;
+a view turns False into 403, and the service checks the same predicate again.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from issues.models import Assignment, Issue
+from roundtable.accounts import roles
+
+
+def require_case_user(user) -> None:
+    """Ledger pages are for people who work with issues; others get 403."""
+    if not roles.is_case_user(user):
+        raise PermissionDenied
+
+
+def issue_for_user(user, pk, *, queryset=None) -> Issue:
+    """The issue ``pk`` if ``user`` may see it; 404 otherwise (also for malformed ids)."""
+    require_case_user(user)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if pk <= 0 or pk > 2**62:
+        raise Http404
+    qs = queryset if queryset is not None else Issue.objects.all()
+    try:
+        return qs.visible_to(user).get(pk=pk)
+    except Issue.DoesNotExist:
+        raise Http404 from None
+
+
+def _user_assignments(user, issue: Issue):
+    dept_ids = roles.department_ids(user)
+    if not dept_ids:
+        return []
+    cache = getattr(issue, "_current_assignments", None)
+    if cache is None:
+        cache = list(issue.assignments.current().select_related("department"))
+        issue._current_assignments = cache
+    return [a for a in cache if a.department_id in dept_ids]
+
+
+def user_assignment(user, issue: Issue) -> Assignment | None:
+    """The current assignment through which ``user`` acts on ``issue`` (lead first)."""
+    mine = sorted(_user_assignments(user, issue), key=lambda a: a.role != Assignment.Role.LEAD)
+    return mine[0] if mine else None
+
+
+def can_edit(user, issue: Issue) -> bool:
+    return roles.is_commerce_staff(user)
+
+
+def can_assign(user, issue: Issue) -> bool:
+    return roles.is_commerce_staff(user)
+
+
+def can_respond(user, assignment: Assignment) -> bool:
+    """Accept or return: the liaison or head of that very department."""
+    return assignment.is_current and assignment.department_id in roles.department_ids(user)
+
+
+def can_post_progress(user, issue: Issue) -> bool:
+    return bool(_user_assignments(user, issue))
+
+
+def is_lead(user, issue: Issue) -> bool:
+    return any(a.role == Assignment.Role.LEAD for a in _user_assignments(user, issue))
+
+
+def can_request_extension(user, issue: Issue) -> bool:
+    return is_lead(user, issue)
+
+
+def can_conclude(user, issue: Issue) -> bool:
+    return is_lead(user, issue)
+
+
+def can_decide_extension(user, issue: Issue) -> bool:
+    return roles.is_commerce_staff(user)
+
+
+def can_close(user, issue: Issue) -> bool:
+    return roles.is_commerce_staff(user)
+
+
+def can_instruct(user, issue: Issue) -> bool:
+    return roles.is_chair(user)
+
+
+def check(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
