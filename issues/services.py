@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,9 +50,9 @@ def _locked(issue: Issue) -> Issue:
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:
     issue._history_user = actor
     issue._change_reason = reason[:100]
-    issue.version = F("version") + 1
+    # The row is locked (select_for_update) by every caller, so a plain increment is safe.
+    issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    issue.refresh_from_db(fields=["version"])
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
