@@ -15,5 +15,7 @@ admin.site.site_header = "Roundtable"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("roundtable.accounts.urls")),
+    path("issues/", include("issues.urls")),
+    path("", include("roundtable.enterprises.urls")),
     path("", include("roundtable.dashboard.urls")),
 ]

@@ -21,6 +21,8 @@ PASSWORD = "roundtable-demo"
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Fast hashing: the tests create many users; production keeps Django's PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,610 @@
+"""Ledger views: check access, bind a form, call a service, redirect; on error re-render the
+bound form so nothing typed is lost."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from departments.models import Department
+from issues import access, services
+from issues.attachments import attachment_response, store_attachment
+from issues.filters import LedgerFilterForm, apply_filters, due_soon_until
+from issues.forms import (
+    AssignForm,
+    AttachmentForm,
+    CloseForm,
+    ConclusionForm,
+    DecideExtensionForm,
+    ExtensionForm,
+    InstructionForm,
+    IssueEditForm,
+    IssueForm,
+    ProgressForm,
+    ReopenForm,
+    ReturnForm,
+)
+from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
+from roundtable.accounts import roles
+from roundtable.workdays import services as workdays
+
+PAGE_SIZE = 50
+
+
+def _ledger_queryset(user):
+    current = Assignment.objects.current().select_related("department")
+    return (
+        Issue.objects.visible_to(user)
+        .select_related("enterprise", "category")
+        .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
+    )
+
+
+def _decorate(issues, today, soon):
+    for issue in issues:
+        issue.lead = next((a for a in issue.current_assignments if a.role == "lead"), None)
+        issue.co = [a for a in issue.current_assignments if a.role == "co"]
+        issue.overdue = issue.is_overdue(today)
+        issue.due_soon = (
+            not issue.overdue
+            and issue.deadline is not None
+            and issue.status not in (Issue.Status.CLOSED, Issue.Status.CONCLUSION_REPORTED)
+            and today <= issue.deadline <= soon
+        )
+    return issues
+
+
+@login_required
+@require_GET
+def ledger(request):
+    access.require_case_user(request.user)
+    form = LedgerFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    today = timezone.localdate()
+    qs = apply_filters(_ledger_queryset(request.user), data, today=today)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _decorate(page.object_list, today, due_soon_until(today))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": data.get("sort") or "-raised",
+        "can_create": roles.is_commerce_staff(request.user),
+    }
+    template = "issues/partials/ledger_table.html" if request.htmx else "issues/ledger.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def my_department(request):
+    dept_ids = roles.department_ids(request.user)
+    if not dept_ids:
+        raise access.PermissionDenied
+    today = timezone.localdate()
+    soon = due_soon_until(today)
+    base = _ledger_queryset(request.user).open()
+    mine = Assignment.objects.current().filter(department_id__in=dept_ids)
+    sections = [
+        (
+            _("Awaiting acceptance"),
+            base.filter(
+                pk__in=mine.filter(status=Assignment.Status.PENDING).values("issue_id")
+            ).order_by("deadline", "id"),
+        ),
+        (_("Overdue"), base.overdue(on=today).order_by("deadline", "id")),
+        (
+            _("Due soon"),
+            base.due_between(today, soon).order_by("deadline", "id"),
+        ),
+        (
+            _("In progress"),
+            base.filter(status=Issue.Status.IN_PROGRESS).order_by("deadline", "id"),
+        ),
+    ]
+    rendered = []
+    for title, qs in sections:
+        rows = list(qs[:PAGE_SIZE])
+        rendered.append((title, _decorate(rows, today, soon), len(rows) == PAGE_SIZE))
+    return render(
+        request,
+        "issues/my_department.html",
+        {
+            "sections": rendered,
+            "departments": Department.objects.filter(pk__in=dept_ids),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_supervision(request):
+    access.require_case_user(request.user)
+    today = timezone.localdate()
+    qs = _ledger_queryset(request.user).filter(monitor=request.user).open()
+    qs = qs.order_by("deadline", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _decorate(page.object_list, today, due_soon_until(today))
+    return render(request, "issues/my_supervision.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_new(request):
+    access.check(access.can_edit(request.user, None))
+    form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        token = request.POST.get("submission_token", "")
+        duplicate = _already_submitted(request, token)
+        if duplicate:
+            messages.info(request, _("This form was already submitted; here is the issue."))
+            return redirect("issues:detail", pk=duplicate)
+        try:
+            issue = services.issue_create(
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                enterprise=data["enterprise"],
+                other_enterprises=data["other_enterprises"],
+                category=data["category"],
+                source=data["source"],
+                meeting=data["meeting"],
+                raised_on=data["raised_on"],
+                priority=data["priority"],
+                follow_up_requirement=data["follow_up_requirement"],
+                monitor=data["monitor"],
+                lead_department=data["lead_department"],
+                co_departments=data["co_departments"],
+                deadline=data["deadline"],
+            )
+        except services.TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            _remember_submission(request, token, issue.pk)
+            for warning in form.deadline_warnings():
+                messages.warning(request, warning)
+            messages.success(request, _("Issue %(ref)s logged.") % {"ref": issue.reference})
+            if request.POST.get("then") == "another":
+                return redirect("issues:new")
+            return redirect("issues:detail", pk=issue.pk)
+    return render(
+        request,
+        "issues/issue_form.html",
+        {"form": form, "submission_token": _new_token(), "creating": True},
+    )
+
+
+def _new_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+def _already_submitted(request, token: str):
+    """A double click or a browser retry resubmits the same form token: answer with the
+    issue the first submission created instead of logging it twice."""
+    if not token:
+        return None
+    return request.session.get("submitted_issue_tokens", {}).get(token)
+
+
+def _remember_submission(request, token: str, pk: int) -> None:
+    if not token:
+        return
+    seen = request.session.get("submitted_issue_tokens", {})
+    seen[token] = pk
+    request.session["submitted_issue_tokens"] = dict(list(seen.items())[-50:])
+
+
+def _detail_context(request, issue, **forms):
+    user = request.user
+    today = timezone.localdate()
+    assignments = list(issue.assignments.select_related("department", "responsible_person"))
+    issue._current_assignments = [a for a in assignments if a.is_current]
+    my_assignment = access.user_assignment(user, issue)
+    updates = list(
+        issue.updates.select_related("author", "department").prefetch_related("attachments")
+    )
+    pending_extension = next(
+        (e for e in issue.extension_requests.all() if e.status == ExtensionRequest.Status.PENDING),
+        None,
+    )
+    deadline_note = ""
+    if issue.deadline and workdays.is_provisional(issue.deadline):
+        deadline_note = _("provisional: %(year)s's official holidays are not published yet") % {
+            "year": issue.deadline.year
+        }
+    open_states = (Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS)
+    can = {
+        "edit": access.can_edit(user, issue) and issue.status != Issue.Status.CLOSED,
+        "assign": access.can_assign(user, issue)
+        and issue.status not in (Issue.Status.CONCLUSION_REPORTED, Issue.Status.CLOSED),
+        "respond": my_assignment is not None and my_assignment.status == Assignment.Status.PENDING,
+        "progress": my_assignment is not None
+        and my_assignment.status == Assignment.Status.ACCEPTED
+        and issue.status in open_states,
+        "extension": access.can_request_extension(user, issue)
+        and issue.status == Issue.Status.IN_PROGRESS
+        and pending_extension is None,
+        "decide": access.can_decide_extension(user, issue) and pending_extension is not None,
+        "conclude": access.can_conclude(user, issue) and issue.status == Issue.Status.IN_PROGRESS,
+        "close": access.can_close(user, issue) and issue.status == Issue.Status.CONCLUSION_REPORTED,
+        "reopen": access.can_close(user, issue)
+        and issue.status in (Issue.Status.CONCLUSION_REPORTED, Issue.Status.CLOSED),
+        "instruct": access.can_instruct(user, issue),
+        "attach": access.can_edit(user, issue) or my_assignment is not None,
+    }
+    context = {
+        "issue": issue,
+        "assignments": assignments,
+        "current_assignments": issue._current_assignments,
+        "my_assignment": my_assignment,
+        "updates": updates,
+        "instructions": [u for u in updates if u.kind == ActionUpdate.Kind.INSTRUCTION],
+        "attachments": list(issue.attachments.select_related("uploaded_by")),
+        "pending_extension": pending_extension,
+        "overdue": issue.is_overdue(today),
+        "deadline_note": deadline_note,
+        "deadline_off_day": issue.deadline and not workdays.is_working_day(issue.deadline),
+        "working_days_left": workdays.working_days_between(today, issue.deadline)
+        if issue.deadline
+        else None,
+        "can": can,
+        "return_form": ReturnForm(),
+        "progress_form": ProgressForm(),
+        "extension_form": ExtensionForm(),
+        "decide_form": DecideExtensionForm(),
+        "conclusion_form": ConclusionForm(initial={"concluded_on": today}),
+        "close_form": CloseForm(),
+        "reopen_form": ReopenForm(),
+        "instruction_form": InstructionForm(),
+        "attachment_form": AttachmentForm(),
+    }
+    context.update(forms)
+    return context
+
+
+def _issue(request, pk):
+    return access.issue_for_user(
+        request.user,
+        pk,
+        queryset=Issue.objects.select_related(
+            "enterprise", "category", "meeting", "monitor", "special_study", "created_by"
+        ),
+    )
+
+
+@login_required
+@require_GET
+def issue_detail(request, pk):
+    issue = _issue(request, pk)
+    return render(request, "issues/issue_detail.html", _detail_context(request, issue))
+
+
+def _refused(request, issue, exc, status=409, **forms):
+    """Re-render the issue page with the refusal and the user's typed text."""
+    messages.error(request, str(exc))
+    return render(
+        request, "issues/issue_detail.html", _detail_context(request, issue, **forms), status=status
+    )
+
+
+def _invalid(request, issue, **forms):
+    messages.error(request, _("Please correct the errors below."))
+    return render(
+        request, "issues/issue_detail.html", _detail_context(request, issue, **forms), status=400
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_edit(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_edit(request.user, issue))
+    form = IssueEditForm(request.POST or None, instance=issue)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {name: data[name] for name in services.EDITABLE_FIELDS}
+        changes["other_enterprises"] = list(data["other_enterprises"])
+        try:
+            services.issue_update(
+                actor=request.user, issue=issue, expected_version=data["version"], **changes
+            )
+        except services.StaleVersion as exc:
+            conflict = exc.current
+            # Keep what was typed, but let the next save go through against the new version.
+            form.data = form.data.copy()
+            form.data["version"] = conflict.version
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("issues:detail", pk=issue.pk)
+    # Unsaved edits must not leak into the object the template shows as "current".
+    issue.refresh_from_db()
+    return render(
+        request,
+        "issues/issue_edit.html",
+        {"form": form, "issue": issue, "conflict": conflict},
+        status=409 if conflict else (400 if form.is_bound else 200),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_assign(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_assign(request.user, issue))
+    lead = issue.assignments.current().filter(role="lead").first()
+    initial = {
+        "lead_department": lead.department_id if lead else None,
+        "co_departments": list(
+            issue.assignments.current().filter(role="co").values_list("department_id", flat=True)
+        ),
+        "deadline": issue.deadline,
+        "responsible_person": lead.responsible_person_id if lead else None,
+    }
+    form = AssignForm(request.POST or None, issue=issue, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.issue_assign(
+                actor=request.user,
+                issue=issue,
+                lead_department=data["lead_department"],
+                co_departments=data["co_departments"],
+                deadline=data["deadline"],
+                responsible_person=data["responsible_person"],
+            )
+        except services.TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            for warning in form.deadline_warnings():
+                messages.warning(request, warning)
+            messages.success(request, _("Assigned."))
+            return redirect("issues:detail", pk=issue.pk)
+    return render(
+        request,
+        "issues/issue_assign.html",
+        {"form": form, "issue": issue},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _assignment(request, issue, assignment_pk):
+    try:
+        return issue.assignments.get(pk=int(assignment_pk))
+    except (Assignment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def assignment_accept(request, pk, assignment_pk):
+    issue = _issue(request, pk)
+    assignment = _assignment(request, issue, assignment_pk)
+    access.check(access.can_respond(request.user, assignment))
+    try:
+        services.assignment_accept(actor=request.user, assignment=assignment)
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc)
+    messages.success(request, _("Accepted. Your department now handles this issue."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def assignment_return(request, pk, assignment_pk):
+    issue = _issue(request, pk)
+    assignment = _assignment(request, issue, assignment_pk)
+    access.check(access.can_respond(request.user, assignment))
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, return_form=form)
+    try:
+        services.assignment_return(
+            actor=request.user, assignment=assignment, reason=form.cleaned_data["reason"]
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, return_form=form)
+    messages.success(request, _("Returned to commerce staff with your reason."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_progress(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_post_progress(request.user, issue))
+    form = ProgressForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, issue, progress_form=form)
+    try:
+        with transaction.atomic():
+            update = services.issue_post_progress(
+                actor=request.user, issue=issue, body=form.cleaned_data["body"]
+            )
+            if form.cleaned_data.get("file"):
+                store_attachment(
+                    issue=issue,
+                    uploaded_file=form.cleaned_data["file"],
+                    user=request.user,
+                    update=update,
+                )
+    except ValidationError as exc:
+        form.add_error("file", exc)
+        return _invalid(request, issue, progress_form=form)
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, progress_form=form)
+    messages.success(request, _("Progress posted."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_extension(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_request_extension(request.user, issue))
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, extension_form=form)
+    try:
+        services.issue_request_extension(
+            actor=request.user,
+            issue=issue,
+            requested_deadline=form.cleaned_data["requested_deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, extension_form=form)
+    messages.success(request, _("Extension requested; commerce staff will decide."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk, extension_pk):
+    issue = _issue(request, pk)
+    access.check(access.can_decide_extension(request.user, issue))
+    extension = get_object_or_404(ExtensionRequest, pk=extension_pk, issue=issue)
+    form = DecideExtensionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, decide_form=form)
+    try:
+        services.extension_decide(
+            actor=request.user,
+            extension=extension,
+            grant=form.cleaned_data["decision"] == "grant",
+            note=form.cleaned_data["note"],
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, decide_form=form)
+    messages.success(request, _("Decision recorded."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_conclude(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_conclude(request.user, issue))
+    form = ConclusionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, conclusion_form=form)
+    try:
+        services.issue_report_conclusion(
+            actor=request.user,
+            issue=issue,
+            resolution=form.cleaned_data["resolution"],
+            concluded_on=form.cleaned_data["concluded_on"],
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, conclusion_form=form)
+    messages.success(request, _("Conclusion reported; commerce staff will verify it."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_close(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_close(request.user, issue))
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, close_form=form)
+    try:
+        issue = services.issue_close(
+            actor=request.user,
+            issue=issue,
+            satisfaction=form.cleaned_data["satisfaction"],
+            note=form.cleaned_data["note"],
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, close_form=form)
+    if issue.status == Issue.Status.CLOSED:
+        messages.success(request, _("Verified and closed."))
+    else:
+        messages.warning(request, _("The enterprise is dissatisfied: the issue is reopened."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_reopen(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_close(request.user, issue))
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, reopen_form=form)
+    try:
+        services.issue_reopen(actor=request.user, issue=issue, reason=form.cleaned_data["reason"])
+    except services.TransitionRefused as exc:
+        return _refused(request, issue, exc, reopen_form=form)
+    messages.success(request, _("Reopened and sent back to the lead department."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_instruction(request, pk):
+    issue = _issue(request, pk)
+    access.check(access.can_instruct(request.user, issue))
+    form = InstructionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, issue, instruction_form=form)
+    services.issue_add_instruction(actor=request.user, issue=issue, body=form.cleaned_data["body"])
+    messages.success(request, _("Instruction added."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    issue = _issue(request, pk)
+    access.check(
+        access.can_edit(request.user, issue) or access.user_assignment(request.user, issue)
+    )
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                store_attachment(
+                    issue=issue, uploaded_file=form.cleaned_data["file"], user=request.user
+                )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+    if form.errors:
+        return _invalid(request, issue, attachment_form=form)
+    messages.success(request, _("File attached."))
+    return redirect("issues:detail", pk=issue.pk)
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    issue = _issue(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, issue=issue)
+    return attachment_response(attachment)
+
+
+@login_required
+@require_GET
+def issue_history(request, pk):
+    issue = _issue(request, pk)
+    from issues.history import issue_changes
+
+    return render(
+        request, "issues/issue_history.html", {"issue": issue, "changes": issue_changes(issue)}
+    )

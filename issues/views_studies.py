@@ -1,0 +1,120 @@
+"""Special studies: common problems several enterprises share, studied for a policy change."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from issues import access
+from issues.forms import SpecialStudyForm
+from issues.models import Issue, SpecialStudy
+from roundtable.accounts import roles
+from roundtable.enterprises.models import Enterprise
+
+
+@login_required
+@require_GET
+def study_list(request):
+    access.require_case_user(request.user)
+    studies = SpecialStudy.objects.select_related("lead_department").annotate(
+        issue_count=Count("issues")
+    )
+    return render(
+        request,
+        "issues/study_list.html",
+        {"studies": studies, "can_create": roles.is_commerce_staff(request.user)},
+    )
+
+
+def _candidates(request, study=None):
+    ids = [i for i in request.GET.getlist("issue") + request.POST.getlist("issues") if i.isdigit()]
+    qs = Issue.objects.filter(pk__in=ids)
+    if study is not None:
+        qs = qs | study.issues.all()
+    return qs.select_related("enterprise")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_new(request):
+    access.check(roles.is_commerce_staff(request.user))
+    candidates = _candidates(request)
+    form = SpecialStudyForm(
+        request.POST or None,
+        candidate_issues=candidates,
+        initial={"issues": list(candidates.values_list("pk", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            study = form.save(commit=False)
+            study.created_by = request.user
+            study._history_user = request.user
+            study.save()
+            _link(study, form.cleaned_data.get("issues") or [], request.user)
+        messages.success(request, _("Special study created."))
+        return redirect("issues:study_detail", pk=study.pk)
+    return render(request, "issues/study_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_edit(request, pk):
+    access.check(roles.is_commerce_staff(request.user))
+    study = get_object_or_404(SpecialStudy, pk=pk)
+    form = SpecialStudyForm(
+        request.POST or None,
+        instance=study,
+        candidate_issues=_candidates(request, study),
+        initial={"issues": list(study.issues.values_list("pk", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            study = form.save(commit=False)
+            study._history_user = request.user
+            study.save()
+            chosen = set(form.cleaned_data.get("issues") or [])
+            for issue in study.issues.exclude(pk__in=[i.pk for i in chosen]):
+                issue.special_study = None
+                issue._history_user = request.user
+                issue._change_reason = "removed from special study"
+                issue.save(update_fields=["special_study", "updated_at"])
+            _link(study, chosen, request.user)
+        messages.success(request, _("Saved."))
+        return redirect("issues:study_detail", pk=study.pk)
+    return render(request, "issues/study_form.html", {"form": form, "study": study})
+
+
+def _link(study, issues, user):
+    for issue in issues:
+        if issue.special_study_id != study.pk:
+            issue.special_study = study
+            issue._history_user = user
+            issue._change_reason = "added to special study"
+            issue.save(update_fields=["special_study", "updated_at"])
+
+
+@login_required
+@require_GET
+def study_detail(request, pk):
+    access.require_case_user(request.user)
+    study = get_object_or_404(SpecialStudy.objects.select_related("lead_department"), pk=pk)
+    issues = (
+        Issue.objects.visible_to(request.user)
+        .filter(special_study=study)
+        .select_related("enterprise", "category")
+        .order_by("raised_on")
+    )
+    enterprises = Enterprise.objects.filter(issues__in=issues).distinct()
+    return render(
+        request,
+        "issues/study_detail.html",
+        {
+            "study": study,
+            "issues": issues,
+            "enterprises": enterprises,
+            "can_edit": roles.is_commerce_staff(request.user),
+        },
+    )
