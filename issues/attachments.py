@@ -118,9 +118,10 @@ def display_name(raw) -> str:
     """
     name = unicodedata.normalize("NFC", str(raw or ""))
     name = re.split(r"[/\\]", name)[-1]
+    name = re.sub(r"\s+", " ", name)
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = _UNSAFE_NAME_CHARS.sub("_", name)
-    name = re.sub(r"\s+", " ", name).strip().rstrip(". ")
+    name = re.sub(r" +", " ", name).strip().rstrip(". ")
     stem, dot, ext = name.rpartition(".")
     if not dot or not _EXTENSION.fullmatch(ext):
         stem, ext = name, ""

@@ -207,10 +207,7 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
         cell.number_format = DATE_FORMAT
     for row in rows:
         sheet.append(
-            [
-                _xlsx_value(value, text_cells[i], date_cells[i], sheet)
-                for i, value in enumerate(row)
-            ]
+            [_xlsx_value(value, text_cells[i], date_cells[i], sheet) for i, value in enumerate(row)]
         )
 
     out = tempfile.TemporaryFile(prefix="roundtable-export-", suffix=".xlsx")

@@ -36,6 +36,7 @@ from roundtable.accounts import roles
 from roundtable.workdays import services as workdays
 
 PAGE_SIZE = 50
+KEPT_FIELDS = ("body", "reason", "resolution", "note")
 
 
 def _ledger_queryset(user):
@@ -297,9 +298,15 @@ def issue_detail(request, pk):
 def _refused(request, issue, exc, status=409, **forms):
     """Re-render the issue page with the refusal and the user's typed text."""
     messages.error(request, str(exc))
-    return render(
-        request, "issues/issue_detail.html", _detail_context(request, issue, **forms), status=status
-    )
+    context = _detail_context(request, issue, **forms)
+    # The action's form may no longer be offered in this state: show what was typed anyway.
+    context["kept_text"] = [
+        (form[name].label, form.data[name])
+        for form in forms.values()
+        for name in form.fields
+        if name in KEPT_FIELDS and str(form.data.get(name, "")).strip()
+    ]
+    return render(request, "issues/issue_detail.html", context, status=status)
 
 
 def _invalid(request, issue, **forms):

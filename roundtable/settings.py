@@ -192,6 +192,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve straight from the source folders when nothing has been collected (development, tests);
 # production runs collectstatic and WhiteNoise serves the collected copy.
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists() or DEBUG
@@ -291,5 +292,17 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+    },
+}
+
+# --- Periodic jobs ---
+# django-celery-beat's DatabaseScheduler copies these into its tables when beat starts; the
+# administrator can pause or retime them in the admin afterwards.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "roundtable.dashboard.tasks.record_heartbeat",
+        "schedule": 60.0,
+        # A heartbeat that waited longer than its period proves nothing: drop it.
+        "options": {"expire_seconds": 55},
     },
 }

@@ -1,0 +1,151 @@
+"""SECURITY.md §1: every cell of the access matrix (matrix.yaml), and a gate that fails when a
+URL pattern has no row."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import time_machine
+import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from issues import services
+from issues.attachments import store_attachment
+from issues.models import Issue, SpecialStudy
+from tests import factories
+
+MATRIX = yaml.safe_load((Path(__file__).parent / "matrix.yaml").read_text())
+PERSONAS = ["An", "LA", "LB", "LC", "HA", "Mo", "St", "Ch", "Ad"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# URL names that are not pages of ours (Django admin internals are covered by admin:index).
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def _cells():
+    for row in MATRIX:
+        for persona, expected in row["expect"].items():
+            label = f"{row['method']} {row['path']} {row.get('state', '')} {persona}"
+            yield pytest.param(row, persona, expected, id=label)
+
+
+def _world(state, personas, dept_a, dept_b, enterprise_1):
+    staff, la, lb = personas["St"], personas["LA"], personas["LB"]
+    category = factories.CategoryFactory()
+    x = services.issue_create(
+        actor=staff,
+        title="Land-use permit delayed 用地审批",
+        enterprise=enterprise_1,
+        category=category,
+        source=Issue.Source.HOTLINE,
+        raised_on=date(2026, 9, 1),
+        monitor=personas["Mo"],
+        lead_department=dept_a,
+        co_departments=[dept_b],
+        deadline=date(2026, 10, 9),
+    )
+    lead = x.assignments.get(role="lead")
+    co = x.assignments.get(role="co")
+    ext = None
+    if state in ("in_progress", "extension_pending", "concluded", None):
+        services.assignment_accept(actor=la, assignment=lead)
+        services.assignment_accept(actor=lb, assignment=co)
+    if state == "extension_pending":
+        ext = services.issue_request_extension(
+            actor=la, issue=x, requested_deadline=date(2026, 11, 30), reason="Survey"
+        )
+    if state == "concluded":
+        services.issue_report_conclusion(actor=la, issue=x, resolution="Done")
+    attachment = store_attachment(
+        issue=x, uploaded_file=SimpleUploadedFile("report.pdf", PDF), user=staff
+    )
+    study = SpecialStudy.objects.create(title="Common land-use delays", lead_department=dept_a)
+    Issue.objects.filter(pk=x.pk).update(special_study=study)
+    x.refresh_from_db()
+    return {
+        "X": x.pk,
+        "A": lead.pk,
+        "B": co.pk,
+        "E": ext.pk if ext else 0,
+        "att": attachment.pk,
+        "study": study.pk,
+        "version": x.version,
+        "E1": enterprise_1.pk,
+        "category": category.pk,
+        "A_dept": dept_a.pk,
+        "B_dept": dept_b.pk,
+        "reference": x.reference,
+    }
+
+
+def _fill(template, ids):
+    return template.format(**ids) if isinstance(template, str) else template
+
+
+def _assert_cell(response, expected, reference):
+    body = response.content.decode(errors="replace") if not response.streaming else ""
+    if response.streaming:
+        body = b"".join(response.streaming_content).decode("utf-8", errors="replace")
+    if expected == "L":
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith("/accounts/login/")
+    elif expected == "admin-login":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    elif expected == "N":
+        assert response.status_code == 404
+    elif expected == "F":
+        assert response.status_code == 403
+    elif expected == "ok":
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert "/login/" not in response["Location"]
+    elif expected in ("S+", "S-"):
+        assert response.status_code == 200
+        assert (reference in body) == (expected == "S+"), f"{reference} listed: {expected}"
+    else:  # pragma: no cover - a typo in the matrix
+        raise AssertionError(f"unknown code {expected}")
+    if expected in ("L", "N", "F", "admin-login"):
+        assert "用地审批" not in body and "Enterprise One" not in body and "report.pdf" not in body
+
+
+@pytest.mark.parametrize(("row", "persona", "expected"), list(_cells()))
+def test_access_matrix_cell(row, persona, expected, client, personas, dept_a, dept_b, enterprise_1):
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        ids = _world(row.get("state"), personas, dept_a, dept_b, enterprise_1)
+        if persona != "An":
+            client.force_login(personas[persona])
+        path = _fill(row["path"], ids)
+        if row["method"] == "GET":
+            response = client.get(path)
+        else:
+            data = {k: _fill(v, ids) for k, v in (row.get("data") or {}).items()}
+            if data.get("file") == "@pdf":
+                data["file"] = SimpleUploadedFile("report.pdf", PDF)
+            response = client.post(path, data)
+        _assert_cell(response, expected, ids["reference"])
+
+
+def _names(resolver, namespace=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            if ns in EXEMPT_NAMESPACES:
+                continue
+            yield from _names(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else str(pattern.pattern)
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    covered = {row["name"] for row in MATRIX}
+    missing = sorted(set(_names(get_resolver())) - covered)
+    assert missing == [], f"URL patterns without a row in matrix.yaml: {missing}"
+
+
+def test_every_row_lists_every_persona_or_says_why_not():
+    # Rows for pages outside the case workflow (login, language) may list fewer personas;
+    # all issue pages must give every persona a cell.
+    for row in MATRIX:
+        if row["name"].startswith("issues:"):
+            assert set(row["expect"]) == set(PERSONAS), row["name"]
