@@ -194,12 +194,12 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     bold = Font(bold=True)
     header = []
     for text in _headers(columns):
-        cell = _text_cell(sheet, text)
+        cell = _forced_text(WriteOnlyCell(sheet), _clean_text(text))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
 
-    # One cell object per column, reused row after row: append() writes a row at once, and
+    # One cell object per column, reused row after row (append() writes a row at once):
     # 1.5 million fresh cell objects for 100,000 rows would cost seconds.
     text_cells = [WriteOnlyCell(sheet) for _ in columns]
     date_cells = [WriteOnlyCell(sheet) for _ in columns]
@@ -207,7 +207,7 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
         cell.number_format = DATE_FORMAT
     for row in rows:
         sheet.append(
-            [_xlsx_value(value, text_cells[i], date_cells[i], sheet) for i, value in enumerate(row)]
+            [_xlsx_value(value, text_cells[i], date_cells[i]) for i, value in enumerate(row)]
         )
 
     out = tempfile.TemporaryFile(prefix="roundtable-export-", suffix=".xlsx")
@@ -219,7 +219,13 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     return FileChunks(out)
 
 
-def _xlsx_value(value, text_cell, date_cell, sheet):
+# openpyxl turns text starting "=" into a formula and "#N/A" into an error code; such text,
+# and anything else a spreadsheet might take for a formula, goes through a cell forced to
+# plain text. Other text is appended as is, which openpyxl writes as plain text anyway.
+_RISKY_START = (*FORMULA_TRIGGERS, "#")
+
+
+def _xlsx_value(value, text_cell, date_cell):
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -230,17 +236,20 @@ def _xlsx_value(value, text_cell, date_cell, sheet):
         return date_cell
     if isinstance(value, bool | int | float):
         return value
-    return _text_cell(sheet, str(value), cell=text_cell)
+    text = _clean_text(str(value))
+    return _forced_text(text_cell, text) if text.startswith(_RISKY_START) else text
 
 
-def _text_cell(sheet, text: str, *, cell=None):
-    """A cell Excel shows as this very text: an inline string, never a formula or an error
-    code, whatever the text starts with. Characters XML cannot carry are dropped, and line
-    breaks become LF, which is what an XML reader would turn a bare CR into anyway."""
+def _clean_text(text: str) -> str:
+    """Drop characters XML cannot carry (rather than fail the export) and make line breaks
+    LF, which is what an XML reader would turn a bare CR into anyway."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    cell = cell if cell is not None else WriteOnlyCell(sheet)
-    cell.value = text[:EXCEL_MAX_CELL_CHARS]
-    # Setting the value makes "=…" a formula and "#N/A" an error; force plain text.
+    return text[:EXCEL_MAX_CELL_CHARS]
+
+
+def _forced_text(cell, text: str):
+    """``cell`` holding ``text`` as an inline string: Excel shows it as this very text."""
+    cell.value = text
     cell.data_type = "s"
     return cell
 

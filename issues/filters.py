@@ -34,7 +34,10 @@ DEFAULT_SORT = "-raised"
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     status = forms.MultipleChoiceField(
-        required=False, choices=Issue.Status.choices, label=_("Status")
+        required=False,
+        choices=Issue.Status.choices,
+        label=_("Status"),
+        widget=forms.CheckboxSelectMultiple,
     )
     lead = forms.ModelChoiceField(
         required=False, queryset=Department.objects.all(), label=_("Lead department")

@@ -84,8 +84,7 @@ def ledger(request):
         "sort": data.get("sort") or "-raised",
         "can_create": roles.is_commerce_staff(request.user),
     }
-    template = "issues/partials/ledger_table.html" if request.htmx else "issues/ledger.html"
-    return render(request, template, context)
+    return render(request, "issues/ledger.html", context)
 
 
 @login_required
