@@ -187,6 +187,13 @@ LANGUAGE_COOKIE_NAME = "roundtable_language"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
+# Names of regions as a Chinese government portal writes them.
+COUNTRIES_OVERRIDE = {
+    "TW": _("Taiwan, China"),
+    "HK": _("Hong Kong SAR, China"),
+    "MO": _("Macao SAR, China"),
+}
+
 # --- Static and uploaded files ------------------------------------------------------------
 
 STATIC_URL = "static/"
