@@ -36,6 +36,31 @@ def _isolated(settings, tmp_path):
     workdays.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test empties every table when it ends, including the rows that data
+    migrations made (the role groups, the official working-day calendar). Put them back before
+    each test, so that the tests pass in any order."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+
+    from django.contrib.auth.models import Group
+
+    from roundtable.accounts.models import Role
+    from roundtable.workdays import services as workdays
+    from roundtable.workdays.models import CalendarDay, CalendarYear
+    from roundtable.workdays.seed import seed_from_package
+
+    for name in Role.values:
+        Group.objects.get_or_create(name=name)
+    if not CalendarYear.objects.exists():
+        seed_from_package(CalendarYear, CalendarDay)
+        workdays.clear_cache()
+
+
 @pytest.fixture
 def dept_a(db):
     return factories.DepartmentFactory(code="dept-a", name_en="Department A", name_zh="甲局")

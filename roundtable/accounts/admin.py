@@ -11,6 +11,8 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     list_display = ("username", "full_name", "email", "is_active", "preferred_language")
     search_fields = ("username", "full_name", "email")
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Roundtable"), {"fields": ("full_name", "title", "office_phone", "mobile",
-                                       "preferred_language")}),
+        (
+            _("Roundtable"),
+            {"fields": ("full_name", "title", "office_phone", "mobile", "preferred_language")},
+        ),
     )

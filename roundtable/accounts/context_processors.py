@@ -15,6 +15,8 @@ def roles(request):
             "is_department_member": role_rules.is_department_member(user),
             "is_department_head": role_rules.is_department_head(user),
             "reads_all_issues": role_rules.can_read_all_issues(user),
+            # Anyone who works with issues (a monitor too): the ledger link is for them.
+            "is_case_user": role_rules.is_case_user(user),
             "labels": role_rules.role_labels(user),
         }
 

@@ -9,3 +9,9 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username or password is not correct."),
         "inactive": _("The username or password is not correct."),
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+        )

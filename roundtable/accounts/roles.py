@@ -44,9 +44,11 @@ def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> fr
         from departments.models import DepartmentMembership
 
         cache = {}
-        for dept_id, member_role in DepartmentMembership.objects.current().filter(
-            user=user
-        ).values_list("department_id", "role"):
+        for dept_id, member_role in (
+            DepartmentMembership.objects.current()
+            .filter(user=user)
+            .values_list("department_id", "role")
+        ):
             cache.setdefault(member_role, set()).add(dept_id)
         user._role_departments = cache
     if role is None:

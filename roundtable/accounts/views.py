@@ -1,29 +1,43 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from roundtable.accounts.forms import LoginForm
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-in. Throttling is django-axes' (settings, AXES_*); ``next`` is checked by Django
+    against this host, so an off-site ``next`` falls back to the home page."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Sign-out, POST only (a GET is 405, so that no link or image can sign anyone out).
+
+    The response is never cached: the user is anonymous by the time it is built, so the
+    no-store middleware for signed-in users no longer applies."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have signed out."))
+        add_never_cache_headers(response)
+        return response
 
 
 @require_POST
 def set_language(request):
     """Switch the interface language: stored on the user (so it follows them to any browser
     and into their e-mails) and in a cookie (for the sign-in page)."""
-    from django.conf import settings
-
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
@@ -32,7 +46,7 @@ def set_language(request):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES) and check_for_language(language):
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and request.user.preferred_language != language:
             request.user.preferred_language = language
             request.user.save(update_fields=["preferred_language"])
         response.set_cookie(
@@ -47,4 +61,5 @@ def set_language(request):
 
 
 def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a friendly 403 that tells the user to reload, not Django's page."""
     return render(request, "403_csrf.html", status=403)

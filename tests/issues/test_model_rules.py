@@ -74,8 +74,10 @@ def test_history_records_the_acting_user_and_reason(staff, enterprise_1, dept_a)
 @pytest.mark.django_db(transaction=True)
 def test_references_stay_unique_under_concurrent_creation():
     if connection.vendor != "postgresql":
-        pytest.skip("row locking under real concurrency is a PostgreSQL property; SQLite "
-                    "serialises writers with BEGIN IMMEDIATE")
+        pytest.skip(
+            "row locking under real concurrency is a PostgreSQL property; SQLite "
+            "serialises writers with BEGIN IMMEDIATE"
+        )
     staff = factories.UserFactory(username="staff", roles=["commerce_staff"])
     enterprise = factories.EnterpriseFactory()
     category = factories.CategoryFactory()
