@@ -11,9 +11,13 @@ class BilingualNameMixin:
 
     @property
     def name(self) -> str:
-        first, second = (self.name_zh, self.name_en) if prefers_chinese() else (
-            self.name_en,
-            self.name_zh,
+        first, second = (
+            (self.name_zh, self.name_en)
+            if prefers_chinese()
+            else (
+                self.name_en,
+                self.name_zh,
+            )
         )
         return first or second
 

@@ -44,14 +44,18 @@ def validate_uscc(value: str) -> None:
     bad = sorted({ch for ch in code if ch not in ALPHABET})
     if bad:
         raise ValidationError(
-            _("A unified social credit code cannot contain %(chars)s (I, O, S, V and Z are "
-              "never used)."),
+            _(
+                "A unified social credit code cannot contain %(chars)s (I, O, S, V and Z are "
+                "never used)."
+            ),
             code="uscc_alphabet",
             params={"chars": ", ".join(bad)},
         )
     if check_character(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check character (the last one) does not match: please check the code for "
-              "a typing error."),
+            _(
+                "The check character (the last one) does not match: please check the code for "
+                "a typing error."
+            ),
             code="uscc_check",
         )
