@@ -15,7 +15,12 @@ from issues.attachments import store_attachment
 from issues.models import Issue, SpecialStudy
 from tests import factories
 
-MATRIX = yaml.safe_load((Path(__file__).parent / "matrix.yaml").read_text())
+# matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
+MATRIX = [
+    row
+    for path in sorted(Path(__file__).parent.glob("matrix*.yaml"))
+    for row in yaml.safe_load(path.read_text()) or []
+]
 PERSONAS = ["An", "LA", "LB", "LC", "HA", "Mo", "St", "Ch", "Ad"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # URL names that are not pages of ours (Django admin internals are covered by admin:index).
