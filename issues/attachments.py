@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 
 from issues.exports import content_disposition
@@ -214,9 +214,14 @@ def store_attachment(*, issue, uploaded_file, user, update=None) -> Attachment:
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
-    """The file as a download, never displayed inline, whatever its type."""
+    """The file as a download, never displayed inline, whatever its type. 404 if the file
+    has gone from the disk (a restored database without its media, say), not a 500."""
+    try:
+        fileobj = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        fileobj,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,

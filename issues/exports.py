@@ -10,6 +10,7 @@ in xlsx every text cell is written as an inline string, never a formula, and kee
 in CSV a cell starting with ``= + - @``, tab or CR gets a leading apostrophe.
 """
 
+import contextlib
 import csv
 import io
 import re
@@ -82,17 +83,34 @@ def _ledger_rows(ids: Iterator[int], chunk_size: int, language: str | None) -> I
             yield from _chunk_rows(chunk)
 
 
+_PERSON = ("full_name", "first_name", "last_name", "username")  # what User.__str__ reads
+_BILINGUAL = ("name_zh", "name_en")  # what BilingualNameMixin.name reads
+
+
+def _fields(relation: str, names) -> list[str]:
+    return [relation, *(f"{relation}__{name}" for name in names)]
+
+
 def _chunk_rows(ids: list[int]) -> list[tuple]:
     latest_progress = (
         ActionUpdate.objects.filter(issue=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS)
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
+    # Only the columns the export shows: a 100,000-row export builds hundreds of thousands
+    # of model instances, and their size is most of its time.
     issues = {
         issue.pk: issue
         for issue in Issue.objects.filter(pk__in=ids)
         .select_related("enterprise", "category", "meeting", "monitor")
-        .defer("description", "resolution")
+        .only(
+            *("reference", "title", "source", "follow_up_requirement", "deadline", "status"),
+            *("concluded_on", "satisfaction"),
+            *_fields("enterprise", _BILINGUAL),
+            *_fields("category", _BILINGUAL),
+            *_fields("meeting", ("starts_at", "topic")),
+            *_fields("monitor", _PERSON),
+        )
         .annotate(latest_progress=Subquery(latest_progress))
         .order_by()
     }
@@ -102,6 +120,12 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
         Assignment.objects.current()
         .filter(issue_id__in=ids)
         .select_related("department", "responsible_person")
+        .only(
+            "issue_id",
+            "role",
+            *_fields("department", _BILINGUAL),
+            *_fields("responsible_person", _PERSON),
+        )
         .order_by("issue_id", "id")
     ):
         if assignment.role == Assignment.Role.LEAD:
@@ -109,6 +133,10 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
         else:
             co_handlers[assignment.issue_id].append(assignment)
 
+    # Translated once per chunk: get_FOO_display() translates every label on every call.
+    sources = {value: str(label) for value, label in Issue.Source.choices}
+    statuses = {value: str(label) for value, label in Issue.Status.choices}
+    satisfactions = {value: str(label) for value, label in Issue.Satisfaction.choices}
     separator = "、" if (translation.get_language() or "").startswith("zh") else "; "
     rows = []
     for pk in ids:
@@ -116,7 +144,7 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
         if issue is None:  # deleted between the id query and this chunk
             continue
         lead = leads.get(pk)
-        source = issue.get_source_display()
+        source = sources.get(issue.source, issue.source)
         if issue.meeting is not None:
             source = f"{source}: {issue.meeting}"
         rows.append(
@@ -124,18 +152,18 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
                 issue.reference,
                 issue.enterprise.name,
                 issue.title,
-                str(issue.category),
+                issue.category.name,
                 source,
-                str(lead.department) if lead else "",
-                separator.join(str(a.department) for a in co_handlers.get(pk, [])),
+                lead.department.name if lead else "",
+                separator.join(a.department.name for a in co_handlers.get(pk, [])),
                 str(lead.responsible_person) if lead and lead.responsible_person else "",
                 issue.follow_up_requirement,
                 str(issue.monitor) if issue.monitor else "",
                 issue.deadline,
-                issue.get_status_display(),
+                statuses.get(issue.status, issue.status),
                 issue.latest_progress or "",
                 issue.concluded_on,
-                issue.get_satisfaction_display() if issue.satisfaction else "",
+                satisfactions.get(issue.satisfaction, ""),
             )
         )
     return rows
@@ -205,18 +233,34 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     date_cells = [WriteOnlyCell(sheet) for _ in columns]
     for cell in date_cells:
         cell.number_format = DATE_FORMAT
-    for row in rows:
-        sheet.append(
-            [_xlsx_value(value, text_cells[i], date_cells[i]) for i, value in enumerate(row)]
-        )
-
     out = tempfile.TemporaryFile(prefix="roundtable-export-", suffix=".xlsx")
     try:
+        for row in rows:
+            sheet.append(
+                [_xlsx_value(value, text_cells[i], date_cells[i]) for i, value in enumerate(row)]
+            )
         workbook.save(out)
     except BaseException:
         out.close()
+        _discard_sheet_file(sheet)
         raise
     return FileChunks(out)
+
+
+def _discard_sheet_file(sheet) -> None:
+    """openpyxl removes its temporary sheet file after a save, and otherwise only when the
+    process exits; a failed export (say, the database went away) must not leave one per
+    attempt in a long-lived worker. This reaches into openpyxl's internals, hence the
+    suppressions: at worst the file stays until exit, as openpyxl would have left it."""
+    writer = getattr(sheet, "_writer", None)
+    if writer is None:
+        return
+    for generator in (getattr(sheet, "_rows", None), writer.xf):
+        if generator is not None:
+            with contextlib.suppress(Exception):
+                generator.close()
+    with contextlib.suppress(Exception):
+        writer.cleanup()
 
 
 # openpyxl turns text starting "=" into a formula and "#N/A" into an error code; such text,

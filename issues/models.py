@@ -495,7 +495,7 @@ class ActionUpdate(models.Model):
 
 def attachment_path(instance, filename):
     # The stored name is generated; the uploaded name is kept only as display text.
-    return f"attachments/{timezone.now():%Y/%m}/{instance.storage_key}"
+    return f"attachments/{timezone.localtime():%Y/%m}/{instance.storage_key}"
 
 
 class Attachment(models.Model):

@@ -3,10 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from issues import access
 from issues.exports import (
+    XLSX_CONTENT_TYPE,
     content_disposition,
     export_filename,
     ledger_rows,
@@ -27,11 +29,9 @@ def _filtered(request):
 @login_required
 @require_GET
 def export_xlsx(request):
-    rows = ledger_rows(_filtered(request))
-    response = StreamingHttpResponse(
-        stream_xlsx(rows, title="Ledger"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    content = stream_xlsx(ledger_rows(_filtered(request)), title=_("Ledger"))
+    response = StreamingHttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Length"] = content.size
     response["Content-Disposition"] = content_disposition(export_filename("ledger", "xlsx"))
     return response
 

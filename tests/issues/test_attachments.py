@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 
 from issues.attachments import (
     attachment_response,
@@ -254,3 +255,12 @@ def test_download_of_a_text_file_is_still_an_attachment(issue_x, staff):
     assert "<" not in response["Content-Disposition"]
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert _body(response) == b"hello"
+
+
+def test_download_of_a_file_gone_from_disk_is_404(issue_x, staff):
+    attachment = store_attachment(
+        issue=issue_x, uploaded_file=SimpleUploadedFile("r.pdf", PDF), user=staff
+    )
+    Path(attachment.file.path).unlink()
+    with pytest.raises(Http404):
+        attachment_response(Attachment.objects.get(pk=attachment.pk))

@@ -1,6 +1,7 @@
 import csv
 import io
 import secrets
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -230,6 +231,25 @@ def test_xlsx_stream_comes_in_chunks_and_closes_its_file():
     assert len(first) == 64 * 1024
     chunks.close()  # as Django does when the client goes away
     assert list(chunks) == []
+
+
+def test_a_failed_xlsx_export_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ["fine"]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        stream_xlsx(rows(), title="Broken", columns=[("a", "A", 10)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_finished_xlsx_export_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    chunks = stream_xlsx([["fine"]], title="Fine", columns=[("a", "A", 10)])
+    assert list(tmp_path.iterdir()) == []  # the finished file is already unlinked
+    assert b"".join(chunks).startswith(b"PK")
 
 
 def test_xlsx_sheet_title_is_made_valid():
