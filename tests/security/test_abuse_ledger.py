@@ -338,3 +338,28 @@ def test_post_without_csrf_token_is_refused(x, liaison_a):
     response = client.post(f"/issues/{x.pk}/progress/", {"body": "no token"})
     assert response.status_code == 403
     assert not ActionUpdate.objects.filter(body="no token").exists()
+
+
+# --- Files --------------------------------------------------------------------------------
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(x, liaison_a, settings, tmp_path):
+    settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
+    body = b"x" * (4 * 1024 * 1024)
+    response = _as(liaison_a).generic(
+        "POST",
+        f"/issues/{x.pk}/attachments/",
+        data=body,
+        content_type="multipart/form-data; boundary=zzz",
+    )
+    assert response.status_code == 413
+    assert x.attachments.count() == 0
+
+
+def test_a_thousand_files_in_one_request_are_refused(x, liaison_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = [SimpleUploadedFile(f"f{i}.txt", b"hello") for i in range(1000)]
+    response = _as(liaison_a).post(f"/issues/{x.pk}/attachments/", {"file": files})
+    assert response.status_code == 400
+    assert x.attachments.count() == 0

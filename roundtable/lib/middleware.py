@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.shortcuts import render
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse an oversized request body (a 200 MB "attachment") with 413 before Django reads
+    it to a temporary file. The limit is one attachment plus room for the form's text."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.ATTACHMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            return render(
+                request,
+                "413.html",
+                {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+                status=413,
+            )
+        return self.get_response(request)
