@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 
 
 class RequestSizeLimitMiddleware:
@@ -16,10 +17,9 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = settings.ATTACHMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            return render(
-                request,
-                "413.html",
-                {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-                status=413,
+            # No request context: this runs before sessions and authentication.
+            page = render_to_string(
+                "413.html", {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
             )
+            return HttpResponse(page, status=413)
         return self.get_response(request)
