@@ -10,7 +10,6 @@ in xlsx every text cell is written as an inline string, never a formula, and kee
 in CSV a cell starting with ``= + - @``, tab or CR gets a leading apostrophe.
 """
 
-import contextlib
 import csv
 import io
 import re
@@ -25,13 +24,10 @@ from urllib.parse import quote
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from issues.models import ActionUpdate, Assignment, Issue
+from issues.xlsx import write_xlsx
 
 COLUMNS = [
     ("reference", _("Reference"), 16),
@@ -208,80 +204,28 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     """Write ``rows`` to an xlsx file on disk and return its bytes as an iterator.
 
     The workbook is built now, in the caller's language and inside the request, so that an
-    error is an ordinary 500 rather than a truncated download. openpyxl's write-only mode
-    streams rows to temporary files; the finished file is an anonymous temporary file, gone
-    from the disk once closed (or if the process dies).
+    error is an ordinary 500 rather than a truncated download. The file is an anonymous
+    temporary file, gone from the disk once closed (or if the process dies). Text cells are
+    inline strings, never formulas (issues/xlsx.py).
     """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    # Views and column widths are written with the first row, so they come before it.
-    sheet.freeze_panes = "A2"
-    for index, (_key, _header, width) in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-    bold = Font(bold=True)
-    header = []
-    for text in _headers(columns):
-        cell = _forced_text(WriteOnlyCell(sheet), _clean_text(text))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-
-    # One cell object per column, reused row after row (append() writes a row at once):
-    # 1.5 million fresh cell objects for 100,000 rows would cost seconds.
-    text_cells = [WriteOnlyCell(sheet) for _ in columns]
-    date_cells = [WriteOnlyCell(sheet) for _ in columns]
-    for cell in date_cells:
-        cell.number_format = DATE_FORMAT
     out = tempfile.TemporaryFile(prefix="roundtable-export-", suffix=".xlsx")
     try:
-        for row in rows:
-            sheet.append(
-                [_xlsx_value(value, text_cells[i], date_cells[i]) for i, value in enumerate(row)]
-            )
-        workbook.save(out)
+        write_xlsx(
+            out,
+            sheet_title=_sheet_title(title),
+            header=_headers(columns),
+            widths=[width for _key, _header, width in columns],
+            rows=(_localised(row) for row in rows),
+            clean=_clean_text,
+        )
     except BaseException:
         out.close()
-        _discard_sheet_file(sheet)
         raise
     return FileChunks(out)
 
 
-def _discard_sheet_file(sheet) -> None:
-    """openpyxl removes its temporary sheet file after a save, and otherwise only when the
-    process exits; a failed export (say, the database went away) must not leave one per
-    attempt in a long-lived worker. This reaches into openpyxl's internals, hence the
-    suppressions: at worst the file stays until exit, as openpyxl would have left it."""
-    writer = getattr(sheet, "_writer", None)
-    if writer is None:
-        return
-    for generator in (getattr(sheet, "_rows", None), writer.xf):
-        if generator is not None:
-            with contextlib.suppress(Exception):
-                generator.close()
-    with contextlib.suppress(Exception):
-        writer.cleanup()
-
-
-# openpyxl turns text starting "=" into a formula and "#N/A" into an error code; such text,
-# and anything else a spreadsheet might take for a formula, goes through a cell forced to
-# plain text. Other text is appended as is, which openpyxl writes as plain text anyway.
-_RISKY_START = (*FORMULA_TRIGGERS, "#")
-
-
-def _xlsx_value(value, text_cell, date_cell):
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        date_cell.value = timezone.localtime(value).replace(tzinfo=None) if value.tzinfo else value
-        return date_cell
-    if isinstance(value, date):
-        date_cell.value = value
-        return date_cell
-    if isinstance(value, bool | int | float):
-        return value
-    text = _clean_text(str(value))
-    return _forced_text(text_cell, text) if text.startswith(_RISKY_START) else text
+def _localised(row):
+    return [timezone.localtime(v) if isinstance(v, datetime) and v.tzinfo else v for v in row]
 
 
 def _clean_text(text: str) -> str:
@@ -289,13 +233,6 @@ def _clean_text(text: str) -> str:
     LF, which is what an XML reader would turn a bare CR into anyway."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return text[:EXCEL_MAX_CELL_CHARS]
-
-
-def _forced_text(cell, text: str):
-    """``cell`` holding ``text`` as an inline string: Excel shows it as this very text."""
-    cell.value = text
-    cell.data_type = "s"
-    return cell
 
 
 def _sheet_title(title: str) -> str:
