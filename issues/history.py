@@ -5,10 +5,39 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from issues.models import Issue
 
 HIDDEN_FIELDS = {"version", "updated_at", "year", "sequence", "reference", "created_at"}
+
+# The services store a short English code as the change reason; people read it translated.
+REASONS = {
+    "logged": _("logged"),
+    "assigned": _("assigned"),
+    "reassigned away": _("reassigned to another department"),
+    "responsible person set": _("responsible person set"),
+    "accepted": _("accepted"),
+    "returned": _("returned"),
+    "progress": _("progress posted"),
+    "extension requested": _("extension requested"),
+    "extension granted": _("extension granted"),
+    "extension refused": _("extension refused"),
+    "conclusion reported": _("conclusion reported"),
+    "closed": _("verified and closed"),
+    "reopened": _("reopened"),
+    "instruction": _("instruction added"),
+    "escalated": _("escalated"),
+    "added to special study": _("added to a special study"),
+    "removed from special study": _("removed from a special study"),
+}
+
+
+def reason_label(code: str) -> str:
+    if code.startswith("edited"):
+        return str(_("edited"))
+    return str(REASONS.get(code, code))
 
 
 @dataclass
@@ -40,7 +69,22 @@ def _display(model, field_name, value, cache):
         return cache[key]
     if isinstance(f, models.BooleanField):
         return "✓" if value else "✗"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
     return str(value)
+
+
+def _m2m_names(model, field_name, rows, cache) -> str:
+    related = model._meta.get_field(field_name).related_model
+    target = related._meta.model_name
+    names = []
+    for row in rows:
+        pk = row.get(target) if isinstance(row, dict) else row
+        key = (related, pk)
+        if key not in cache:
+            cache[key] = str(related._default_manager.filter(pk=pk).first() or pk)
+        names.append(cache[key])
+    return ", ".join(names) or "—"
 
 
 def _entries(records, model, what, cache):
@@ -57,9 +101,9 @@ def _entries(records, model, what, cache):
                     label = str(model._meta.get_field(change.field).verbose_name)
                 except Exception:  # noqa: BLE001 - m2m and removed fields: show the raw name
                     label = change.field
-                if isinstance(change.new, list):  # many-to-many
-                    old = ", ".join(str(x) for x in change.old) or "—"
-                    new = ", ".join(str(x) for x in change.new) or "—"
+                if isinstance(change.new, list):  # many-to-many: rows of the through table
+                    old = _m2m_names(model, change.field, change.old, cache)
+                    new = _m2m_names(model, change.field, change.new, cache)
                 else:
                     old = _display(model, change.field, change.old, cache)
                     new = _display(model, change.field, change.new, cache)
@@ -70,7 +114,7 @@ def _entries(records, model, what, cache):
                     at=record.history_date,
                     user=record.history_user,
                     what=what(record),
-                    reason=record.history_change_reason or "",
+                    reason=reason_label(record.history_change_reason or ""),
                     changes=changes,
                 )
             )

@@ -228,6 +228,7 @@ def _detail_context(request, issue, **forms):
             "year": issue.deadline.year
         }
     open_states = (Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS)
+    days_left = workdays.working_days_between(today, issue.deadline) if issue.deadline else None
     can = {
         "edit": access.can_edit(user, issue) and issue.status != Issue.Status.CLOSED,
         "assign": access.can_assign(user, issue)
@@ -259,9 +260,8 @@ def _detail_context(request, issue, **forms):
         "overdue": issue.is_overdue(today),
         "deadline_note": deadline_note,
         "deadline_off_day": issue.deadline and not workdays.is_working_day(issue.deadline),
-        "working_days_left": workdays.working_days_between(today, issue.deadline)
-        if issue.deadline
-        else None,
+        "working_days_left": days_left,
+        "working_days_late": -days_left if days_left is not None and days_left < 0 else 0,
         "can": can,
         "return_form": ReturnForm(),
         "progress_form": ProgressForm(),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 class RequestSizeLimitMiddleware:
@@ -17,9 +18,11 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = settings.ATTACHMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            # No request context: this runs before sessions and authentication.
-            page = render_to_string(
-                "413.html", {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-            )
+            # No request context: this runs before sessions and authentication, so the
+            # language comes from the browser's cookie or Accept-Language.
+            with translation.override(translation.get_language_from_request(request)):
+                page = render_to_string(
+                    "413.html", {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+                )
             return HttpResponse(page, status=413)
         return self.get_response(request)

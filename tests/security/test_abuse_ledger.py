@@ -363,3 +363,25 @@ def test_a_thousand_files_in_one_request_are_refused(x, liaison_a):
     response = _as(liaison_a).post(f"/issues/{x.pk}/attachments/", {"file": files})
     assert response.status_code == 400
     assert x.attachments.count() == 0
+
+
+def test_an_overdue_issue_page_says_how_late_it_is(x, staff):
+    # Deadline Thu 24 Sep; today Tue 29 Sep. Fri 25 Sep is Mid-Autumn Festival, so only
+    # Mon 28 and Tue 29 count.
+    Issue.objects.filter(pk=x.pk).update(deadline=date(2026, 9, 24))
+    response = _as(staff).get(f"/issues/{x.pk}/")
+    assert response.status_code == 200
+    assert "2 working days late" in response.content.decode()
+
+
+def test_history_shows_translated_reasons_and_names(x, staff, enterprise_2):
+    services.issue_update(
+        actor=staff, issue=x, expected_version=x.version, other_enterprises=[enterprise_2]
+    )
+    client = _as(staff)
+    body = client.get(f"/issues/{x.pk}/history/").content.decode()
+    assert "Enterprise Two" in body
+    staff.preferred_language = "zh-hans"
+    staff.save()
+    body = client.get(f"/issues/{x.pk}/history/").content.decode()
+    assert "受理" in body  # "accepted", in the reader's language
