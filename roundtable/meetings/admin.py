@@ -1,0 +1,16 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from roundtable.meetings.models import Roundtable, RoundtableSeat
+
+
+class SeatInline(admin.TabularInline):
+    model = RoundtableSeat
+    extra = 0
+    autocomplete_fields = ["user", "department"]
+
+
+@admin.register(Roundtable)
+class RoundtableAdmin(SimpleHistoryAdmin):
+    list_display = ("name_zh", "name_en", "jurisdiction", "leading_department", "cadence")
+    inlines = [SeatInline]
