@@ -102,16 +102,19 @@ class IssueQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Issue.Status.CLOSED)
 
+    def active(self):
+        """Open and not yet concluded: the issues that can be overdue. Spelled as the list
+        of statuses, not as exclusions, so that PostgreSQL can use the partial index
+        ``issue_active_deadline`` (it cannot prove ``status <> 'closed' AND status <>
+        'concluded'`` implies ``status IN (...)``)."""
+        return self.filter(status__in=Issue.ACTIVE_STATUSES)
+
     def overdue(self, *, on: date | None = None):
         day = on or timezone.localdate()
-        return self.open().exclude(status=Issue.Status.CONCLUSION_REPORTED).filter(deadline__lt=day)
+        return self.active().filter(deadline__lt=day)
 
     def due_between(self, start: date, end: date):
-        return (
-            self.open()
-            .exclude(status=Issue.Status.CONCLUSION_REPORTED)
-            .filter(deadline__gte=start, deadline__lte=end)
-        )
+        return self.active().filter(deadline__gte=start, deadline__lte=end)
 
     def for_department(self, department_id, *, role: str | None = None):
         assignments = Assignment.objects.current().filter(
@@ -132,6 +135,9 @@ class Issue(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         CONCLUSION_REPORTED = "concluded", _("Conclusion reported")
         CLOSED = "closed", _("Closed")
+
+    # Open and not concluded (the partial index issue_active_deadline has this list too).
+    ACTIVE_STATUSES = ("logged", "assigned", "returned", "in_progress")
 
     class Source(models.TextChoices):
         MEETING = "meeting", _("Meeting")
@@ -274,6 +280,34 @@ class Issue(models.Model):
             models.Index(fields=["category", "status"]),
             models.Index(fields=["source"]),
             models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
+            # The ledger filtered by status, in its default order, and its count (index-only).
+            models.Index(fields=["status", "raised_on", "id"], name="issue_status_raised"),
+            # For the dashboard (roundtable/dashboard/kpis.py): conclusions by day, overdue
+            # issues oldest first, escalations.
+            models.Index(
+                fields=["concluded_on"],
+                include=["deadline", "raised_on", "id"],
+                name="issue_concluded_on",
+            ),
+            models.Index(
+                fields=["deadline"],
+                condition=Q(status__in=["logged", "assigned", "returned", "in_progress"]),
+                name="issue_active_deadline",
+            ),
+            models.Index(
+                fields=["escalated_on"],
+                condition=Q(escalated_on__isnull=False),
+                name="issue_escalated_on",
+            ),
+            # Recurring problems: open issues by category and title.
+            models.Index(
+                fields=["category", "title", "enterprise"],
+                include=["raised_on", "id"],
+                condition=Q(
+                    status__in=["logged", "assigned", "returned", "in_progress", "concluded"]
+                ),
+                name="issue_open_titles",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -366,7 +400,29 @@ class Assignment(models.Model):
                 name="assignment_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["department", "is_current", "role", "status"])]
+        indexes = [
+            models.Index(fields=["department", "is_current", "role", "status"]),
+            # "Issues where this department holds a current assignment" (visibility, the
+            # department filter, My department): an index-only scan for the issue ids.
+            models.Index(
+                fields=["department", "issue"],
+                condition=Q(is_current=True),
+                name="assignment_current_by_dept",
+            ),
+            # For the dashboard: each issue's current lead department, and the response rate.
+            models.Index(
+                fields=["issue"],
+                include=["department"],
+                condition=Q(is_current=True, role="lead"),
+                name="assignment_current_lead",
+            ),
+            models.Index(
+                fields=["assigned_at"],
+                include=["department", "responded_at", "status"],
+                condition=Q(is_current=True, role="lead"),
+                name="assignment_lead_assigned_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.issue.reference} · {self.department} · {self.get_role_display()}"
@@ -487,7 +543,11 @@ class ActionUpdate(models.Model):
         verbose_name = _("action update")
         verbose_name_plural = _("action updates")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["issue", "kind", "created_at"])]
+        indexes = [
+            models.Index(fields=["issue", "kind", "created_at"]),
+            # For the dashboard: reopenings in a period, chair's instructions.
+            models.Index(fields=["kind", "created_at"], name="update_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
@@ -541,6 +601,7 @@ class ReminderLog(models.Model):
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("Claimed, sending")
         SENT = "sent", _("Sent")
+        RETRY = "retry", _("Failed, will retry")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
 
@@ -577,6 +638,10 @@ class ReminderLog(models.Model):
     reason = models.CharField(_("why"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    # Which run holds the claim: a run inserts its rows with its own token and then sends
+    # only the rows that carry it (``bulk_create(ignore_conflicts=True)`` returns no ids).
+    claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
@@ -589,11 +654,18 @@ class ReminderLog(models.Model):
                 fields=["subject_key", "kind", "recipient", "due_on"], name="reminder_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["claimed", "sent", "failed", "uncertain"]),
+                condition=Q(status__in=["claimed", "sent", "retry", "failed", "uncertain"]),
                 name="reminder_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "claimed_at"]), models.Index(fields=["due_on"])]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["due_on"]),
+            # Only rows being sent: a run finds its own claims; sent rows leave the index.
+            models.Index(
+                fields=["claim_token"], condition=Q(status="claimed"), name="reminder_claimed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_key} → {self.recipient_id} {self.due_on}"
@@ -635,7 +707,16 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The notices not yet e-mailed (issues/delivery.py looks for them every minute):
+            # a partial index, so rows leave it once their e-mail is claimed.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(reminder__isnull=True),
+                name="notification_unmailed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,0 +1,224 @@
+"""The reminder log (operators), the user's notifications with the unread count in the
+header, and the chairperson's attention list."""
+
+import html
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from issues.models import Issue, Notification, ReminderLog
+from issues.reminders import issues_escalate
+from tests.reminders.conftest import make_issue, run
+
+pytestmark = pytest.mark.django_db
+
+LOG = "/reminders/log/"
+
+
+def _log_rows(people, n=60):
+    issue = make_issue(deadline=date(2026, 10, 14), lead=people["dept_a"])
+    rows = []
+    for i in range(n):
+        rows.append(
+            ReminderLog(
+                kind="overdue" if i % 3 else "deadline_soon",
+                subject_key=f"issue:{issue.pk}",
+                issue=issue,
+                recipient=people["LA"] if i % 2 else people["Mo"],
+                due_on=date(2026, 9, 1) + timedelta(days=i),
+                status="sent" if i % 5 else "failed",
+                error="" if i % 5 else "SMTP 550: no such user",
+                reason="Why: test",
+            )
+        )
+    ReminderLog.objects.bulk_create(rows)
+    return issue
+
+
+def test_the_reminder_log_lists_filters_and_pages(client, people):
+    issue = _log_rows(people)
+    client.force_login(people["St"])
+    page = client.get(LOG).content.decode()
+    assert "60 entries" in page and "Page 1 of 2" in page
+    assert reverse("issues:detail", args=[issue.pk]) in page  # staff may open the issue
+
+    filtered = client.get(LOG, {"kind": "deadline_soon"}).content.decode()
+    assert "20 entries" in filtered
+    failed = client.get(LOG, {"status": "failed", "recipient": "monitor"}).content.decode()
+    assert "6 entries" in failed and "SMTP 550: no such user" in failed
+    dates = client.get(LOG, {"due_from": "2026-09-10", "due_to": "2026-09-19"}).content.decode()
+    assert "10 entries" in dates
+    second = client.get(LOG, {"kind": "overdue", "page": 2}).content.decode()
+    assert "Page 2 of 1" not in second and "40 entries" in second
+
+
+def test_the_status_counts_link_to_the_filtered_log(client, people, admin_user):
+    _log_rows(people, 10)
+    client.force_login(admin_user)
+    page = html.unescape(client.get(LOG, {"kind": "overdue"}).content.decode())
+    assert "?kind=overdue&status=failed" in page
+    assert "?kind=overdue&status=sent" in page
+
+
+def test_the_administrator_reads_the_log_but_is_not_linked_to_issues(client, people, admin_user):
+    issue = _log_rows(people, 3)
+    client.force_login(admin_user)
+    page = client.get(LOG).content.decode()
+    assert issue.reference in page
+    assert reverse("issues:detail", args=[issue.pk]) not in page
+    assert issue.title not in page
+
+
+@pytest.mark.parametrize("persona", ["LA", "HA", "Mo", "Ch"])
+def test_the_log_is_refused_to_case_workers_who_are_not_operators(client, people, persona):
+    client.force_login(people[persona])
+    assert client.get(LOG).status_code == 403
+
+
+def test_bad_filters_are_ignored_not_a_500(client, people):
+    client.force_login(people["St"])
+    response = client.get(LOG, {"due_from": "2026-02-30", "kind": "nonsense", "page": "x"})
+    assert response.status_code == 200
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+def _notices(people):
+    issue = make_issue(deadline=date(2026, 12, 1), lead=people["dept_a"])
+    mine = [
+        Notification.objects.create(
+            recipient=people["LA"],
+            issue=issue,
+            title=f"Notice {i}",
+            reason=f"Because {i}",
+            url=f"/issues/{issue.pk}/",
+        )
+        for i in range(3)
+    ]
+    other = Notification.objects.create(recipient=people["LB"], title="Not yours", reason="-")
+    return issue, mine, other
+
+
+def test_notifications_list_own_with_the_reason_and_an_unread_badge(client, people):
+    _issue, mine, other = _notices(people)
+    client.force_login(people["LA"])
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert all(n.title in page and n.reason in page for n in mine)
+    assert other.title not in page
+    assert "Why you got this:" in page
+    assert 'id="notifications-link"' in page and ">3</span>" in page
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert ">3</span>" in home
+
+
+def test_mark_one_read_then_all(client, people):
+    issue, mine, other = _notices(people)
+    client.force_login(people["LA"])
+    response = client.post(reverse("notifications:read", args=[mine[0].pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:list")
+    mine[0].refresh_from_db()
+    assert mine[0].read_at is not None
+    unread = client.get(reverse("notifications:list"), {"show": "unread"}).content.decode()
+    assert "Notice 0" not in unread and "Notice 1" in unread
+    # "Open" marks it read and goes to what it is about.
+    response = client.post(reverse("notifications:read", args=[mine[1].pk]), {"open": "1"})
+    assert response["Location"] == f"/issues/{issue.pk}/"
+    response = client.post(reverse("notifications:read_all"))
+    assert response.status_code == 302
+    assert not Notification.objects.filter(recipient=people["LA"], read_at__isnull=True).exists()
+    other.refresh_from_db()
+    assert other.read_at is None
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert 'class="badge badge-danger"' not in page
+
+
+def test_another_users_notification_is_not_found_and_stays_unread(client, people):
+    _issue, _mine, other = _notices(people)
+    client.force_login(people["LA"])
+    assert client.post(reverse("notifications:read", args=[other.pk])).status_code == 404
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_marking_read_needs_a_post_and_a_csrf_token(people):
+    from django.test import Client
+
+    _issue, mine, _other = _notices(people)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["LA"])
+    assert client.get(reverse("notifications:read", args=[mine[0].pk])).status_code == 405
+    assert client.post(reverse("notifications:read", args=[mine[0].pk])).status_code == 403
+    assert client.post(reverse("notifications:read_all")).status_code == 403
+    mine[0].refresh_from_db()
+    assert mine[0].read_at is None
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_the_next_address_stays_on_the_site(client, people, target):
+    _issue, mine, _other = _notices(people)
+    client.force_login(people["LA"])
+    response = client.post(reverse("notifications:read", args=[mine[0].pk]), {"next": target})
+    assert response["Location"] == reverse("notifications:list")
+
+
+def test_the_unread_count_costs_one_query(client, people):
+    _notices(people)
+    client.force_login(people["LA"])
+    url = reverse("issues:ledger")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    counts = [q["sql"] for q in queries if "issues_notification" in q["sql"]]
+    assert len(counts) == 1 and "COUNT(" in counts[0].upper()
+
+
+def test_a_reminder_appears_in_the_recipients_notifications(client, people):
+    issue = make_issue(deadline=date(2026, 10, 14), lead=people["dept_a"], responsible=people["RA"])
+    run(date(2026, 10, 16))
+    client.force_login(people["RA"])
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert issue.reference in page
+    assert "You are the person responsible for this overdue issue." in page
+
+
+# --- The chairperson's attention list -----------------------------------------------------
+
+
+def test_the_chair_sees_escalated_issues_until_they_are_settled(client, people):
+    issue = make_issue(deadline=date(2026, 10, 9), lead=people["dept_a"], title="Escalated permit")
+    quiet = make_issue(deadline=date(2026, 12, 9), lead=people["dept_a"], title="On time")
+    issues_escalate(today=date(2026, 10, 16))
+    client.force_login(people["Ch"])
+    page = client.get(reverse("dashboard:home")).content.decode()
+    assert "Escalated to your attention" in page
+    assert issue.reference in page and "Department A" in page and "2026-10-16" in page
+    assert quiet.reference not in page
+    # Staff and department heads do not get the chair's list.
+    for persona in ("St", "HA"):
+        client.force_login(people[persona])
+        assert "Escalated to your attention" not in client.get("/").content.decode()
+    # A deadline extended past the escalation, or a conclusion, takes it off the list.
+    Issue.objects.filter(pk=issue.pk).update(deadline=date(2026, 10, 30))
+    client.force_login(people["Ch"])
+    page = client.get(reverse("dashboard:home")).content.decode()
+    assert issue.reference not in page and "No issue is escalated at the moment." in page
+
+
+def test_the_attention_list_does_not_grow_the_chairs_page_queries(client, people):
+    client.force_login(people["Ch"])
+    client.get("/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    for i in range(25):
+        issue = make_issue(deadline=date(2026, 9, 1) + timedelta(days=i), lead=people["dept_a"])
+        Issue.objects.filter(pk=issue.pk).update(escalated_on=date(2026, 10, 16))
+    with CaptureQueriesContext(connection) as after:
+        page = client.get("/").content.decode()
+    assert len(after) == len(before)
+    assert "Showing the 20 longest overdue." in page
