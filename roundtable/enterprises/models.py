@@ -14,6 +14,19 @@ class EnterpriseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def visible_to(self, user):
+        """Enterprises whose page ``user`` may open: every one for commerce staff and the
+        chair's office, and a designated official's own portfolio. Department liaisons and
+        heads see an enterprise through the issues they handle, not through its page (which
+        gathers every issue, visit and contact of the enterprise)."""
+        from roundtable.accounts import roles
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.can_read_all_issues(user):
+            return self
+        return self.filter(designated_official=user)
+
     def search(self, text: str):
         text = (text or "").strip()
         if not text:

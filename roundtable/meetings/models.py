@@ -1,6 +1,8 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -106,6 +108,54 @@ class MeetingQuerySet(models.QuerySet):
     def service_visits(self):
         return self.filter(kind__in=[Meeting.Kind.ONE_ON_ONE, Meeting.Kind.ONE_ON_SEVERAL])
 
+    def not_cancelled(self):
+        return self.exclude(status=Meeting.Status.CANCELLED)
+
+    def held(self):
+        return self.filter(status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_PUBLISHED])
+
+    def visible_to(self, user):
+        """The meetings ``user`` may open: all for commerce staff and the chair's office; for
+        anyone else, those their department takes part in or was consulted on before, and
+        those they take part in themselves. A SQL filter, so it composes with counts."""
+        from roundtable.accounts import roles
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.can_read_all_issues(user):
+            return self
+        condition = Exists(MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user))
+        dept_ids = roles.department_ids(user)
+        if dept_ids:
+            condition |= Exists(
+                MeetingParticipant.objects.filter(
+                    meeting=OuterRef("pk"), department_id__in=dept_ids
+                )
+            )
+            condition |= Exists(
+                IntakeConsultation.objects.filter(
+                    item__meeting=OuterRef("pk"), department_id__in=dept_ids
+                )
+            )
+        return self.filter(condition)
+
+    def taking_part(self, user):
+        """Meetings ``user`` takes part in, in person or through a current department: what
+        their calendar feed lists."""
+        from roundtable.accounts import roles
+
+        if not user.is_active:
+            return self.none()
+        condition = Exists(MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user))
+        dept_ids = roles.department_ids(user)
+        if dept_ids:
+            condition |= Exists(
+                MeetingParticipant.objects.filter(
+                    meeting=OuterRef("pk"), department_id__in=dept_ids
+                )
+            )
+        return self.filter(condition)
+
 
 class Meeting(models.Model):
     class Kind(models.TextChoices):
@@ -155,6 +205,8 @@ class Meeting(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     objects = MeetingQuerySet.as_manager()
@@ -185,6 +237,15 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.topic}"
+
+    @property
+    def is_service_visit(self) -> bool:
+        return self.kind in (self.Kind.ONE_ON_ONE, self.Kind.ONE_ON_SEVERAL)
+
+    @property
+    def is_open(self) -> bool:
+        """Still ahead or being prepared: neither held nor cancelled."""
+        return self.status in (self.Status.PLANNED, self.Status.INTAKE_OPEN)
 
 
 class MeetingParticipant(models.Model):
@@ -267,6 +328,32 @@ class MeetingParticipant(models.Model):
         return str(self.enterprise or self.association or self.department or self.user)
 
 
+class IntakeItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Intake items ``user`` may read, for meetings they can already open: all for
+        commerce staff and the chair's office; for a department, the items on the agenda and
+        those that concern it or were sent to it for consultation. Enterprises' concerns that
+        are another department's business stay with that department."""
+        from roundtable.accounts import roles
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.can_read_all_issues(user):
+            return self
+        condition = Q(status=IntakeItem.Status.ON_AGENDA)
+        dept_ids = roles.department_ids(user)
+        if dept_ids:
+            condition |= Exists(
+                IntakeItem.departments.through.objects.filter(
+                    intakeitem_id=OuterRef("pk"), department_id__in=dept_ids
+                )
+            )
+            condition |= Exists(
+                IntakeConsultation.objects.filter(item=OuterRef("pk"), department_id__in=dept_ids)
+            )
+        return self.filter(condition)
+
+
 class IntakeItem(models.Model):
     """A concern gathered from an enterprise before a meeting (会前收集)."""
 
@@ -305,6 +392,15 @@ class IntakeItem(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     agenda_order = models.PositiveSmallIntegerField(_("agenda position"), null=True, blank=True)
+    issue = models.ForeignKey(
+        "issues.Issue",
+        verbose_name=_("ledger issue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intake_items",
+        help_text=_("The ledger entry the concern became after the meeting."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -314,6 +410,8 @@ class IntakeItem(models.Model):
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[departments])
+
+    objects = IntakeItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("intake item")
@@ -362,3 +460,35 @@ class IntakeConsultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} → {self.department}"
+
+
+def new_feed_token() -> str:
+    # 32 random bytes: 256 bits, 43 URL-safe characters.
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar address. Whoever holds the token reads that user's meetings
+    and deadlines without signing in, so it can be revoked, and a new one replaces the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_read_at = models.DateTimeField(_("last read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'revoked' if self.revoked_at else 'active'})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
