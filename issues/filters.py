@@ -12,6 +12,7 @@ from django_countries import countries
 
 from departments.models import Department
 from issues.models import Assignment, Category, Issue
+from roundtable.enterprises.models import Enterprise
 from roundtable.workdays import services as workdays
 
 SORTS = {
@@ -54,9 +55,7 @@ class LedgerFilterForm(forms.Form):
     meeting = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     enterprise = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     special_study = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    country = forms.ChoiceField(
-        required=False, choices=[("", "—"), *countries], label=_("Country or region")
-    )
+    country = forms.ChoiceField(required=False, choices=[("", "—")], label=_("Country or region"))
     monitor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     due_within = forms.IntegerField(
@@ -70,13 +69,63 @@ class LedgerFilterForm(forms.Form):
     )
     concluded_from = forms.DateField(required=False, widget=forms.HiddenInput)
     concluded_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    # What the dashboard's figures link with (roundtable/dashboard/kpis.py defines each).
+    on_time = forms.ChoiceField(
+        required=False, choices=[("", ""), ("1", "1"), ("0", "0")], widget=forms.HiddenInput
+    )
+    satisfaction = forms.MultipleChoiceField(
+        required=False, choices=Issue.Satisfaction.choices, widget=forms.MultipleHiddenInput
+    )
+    rated_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    rated_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    reopened_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    reopened_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    assigned_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    assigned_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    response = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("due", "due"), ("in_time", "in_time")],
+        widget=forms.HiddenInput,
+    )
+    escalated = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    instruction_pending = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    industry = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Country names in the language of this request, not of the process's first import.
+        self.fields["country"].choices = [("", "—"), *countries]
         active = Department.objects.active()
         self.fields["lead"].queryset = active
         self.fields["department"].queryset = active
+        # The select offers only the countries of some enterprise (and the one asked for, if
+        # another): rendering all ~250 through the widget templates took 8 ms of every ledger
+        # page. Validation still accepts any country, so a shared link keeps working.
+        offered = set(
+            Enterprise.objects.exclude(country="").values_list("country", flat=True).distinct()
+        )
+        offered.add(self.data.get("country", "") if self.is_bound else "")
+        self.fields["country"].widget.choices = [
+            (code, name)
+            for code, name in self.fields["country"].choices
+            if code in offered or not code
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # Date pairs the dashboard sends whole; a response filter needs its assignment dates
+        # (its per-day acceptance deadlines are computed for those days only).
+        for name in ("rated", "reopened", "assigned"):
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if bool(start) != bool(end) or (start and end and end < start):
+                raise forms.ValidationError(_("Give both dates of a date range, in order."))
+        start, end = data.get("assigned_from"), data.get("assigned_to")
+        if data.get("response") and not (start and end and (end - start).days <= 400):
+            raise forms.ValidationError(
+                _("A response filter needs assignment dates at most 400 days apart.")
+            )
+        return data
 
     def is_filtered(self) -> bool:
         return any(
@@ -86,21 +135,40 @@ class LedgerFilterForm(forms.Form):
         )
 
 
+# A term matching more enterprises than this is matched by a subquery instead of a list of ids.
+ENTERPRISE_IDS_MAX = 1000
+
+
 def search(qs, text: str):
     """Substring search over reference, title, description and the enterprise's names.
     A substring match finds Chinese words inside titles (用地 in 项目用地审批) as well as
-    English."""
+    English.
+
+    Fast on PostgreSQL: trigram indexes on UPPER(reference/title/description) serve any term
+    of three characters or more (migration 0005), and the enterprises whose names match are
+    looked up first so that every condition is on the issue table and the planner can OR the
+    indexes together. A shorter term without letter case (用地) cannot use a trigram index:
+    it is matched with a plain LIKE, a third of the cost of UPPER() LIKE UPPER() on a scan."""
     text = text.strip()
     if not text:
         return qs
     condition = Q()
     for term in text.split()[:5]:
+        lookup = "icontains" if len(term) >= 3 or term.lower() != term.upper() else "contains"
+        enterprises = Enterprise.objects.filter(
+            Q(**{f"name_zh__{lookup}": term}) | Q(**{f"name_en__{lookup}": term})
+        ).values_list("pk", flat=True)
+        ids = list(enterprises[: ENTERPRISE_IDS_MAX + 1])
+        by_enterprise = (
+            Q(enterprise_id__in=ids)
+            if len(ids) <= ENTERPRISE_IDS_MAX
+            else Q(enterprise__in=enterprises)
+        )
         condition &= (
-            Q(reference__icontains=term)
-            | Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(enterprise__name_zh__icontains=term)
-            | Q(enterprise__name_en__icontains=term)
+            Q(**{f"reference__{lookup}": term})
+            | Q(**{f"title__{lookup}": term})
+            | Q(**{f"description__{lookup}": term})
+            | by_enterprise
         )
     return qs.filter(condition)
 
@@ -150,7 +218,37 @@ def apply_filters(qs, data: dict, *, today: date | None = None):
         qs = qs.filter(concluded_on__gte=data["concluded_from"])
     if data.get("concluded_to"):
         qs = qs.filter(concluded_on__lte=data["concluded_to"])
+    qs = _apply_dashboard_filters(qs, data, today)
     return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))
+
+
+def _apply_dashboard_filters(qs, data: dict, today: date):
+    """The dashboard's figures, each defined once in roundtable/dashboard/kpis.py."""
+    from roundtable.dashboard import kpis
+
+    if data.get("on_time") == "1":
+        qs = qs.filter(kpis.ON_TIME)
+    elif data.get("on_time") == "0":
+        qs = qs.filter(kpis.LATE)
+    if data.get("satisfaction"):
+        qs = qs.filter(satisfaction__in=data["satisfaction"])
+    if data.get("rated_from"):
+        qs = qs.filter(kpis.rated_in(kpis.Period(data["rated_from"], data["rated_to"])))
+    if data.get("reopened_from"):
+        qs = qs.filter(kpis.reopened_in(kpis.Period(data["reopened_from"], data["reopened_to"])))
+    if data.get("assigned_from"):
+        period = kpis.Period(data["assigned_from"], data["assigned_to"])
+        if data.get("response"):
+            qs = qs.filter(kpis.response_issues(period, data["response"], today))
+        else:
+            qs = qs.filter(Exists(kpis.lead_assignments(period).filter(issue=OuterRef("pk"))))
+    if data.get("escalated"):
+        qs = qs.filter(kpis.escalated_now())
+    if data.get("instruction_pending"):
+        qs = qs.filter(kpis.instruction_pending())
+    if data.get("industry"):
+        qs = qs.filter(enterprise__industry=data["industry"])
+    return qs
 
 
 def due_soon_until(today: date) -> date:

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.models import Department, DepartmentMembership
 from issues import access
@@ -27,6 +28,7 @@ from issues.models import (
 )
 from issues.references import next_reference
 from roundtable.accounts.models import User
+from roundtable.dashboard import cache as dashboard_cache
 
 Status = Issue.Status
 
@@ -53,6 +55,7 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
+    transaction.on_commit(dashboard_cache.bump)
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
@@ -75,19 +78,28 @@ def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, ex
     )
 
 
-def _notify(users: Iterable[User], *, issue: Issue, title: str, reason: str, actor: User) -> None:
-    """In-app notices, written in the same transaction as the change they announce."""
+def _notify(
+    users: Iterable[User], *, issue: Issue, title, reason, actor: User, params=None
+) -> None:
+    """In-app notices, written in the same transaction as the change they announce.
+
+    ``title`` and ``reason`` are lazy translations (with ``params``), rendered in each
+    recipient's own language, not the actor's."""
     recipients = {u.pk: u for u in users if u is not None and u.pk != actor.pk and u.is_active}
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=u,
-            issue=issue,
-            title=f"{issue.reference} {title}"[:300],
-            reason=reason[:300],
-            url=f"/issues/{issue.pk}/",
-        )
-        for u in recipients.values()
-    )
+    notices = []
+    for user in recipients.values():
+        with translation.override(user.preferred_language or None):
+            values = {key: str(value) for key, value in (params or {}).items()}
+            notices.append(
+                Notification(
+                    recipient=user,
+                    issue=issue,
+                    title=f"{issue.reference} {str(title) % values if values else title}"[:300],
+                    reason=str(reason)[:300],
+                    url=f"/issues/{issue.pk}/",
+                )
+            )
+    Notification.objects.bulk_create(notices)
 
 
 def _department_people(department_ids, *, roles=("liaison", "head")):
@@ -166,6 +178,7 @@ def issue_create(
         issue._history_user = actor
         issue._change_reason = "logged"
         issue.save()
+        transaction.on_commit(dashboard_cache.bump)
         if other_enterprises:
             issue.other_enterprises.set([e for e in other_enterprises if e != enterprise])
         _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
@@ -249,8 +262,8 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     _notify(
         _department_people(new_departments),
         issue=issue,
-        title=_("assigned to your department"),
-        reason=_("Your department was assigned this issue."),
+        title=gettext_lazy("assigned to your department"),
+        reason=gettext_lazy("Your department was assigned this issue."),
         actor=actor,
     )
 
@@ -347,8 +360,9 @@ def assignment_return(*, actor: User, assignment: Assignment, reason: str) -> As
         _notify(
             _staff_people(),
             issue=issue,
-            title=_("returned by %(dept)s") % {"dept": assignment.department},
-            reason=_("You are commerce staff: returned issues need reassigning."),
+            title=gettext_lazy("returned by %(dept)s"),
+            params={"dept": assignment.department},
+            reason=gettext_lazy("You are commerce staff: returned issues need reassigning."),
             actor=actor,
         )
     return assignment
@@ -417,8 +431,8 @@ def issue_request_extension(
         _notify(
             _staff_people(),
             issue=current,
-            title=_("asks for a deadline extension"),
-            reason=_("You are commerce staff: extension requests need a decision."),
+            title=gettext_lazy("asks for a deadline extension"),
+            reason=gettext_lazy("You are commerce staff: extension requests need a decision."),
             actor=actor,
         )
     return extension
@@ -455,8 +469,9 @@ def extension_decide(
         _notify(
             [extension.requested_by],
             issue=issue,
-            title=_("extension %(decision)s") % {"decision": extension.get_status_display()},
-            reason=_("You asked for this extension."),
+            title=gettext_lazy("extension %(decision)s"),
+            params={"decision": ExtensionRequest.Status(extension.status).label},
+            reason=gettext_lazy("You asked for this extension."),
             actor=actor,
         )
     return extension
@@ -503,8 +518,8 @@ def issue_report_conclusion(
         _notify(
             [*_staff_people(), current.monitor],
             issue=current,
-            title=_("conclusion reported"),
-            reason=_(
+            title=gettext_lazy("conclusion reported"),
+            reason=gettext_lazy(
                 "Concluded issues are verified by commerce staff; you supervise it "
                 "or you are commerce staff."
             ),
@@ -574,8 +589,8 @@ def _reopen(issue: Issue, actor: User, reason: str) -> None:
         _notify(
             _department_people([lead.department_id]),
             issue=issue,
-            title=_("reopened"),
-            reason=_("Your department leads this issue."),
+            title=gettext_lazy("reopened"),
+            reason=gettext_lazy("Your department leads this issue."),
             actor=actor,
         )
 
@@ -609,8 +624,11 @@ def issue_add_instruction(*, actor: User, issue: Issue, body: str) -> ActionUpda
         _notify(
             [*_department_people(lead_ids), *_staff_people(), current.monitor],
             issue=current,
-            title=_("instruction from %(chair)s") % {"chair": actor},
-            reason=_("The chair's office instructed on an issue you handle or supervise."),
+            title=gettext_lazy("instruction from %(chair)s"),
+            params={"chair": actor},
+            reason=gettext_lazy(
+                "The chair's office instructed on an issue you handle or supervise."
+            ),
             actor=actor,
         )
     return update

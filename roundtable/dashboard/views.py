@@ -1,16 +1,25 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
+from departments.models import Department
+from issues.exports import XLSX_CONTENT_TYPE, content_disposition
 from issues.models import Assignment, ExtensionRequest, Issue
 from roundtable.accounts import roles
+from roundtable.dashboard import cache, kpis, reports
 from roundtable.dashboard.models import Heartbeat
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarYear
@@ -107,6 +116,38 @@ def _ledger_counts(qs, today, due_soon_until):
     )
 
 
+ESCALATED_SHOWN = 20
+
+
+def _escalated_issues() -> dict:
+    """The chairperson's attention list: issues escalated for being overdue by more than
+    ESCALATE_AFTER_WORKING_DAYS working days (issues/reminders.py) and still being handled.
+    An extension granted since the escalation takes the issue off the list. One query."""
+    from django.db.models import F, OuterRef, Subquery
+
+    from roundtable.lib.i18n import prefers_chinese
+
+    lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
+    rows = list(
+        Issue.objects.filter(
+            escalated_on__isnull=False,
+            escalated_on__gt=F("deadline"),
+            status__in=[Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS],
+        )
+        .annotate(
+            lead_zh=Subquery(lead.values("department__name_zh")[:1]),
+            lead_en=Subquery(lead.values("department__name_en")[:1]),
+        )
+        .order_by("deadline", "pk")[: ESCALATED_SHOWN + 1]
+    )
+    for issue in rows:
+        names = (
+            (issue.lead_zh, issue.lead_en) if prefers_chinese() else (issue.lead_en, issue.lead_zh)
+        )
+        issue.lead_name = names[0] or names[1] or ""
+    return {"issues": rows[:ESCALATED_SHOWN], "more": len(rows) > ESCALATED_SHOWN}
+
+
 @login_required
 def home(request):
     """The landing page: what needs this user's attention, by role."""
@@ -153,6 +194,8 @@ def home(request):
             "show_next_year_warning": today.month >= 11 and next_year not in published,
         }
         context["heartbeats"] = _heartbeats(timezone.now())
+    if roles.is_chair(user):
+        context["escalated"] = _escalated_issues()
     context["roles"] = roles.role_labels(user)
     context["primary_role"] = _primary_role(user, context)
     context["heading"] = HEADINGS[context["primary_role"]]
@@ -165,3 +208,205 @@ def home(request):
         context["supervision_url"] = _url_or_empty("issues:supervision")
     context["recent_since"] = today - timedelta(days=7)
     return render(request, "dashboard/home.html", context)
+
+
+# --- The chairperson's dashboard, the department dashboard, the quarterly report ----------
+
+PERIOD_CHOICES = 12  # quarters offered by the switcher, the current one last
+
+
+def _period(request, today):
+    """The period of ``?period=`` (2026Q3 or 2026), the current quarter when absent. A
+    malformed value falls back to the current quarter, with a message."""
+    try:
+        return kpis.parse_period(request.GET.get("period"), today=today)
+    except ValueError:
+        messages.warning(request, _("That period was not understood: showing this quarter."))
+        return kpis.current_quarter(today)
+
+
+def _period_context(period, today):
+    current = kpis.current_quarter(today)
+    choices = kpis.quarters_ending(current, PERIOD_CHOICES)
+    if period not in choices:
+        choices.append(period)
+    later = period.next()
+    return {
+        "period": period,
+        "previous_period": period.previous(),
+        "next_period": later if later.start <= today else None,
+        "period_choices": sorted(choices, key=lambda p: p.start, reverse=True),
+        "today": today,
+    }
+
+
+def _require_district_reader(user) -> None:
+    # The chair, the deputy chairs and commerce staff; department heads and liaisons have
+    # the department dashboard instead.
+    if not roles.can_read_all_issues(user):
+        raise PermissionDenied
+
+
+def _league_headers(kpi_columns, sort: str, period) -> list[dict]:
+    """Column headers of the league table, each a link sorting by it: a second click
+    reverses the order; numbers sort largest first on the first click."""
+    headers = []
+    for key, label in [("name", _("Lead department"))] + [(k.key, k.label) for k in kpi_columns]:
+        if sort == key:
+            next_sort, state = f"-{key}", "ascending"
+        elif sort == f"-{key}":
+            next_sort, state = key, "descending"
+        else:
+            next_sort, state = (key if key == "name" else f"-{key}"), ""
+        query = urlencode({"period": period.key, "sort": next_sort})
+        headers.append({"key": key, "label": label, "href": f"?{query}#league", "state": state})
+    return headers
+
+
+@login_required
+@require_GET
+def overview(request):
+    """The chairperson's dashboard: the district's KPIs for a quarter."""
+    _require_district_reader(request.user)
+    today = timezone.localdate()
+    period = _period(request, today)
+    data = reports.overview(period, today)
+    sort = request.GET.get("sort") or "name"
+    if sort.lstrip("-") not in reports.LEAGUE_SORTS:
+        sort = "name"
+    kpi_columns = reports.kpi_list()
+    can_start_study = roles.is_commerce_staff(request.user)
+    # The page's body is cached as HTML with the figures it shows (their computation's time
+    # stamps them) and everything else it depends on; its rows are built only when it is
+    # rendered (a template calls a callable; _Once computes it once).
+    context = {
+        **_period_context(period, today),
+        "summary": _Once(reports.summary_rows, data, period),
+        "kpi_columns": kpi_columns,
+        "league": _Once(reports.league_rows, data, period, sort),
+        "district_cells": _Once(
+            lambda: [reports.kpi_cell(k, data["district"], period) for k in kpi_columns]
+        ),
+        "league_headers": _Once(_league_headers, kpi_columns, sort, period),
+        "trend": _Once(reports.trend_rows, data),
+        "trend_svg": _Once(reports.trend_svg, data),
+        "breakdowns": _Once(reports.breakdown_tables, data, period),
+        "lists": _Once(reports.issue_lists, data, today),
+        "recurring": _Once(reports.recurring_groups, data),
+        "can_start_study": can_start_study,
+        "computed_at": data["computed_at"],
+    }
+    parts = (data["computed_at"], period.key, today, get_language(), sort, can_start_study)
+    context["body"] = cache.get_or_compute(
+        "overview-html",
+        parts,
+        lambda: render_to_string("dashboard/partials/overview_body.html", context, request),
+    )
+    return render(request, "dashboard/overview.html", context)
+
+
+class _Once:
+    """A value computed when a template first asks for it (templates call callables), and
+    kept for its other uses."""
+
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def __call__(self):
+        if not hasattr(self, "value"):
+            self.value = self.function(*self.args)
+        return self.value
+
+
+@login_required
+@require_GET
+def department(request):
+    """A department's KPIs beside the district's: for its head and liaisons, and for the
+    chair's office and commerce staff (any department)."""
+    user = request.user
+    mine = roles.department_ids(user)
+    reads_all = roles.can_read_all_issues(user)
+    if not mine and not reads_all:
+        raise PermissionDenied
+    choices = Department.objects.active() if reads_all else Department.objects.filter(pk__in=mine)
+    wanted = request.GET.get("department")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        dept = Department.objects.filter(pk=int(wanted)).first()
+        if dept is None:
+            raise Http404
+        if not reads_all and dept.pk not in mine:
+            raise PermissionDenied
+    else:
+        dept = choices.order_by("code").first()
+        if dept is None:
+            raise Http404
+    today = timezone.localdate()
+    period = _period(request, today)
+    data = reports.department_overview(period, dept.pk, today)
+    previous_period = period.previous()
+    rows = []
+    for kpi in reports.kpi_list():
+        rows.append(
+            {
+                "label": kpi.label,
+                "department": reports.kpi_cell(
+                    kpi,
+                    data["figures"],
+                    period,
+                    department_id=dept.pk,
+                    previous=data["previous"],
+                    previous_period=previous_period,
+                ),
+                # The district's issues are not all in a department's ledger: no links.
+                "district": reports.kpi_cell(kpi, data["district"], period, linked=reads_all),
+            }
+        )
+    context = {
+        **_period_context(period, today),
+        "department": dept,
+        "department_choices": list(choices.order_by("code")),
+        "rows": rows,
+        "lists": reports.issue_lists(data, today, department_id=dept.pk),
+        "reads_all": reads_all,
+    }
+    return render(request, "dashboard/department.html", context)
+
+
+@login_required
+@require_GET
+def report(request):
+    """The quarterly report as a printable page (print stylesheet in static/css/app.css)."""
+    _require_district_reader(request.user)
+    today = timezone.localdate()
+    period = _period(request, today)
+    data = reports.overview(period, today)
+    kpi_columns = reports.kpi_list()
+    context = {
+        **_period_context(period, today),
+        "summary": reports.summary_rows(data, period),
+        "kpi_columns": kpi_columns,
+        "league": reports.league_rows(data, period, "name"),
+        "district_cells": [reports.kpi_cell(k, data["district"], period) for k in kpi_columns],
+        "trend": reports.trend_rows(data),
+        "trend_svg": reports.trend_svg(data),
+        "breakdowns": reports.breakdown_tables(data, period),
+        "lists": reports.issue_lists(data, today),
+        "computed_at": data["computed_at"],
+    }
+    return render(request, "dashboard/report.html", context)
+
+
+@login_required
+@require_GET
+def report_xlsx(request):
+    """The quarterly report as an .xlsx workbook, in the reader's language."""
+    _require_district_reader(request.user)
+    today = timezone.localdate()
+    period = _period(request, today)
+    chunks = reports.write_workbook(period, today=today)
+    response = StreamingHttpResponse(chunks, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Length"] = str(chunks.size)
+    response["Content-Disposition"] = content_disposition(reports.report_filename(period))
+    return response

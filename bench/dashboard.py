@@ -1,0 +1,251 @@
+"""Dashboard benchmark: the chair's dashboard uncached and cached, and the quarterly workbook.
+
+    python bench/dashboard.py                        # 100,000 issues, PostgreSQL and SQLite
+    python bench/dashboard.py --sizes 2000 --repeat 5 --backends sqlite     # a smoke test
+
+For each backend and size it builds a database with ``manage.py migrate`` and ``load_demo``
+through bench/run.py's ``Target`` (same environment scrubbing, same loading, VACUUM ANALYZE on
+PostgreSQL), then runs ``bench/dashboard.py measure`` in a fresh process against it:
+
+- the chair's dashboard (``/dashboard/``, the current quarter) uncached: before each request
+  the ledger version is bumped, as any change to an issue does, so every figure is
+  recomputed; the working-day calendar stays warm, as in a running server;
+- the same page cached;
+- the department dashboard, uncached and cached, for a department head (for information);
+- the quarterly workbook of the last full quarter, once (``/dashboard/report.xlsx``).
+
+Whole requests through ``django.test.Client`` (middleware, session, queries, templates), medians
+over ``--repeat`` requests after two warm-up requests. Results go to ``<out>/results.md`` and
+``results.json``. PostgreSQL: the database named in ``--pg-url`` is dropped and created again
+(its name must contain "bench"; loopback only), as bench/run.py does.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/roundtable_dashboard_bench"
+TARGETS = {"overview_uncached": 200, "overview_cached": 30}  # ms, median, PostgreSQL 100k
+WORKBOOK_TARGET_S = 20
+TARGET_SIZE, TARGET_BACKEND = 100_000, "postgres"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    measure = sub.add_parser("measure", help="(internal) time the pages of this database")
+    measure.add_argument("--out", required=True)
+    measure.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--backends", default="postgres,sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep-db", action="store_true", help="reuse a database of that size")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "dashboard"))
+    args = parser.parse_args(argv)
+    if args.command == "measure":
+        return args
+    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.out = Path(args.out).resolve()
+    args.enterprises = 0  # what bench/run.py's Target expects
+    return args
+
+
+# --- In the measuring process -------------------------------------------------------------
+
+
+def _timed(client, url, *, before=None, repeat: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries, size = [], 0, 0
+    for _ in range(2):  # warm-up
+        if before:
+            before()
+        assert client.get(url).status_code == 200, url
+    slowest = []
+    for _ in range(repeat):
+        if before:
+            before()
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, url
+        queries, size = len(ctx.captured_queries), len(response.content)
+        slowest = sorted(
+            ((float(q["time"]) * 1000, q["sql"][:160]) for q in ctx.captured_queries),
+            reverse=True,
+        )[:6]
+    times.sort()
+    return {
+        "url": url,
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+        "min_ms": round(times[0], 1),
+        "queries": queries,
+        "bytes": size,
+        "slowest_queries": [{"ms": round(ms, 1), "sql": sql} for ms, sql in slowest],
+    }
+
+
+def measure(args) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roundtable.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from departments.models import DepartmentMembership
+    from issues.models import Issue
+    from roundtable.accounts.models import User
+    from roundtable.dashboard import cache, kpis, reports
+
+    chair = User.objects.get(username="chair")
+    client = Client()
+    client.force_login(chair)
+    head = DepartmentMembership.objects.current().heads().select_related("user").first().user
+    head_client = Client()
+    head_client.force_login(head)
+    result = {
+        "issues": Issue.objects.count(),
+        "vendor": connection.vendor,
+        "pages": {
+            "overview_uncached": _timed(
+                client, "/dashboard/", before=cache.bump, repeat=args.repeat
+            ),
+            "overview_cached": _timed(client, "/dashboard/", repeat=args.repeat),
+            "department_uncached": _timed(
+                head_client, "/dashboard/department/", before=cache.bump, repeat=args.repeat
+            ),
+            "department_cached": _timed(head_client, "/dashboard/department/", repeat=args.repeat),
+        },
+    }
+    # The workbook of the last full quarter, from a cold cache.
+    period = kpis.current_quarter().previous()
+    cache.bump()
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        response = client.get(f"/dashboard/report.xlsx?period={period.key}")
+        body = b"".join(response.streaming_content)
+        seconds = time.perf_counter() - started
+    assert response.status_code == 200
+    result["workbook"] = {
+        "period": period.key,
+        "seconds": round(seconds, 2),
+        "queries": len(ctx.captured_queries),
+        "bytes": len(body),
+        "ledger_rows": reports.quarter_ledger(period).count(),
+        "today": timezone.localdate().isoformat(),
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2))
+
+
+# --- The driver ---------------------------------------------------------------------------
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("yes" if ok else "**NO**")
+
+
+def report(runs: list[dict], args) -> str:
+    lines = [
+        "# Dashboard benchmark",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.repeat} timed requests per page after 2 "
+        "warm-up requests, through Django's test client; DEBUG=0; no REDIS_URL (local-memory "
+        "cache). Targets apply at 100,000 issues on PostgreSQL (✱).",
+        "",
+        "| backend | issues | page | median ms | p95 ms | min ms | queries | KiB | target "
+        "| meets |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for run in runs:
+        star = " ✱" if (run["backend"], run["size"]) == (TARGET_BACKEND, TARGET_SIZE) else ""
+        for name, page in run["pages"].items():
+            target = TARGETS.get(name)
+            ok = None if target is None else page["median_ms"] < target
+            lines.append(
+                f"| {run['backend']} | {run['issues']:,}{star} | {name} | {page['median_ms']} | "
+                f"{page['p95_ms']} | {page['min_ms']} | {page['queries']} | "
+                f"{page['bytes'] / 1024:.0f} | {f'< {target} ms' if target else '—'} | "
+                f"{_verdict(ok)} |"
+            )
+        wb = run["workbook"]
+        lines.append(
+            f"| {run['backend']} | {run['issues']:,}{star} | workbook {wb['period']} "
+            f"({wb['ledger_rows']:,} ledger rows) | {wb['seconds'] * 1000:,.0f} | — | — | "
+            f"{wb['queries']} | {wb['bytes'] / 1024:,.0f} | < {WORKBOOK_TARGET_S} s | "
+            f"{_verdict(wb['seconds'] < WORKBOOK_TARGET_S)} |"
+        )
+    lines += ["", "## Slowest queries of one uncached dashboard request", ""]
+    for run in runs:
+        lines.append(f"- {run['backend']}, {run['issues']:,} issues:")
+        for q in run["pages"]["overview_uncached"]["slowest_queries"]:
+            lines.append(f"  - {q['ms']} ms `{q['sql']}`")
+    lines += ["", "## Loading", ""]
+    for run in runs:
+        lines.append(f"- {run['backend']} {run['issues']:,}: {run['load']}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.command == "measure":
+        measure(args)
+        return
+    from bench.run import Target  # the other benchmark's database building, reused
+
+    for sub in ("logs", "tmp", "var"):
+        (args.out / sub).mkdir(parents=True, exist_ok=True)
+    runs = []
+    for backend in args.backends:
+        for size in args.sizes:
+            target = Target(backend, size, args)
+            target.log.write_text("")
+            print(f"== {backend}, {size:,} issues ({target.where})", flush=True)
+            load = target.build()
+            out = args.out / "tmp" / f"{backend}-{size}.json"
+            target.run(
+                "bench/dashboard.py",
+                "measure",
+                "--out",
+                str(out),
+                "--repeat",
+                str(args.repeat),
+                debug=False,
+            )
+            result = json.loads(out.read_text())
+            run = {"backend": backend, "size": size, "load": load, **result}
+            runs.append(run)
+            for name, page in run["pages"].items():
+                print(
+                    f"  {name:<22} median {page['median_ms']:>7} ms  p95 {page['p95_ms']:>7} ms"
+                    f"  {page['queries']:>3} queries",
+                    flush=True,
+                )
+            wb = run["workbook"]
+            print(
+                f"  workbook {wb['period']:<13} {wb['seconds']:>7} s   "
+                f"{wb['ledger_rows']:,} ledger rows, {wb['queries']} queries",
+                flush=True,
+            )
+            (args.out / "results.json").write_text(json.dumps(runs, indent=2, default=str))
+            (args.out / "results.md").write_text(report(runs, args))
+    print(f"\nwritten: {args.out / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()

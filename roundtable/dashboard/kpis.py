@@ -1,0 +1,932 @@
+"""The dashboard's key figures: each defined once, here, for any period and any department.
+
+Every figure is a set of issues, and each set is written once, as a ``Q`` over ``Issue`` (or,
+for the response rate, a queryset of lead assignments). The figures count those sets with
+aggregates in the database; the ledger's filters (issues/filters.py) apply the very same
+definitions, so a figure's link opens exactly the issues it counts. The README's section "KPI
+definitions" says the same in words.
+
+A period is a range of calendar days in the site's time zone (Asia/Shanghai), both ends
+included; the dashboard uses quarters. A department's figures are those of the issues it
+currently leads: the department of the issue's current lead assignment.
+
+Working days come from roundtable/workdays/services.py. Two figures need them per row, and both
+stay in SQL: the response window is a per-day threshold computed in Python for the period's
+days (at most 92) and handed to the database as one ``CASE``; the days to conclusion are
+working-day ordinals for the few hundred dates involved, joined as an inline table, and the
+database returns a histogram (department, working days, issues) from which the median is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from issues.models import ActionUpdate, Assignment, Issue
+from roundtable.workdays import services as workdays
+
+Status = Issue.Status
+Satisfaction = Issue.Satisfaction
+OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
+# Open and without a reported conclusion: what can be overdue. Listed rather than negated so
+# that the (status, deadline) index serves them.
+ACTIVE_STATUSES = [s for s in OPEN_STATUSES if s != Status.CONCLUSION_REPORTED]
+SATISFIED = [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+TREND_QUARTERS = 8
+
+
+def accept_within() -> int:
+    """Working days a department has to accept an assignment (settings.ROUNDTABLE)."""
+    return settings.ROUNDTABLE["ACCEPT_WITHIN_WORKING_DAYS"]
+
+
+# --- Periods ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Calendar days ``start`` to ``end``, both included, in the site's time zone. ``key`` is
+    how the dashboard's URL names it: ``2026Q3`` for a quarter, ``2026`` for a year."""
+
+    start: date
+    end: date
+    key: str = ""
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("a period ends on or after its start")
+
+    @property
+    def label(self) -> str:
+        match = re.fullmatch(r"(\d{4})Q([1-4])", self.key)
+        if match:
+            return str(_("Q%(quarter)s %(year)s")) % {
+                "quarter": match[2],
+                "year": match[1],
+            }
+        if re.fullmatch(r"\d{4}", self.key):
+            return self.key
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    @property
+    def is_quarter(self) -> bool:
+        return "Q" in self.key
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one (a quarter, a year, or as many
+        days)."""
+        if self.is_quarter:
+            return quarter_of(self.start - timedelta(days=1))
+        if re.fullmatch(r"\d{4}", self.key):
+            return year(self.start.year - 1)
+        length = self.end - self.start
+        end = self.start - timedelta(days=1)
+        return Period(end - length, end)
+
+    def next(self) -> Period:
+        if self.is_quarter:
+            return quarter_of(self.end + timedelta(days=1))
+        if re.fullmatch(r"\d{4}", self.key):
+            return year(self.start.year + 1)
+        length = self.end - self.start
+        start = self.end + timedelta(days=1)
+        return Period(start, start + length)
+
+    def days(self):
+        day = self.start
+        while day <= self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    # Datetime bounds: [start 00:00, day after end 00:00) in the site's time zone.
+    @property
+    def start_at(self) -> dt.datetime:
+        return day_start(self.start)
+
+    @property
+    def end_before(self) -> dt.datetime:
+        return day_start(self.end + timedelta(days=1))
+
+
+def day_start(day: date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the site's time zone (aware)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def quarter(year_: int, number: int) -> Period:
+    first_month = 3 * (number - 1) + 1
+    start = date(year_, first_month, 1)
+    end = (date(year_ + 1, 1, 1) if number == 4 else date(year_, first_month + 3, 1)) - timedelta(
+        days=1
+    )
+    return Period(start, end, f"{year_}Q{number}")
+
+
+def quarter_of(day: date) -> Period:
+    return quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def year(year_: int) -> Period:
+    return Period(date(year_, 1, 1), date(year_, 12, 31), str(year_))
+
+
+def current_quarter(today: date | None = None) -> Period:
+    return quarter_of(today or timezone.localdate())
+
+
+def parse_period(text: str | None, *, today: date | None = None) -> Period:
+    """``2026Q3`` (a quarter) or ``2026`` (a year); empty means the current quarter. Raises
+    ``ValueError`` for anything else, and for years outside 2000–2100."""
+    text = (text or "").strip().upper()
+    if not text:
+        return current_quarter(today)
+    match = re.fullmatch(r"(\d{4})(?:-?Q([1-4]))?", text)
+    if not match or not 2000 <= int(match[1]) <= 2100:
+        raise ValueError(f"not a period: {text!r}")
+    if match[2]:
+        return quarter(int(match[1]), int(match[2]))
+    return year(int(match[1]))
+
+
+def quarters_ending(period: Period, count: int = TREND_QUARTERS) -> list[Period]:
+    """``count`` quarters, oldest first, the last one holding ``period``'s last day."""
+    quarters = [quarter_of(period.end)]
+    while len(quarters) < count:
+        quarters.insert(0, quarters[0].previous())
+    return quarters
+
+
+# --- Definitions: the issues behind each figure -------------------------------------------
+#
+# Q objects over Issue. The ledger filters (issues/filters.py) use these same functions.
+
+
+def raised_in(period: Period) -> Q:
+    """Issues raised: ``raised_on`` in the period."""
+    return Q(raised_on__gte=period.start, raised_on__lte=period.end)
+
+
+def concluded_in(period: Period) -> Q:
+    """Issues concluded: ``concluded_on`` (the day the lead department reported the
+    conclusion) in the period, whether or not commerce staff have verified it since.
+    Reopening clears ``concluded_on``, so a reopened issue counts again only when it is
+    concluded again."""
+    return Q(concluded_on__gte=period.start, concluded_on__lte=period.end)
+
+
+# Concluded by the deadline in force: ``Issue.deadline`` is the deadline after any granted
+# extension (and after a reassignment that set a new one). An issue without a deadline cannot
+# have been on time; the lifecycle never concludes one.
+ON_TIME = Q(concluded_on__isnull=False, deadline__isnull=False, concluded_on__lte=F("deadline"))
+LATE = Q(concluded_on__isnull=False) & (
+    Q(deadline__isnull=True) | Q(concluded_on__gt=F("deadline"))
+)
+
+
+def on_time_in(period: Period) -> Q:
+    return concluded_in(period) & ON_TIME
+
+
+def late_in(period: Period) -> Q:
+    return concluded_in(period) & LATE
+
+
+def resolved_in(period: Period) -> Q:
+    """Resolution: of the issues raised in the period, those closed now (verified by commerce
+    staff; a reopened issue is not closed)."""
+    return raised_in(period) & Q(status=Status.CLOSED)
+
+
+def open_now() -> Q:
+    """Open now: every status but closed (a reported conclusion awaiting verification is
+    still open)."""
+    return Q(status__in=OPEN_STATUSES)
+
+
+def overdue_on(today: date) -> Q:
+    """Overdue now: open, no conclusion reported yet, and the deadline before today (the same
+    rule as ``Issue.objects.overdue``)."""
+    return Q(status__in=ACTIVE_STATUSES, deadline__lt=today)
+
+
+def closed_in(period: Period) -> Q:
+    """Closed (verified) in the period: ``closed_at`` on one of its days."""
+    return Q(status=Status.CLOSED, closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+
+
+def _reopenings(period: Period | None = None, *, after: dt.datetime | None = None):
+    updates = ActionUpdate.objects.filter(issue=OuterRef("pk"), kind=ActionUpdate.Kind.REOPENED)
+    if period is not None:
+        updates = updates.filter(created_at__gte=period.start_at, created_at__lt=period.end_before)
+    if after is not None:
+        updates = updates.filter(created_at__gte=after)
+    return updates
+
+
+def found_dissatisfied_in(period: Period) -> Q:
+    """Rated dissatisfied in the period. A dissatisfied enterprise does not let an issue
+    close: verification reopens it and keeps the rating, so the day of the rating is the day
+    of the issue's last reopening (a later reopening by staff clears the rating)."""
+    return (
+        Q(satisfaction=Satisfaction.DISSATISFIED)
+        & ~Q(status=Status.CLOSED)
+        & Exists(_reopenings(period))
+        & ~Exists(_reopenings(after=period.end_before))
+    )
+
+
+def rated_in(period: Period) -> Q:
+    """Rated in the period: closed in it with the enterprise's rating, or found dissatisfied
+    in it. Each issue counts with its latest rating only."""
+    return (closed_in(period) & ~Q(satisfaction="")) | found_dissatisfied_in(period)
+
+
+def satisfied_in(period: Period) -> Q:
+    """Rated in the period as satisfied or basically satisfied."""
+    return closed_in(period) & Q(satisfaction__in=SATISFIED)
+
+
+def reopened_in(period: Period) -> Q:
+    """Reopened: issues reopened at least once during the period (a "reopened" entry on their
+    timeline dated in it), whatever their state now. Counted once per issue."""
+    return Exists(_reopenings(period))
+
+
+def escalated_now() -> Q:
+    """Escalated: issues escalated to the chair (``escalated_on``, set by issues/reminders.py)
+    whose escalation still stands: still being handled (assigned or in progress), and not
+    given a later deadline since (the escalation came after the deadline). The same rule as
+    the chair's home page."""
+    return Q(
+        escalated_on__isnull=False,
+        escalated_on__gt=F("deadline"),
+        status__in=[Status.ASSIGNED, Status.IN_PROGRESS],
+    )
+
+
+def instruction_pending() -> Q:
+    """Open issues with a chair's instruction (批示) that no progress update or reported
+    conclusion has followed yet."""
+    answered = ActionUpdate.objects.filter(
+        issue=OuterRef("issue"),
+        kind__in=[ActionUpdate.Kind.PROGRESS, ActionUpdate.Kind.CONCLUSION],
+        created_at__gt=OuterRef("created_at"),
+    )
+    unanswered = (
+        ActionUpdate.objects.filter(kind=ActionUpdate.Kind.INSTRUCTION)
+        .filter(~Exists(answered))
+        .values("issue_id")
+    )
+    return open_now() & Q(pk__in=unanswered)
+
+
+# --- Response: accepted within the window -------------------------------------------------
+
+
+def _response_runs(period: Period) -> list[tuple[date, date, date]]:
+    """(first day, last day, last working day to accept) for runs of consecutive days with
+    the same acceptance deadline: a Friday's, Saturday's and Sunday's assignments are all due
+    by Tuesday."""
+    runs: list[list] = []
+    within = accept_within()
+    for day in period.days():
+        limit = workdays.add_working_days(day, within)
+        if runs and runs[-1][2] == limit:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, limit])
+    return [tuple(run) for run in runs]
+
+
+def _accept_by(period: Period, *, field_name: str = "assigned_at"):
+    """Per assignment: the moment by which it had to be accepted (midnight after the
+    window's last working day), from the local day it was assigned. Valid for assignments
+    made in ``period``. A balanced tree of ``CASE`` over the runs of days: about six
+    comparisons per row for a quarter's sixty-odd runs."""
+
+    def tree(runs):
+        if len(runs) == 1:
+            return Value(day_start(runs[0][2] + timedelta(days=1)), DateTimeField())
+        middle = len(runs) // 2
+        return Case(
+            When(
+                **{f"{field_name}__lt": day_start(runs[middle][0])},
+                then=tree(runs[:middle]),
+            ),
+            default=tree(runs[middle:]),
+            output_field=DateTimeField(),
+        )
+
+    return tree(_response_runs(period))
+
+
+def _window_closed_before(period: Period, today: date) -> dt.datetime:
+    """Assignments made before this moment have had their whole window by ``today``."""
+    for first, _last, limit in _response_runs(period):
+        if limit >= today:
+            return day_start(first)
+    return period.end_before
+
+
+def lead_assignments(period: Period):
+    """Current lead assignments made in the period: one per issue at most."""
+    return Assignment.objects.current().filter(
+        role=Assignment.Role.LEAD,
+        assigned_at__gte=period.start_at,
+        assigned_at__lt=period.end_before,
+    )
+
+
+def response_due(period: Period, today: date) -> Q:
+    """Over lead assignments made in the period: those that have been answered, or whose
+    acceptance window has ended by today. An assignment still inside its window is not yet
+    counted either way."""
+    return Q(responded_at__isnull=False) | Q(assigned_at__lt=_window_closed_before(period, today))
+
+
+def responded_in_time(period: Period) -> Q:
+    """Over lead assignments made in the period: accepted (not returned) within
+    ``ACCEPT_WITHIN_WORKING_DAYS`` working days of the day it was assigned."""
+    return (
+        Q(responded_at__isnull=False)
+        & ~Q(status=Assignment.Status.RETURNED)
+        & Q(responded_at__lt=_accept_by(period))
+    )
+
+
+def response_assignments(period: Period, which: str, today: date):
+    """``which`` is "due" (the denominator) or "in_time" (the numerator)."""
+    qs = lead_assignments(period)
+    if which == "in_time":
+        return qs.filter(responded_in_time(period))
+    return qs.filter(response_due(period, today))
+
+
+def response_issues(period: Period, which: str, today: date) -> Q:
+    """The issues behind the response figures: those whose current lead assignment counts."""
+    return Exists(response_assignments(period, which, today).filter(issue=OuterRef("pk")))
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """The KPIs of one scope (the district or one department) for one period. Rates and the
+    median are ``None`` when nothing was there to measure."""
+
+    raised: int = 0
+    concluded: int = 0
+    on_time: int = 0
+    resolved: int = 0
+    open: int = 0
+    overdue: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    response_due: int = 0
+    responded: int = 0
+    reopened: int = 0
+    # working days from raised to concluded → number of issues concluded in the period
+    spans: Counter = field(default_factory=Counter)
+
+    COUNTS = (
+        "raised",
+        "concluded",
+        "on_time",
+        "resolved",
+        "open",
+        "overdue",
+        "rated",
+        "satisfied",
+        "response_due",
+        "responded",
+        "reopened",
+    )
+
+    def add(self, other: Figures) -> None:
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.spans.update(other.spans)
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return None if not whole else part / whole
+
+    @property
+    def late(self) -> int:
+        return self.concluded - self.on_time
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.response_due)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.concluded)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved, self.raised)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def median_days(self) -> float | None:
+        return weighted_median(self.spans)
+
+
+def weighted_median(histogram: Counter) -> float | None:
+    """The median of a histogram {value: count}: the middle value, or the mean of the two
+    middle values when the count is even."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    low_rank, high_rank = (total - 1) // 2, total // 2
+    seen, low = 0, None
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen > low_rank:
+            low = value
+        if seen > high_rank:
+            return (low + value) / 2
+    return None  # pragma: no cover - unreachable
+
+
+def _lead_relation():
+    return FilteredRelation(
+        "assignments",
+        condition=Q(assignments__is_current=True, assignments__role=Assignment.Role.LEAD),
+    )
+
+
+LEAD_DEPARTMENT = "lead__department_id"
+
+
+def _issues(*, by_department: bool, department_id: int | None):
+    qs = Issue.objects.all()
+    if by_department or department_id is not None:
+        qs = qs.annotate(lead=_lead_relation())
+    if department_id is not None:
+        qs = qs.filter(**{LEAD_DEPARTMENT: department_id})
+    return qs
+
+
+def _grouped(qs, aggregates: dict, *, by_department: bool) -> dict:
+    """{department id or None: {name: value}}; one key, None, when not by department."""
+    if by_department:
+        rows = qs.values(LEAD_DEPARTMENT).annotate(**aggregates).order_by()
+        return {row.pop(LEAD_DEPARTMENT): row for row in rows}
+    return {None: qs.aggregate(**aggregates)}
+
+
+def compute(
+    period: Period,
+    *,
+    today: date | None = None,
+    by_department: bool = False,
+    department_id: int | None = None,
+) -> dict[int | None, Figures]:
+    """The KPIs for ``period``: ``{None: district}`` by default, ``{department id: figures}``
+    for every department leading something (key None: issues without a lead) with
+    ``by_department``, or ``{department_id: figures}`` for one department."""
+    return compute_periods(
+        [period], today=today, by_department=by_department, department_id=department_id
+    )[0]
+
+
+def compute_periods(
+    periods: list[Period],
+    *,
+    today: date | None = None,
+    by_department: bool = False,
+    department_id: int | None = None,
+) -> list[dict[int | None, Figures]]:
+    """``compute`` for several periods at once (the dashboard's quarter and the one before),
+    in the same four queries whatever the number of periods, issues and departments: one pass
+    over the issues that can count, one over the reopened ones, one over lead assignments, and
+    one over the concluded ones (working days; a fifth when some were raised more than a year
+    before their period)."""
+    today = today or timezone.localdate()
+    grouped = by_department or department_id is not None
+    results: list[dict[int | None, Figures]] = [{} for _ in periods]
+
+    def figures(index: int, key) -> Figures:
+        if key not in results[index]:
+            results[index][key] = Figures()
+        return results[index][key]
+
+    # The days of all the periods: a superset of every period's rows, one range per column
+    # so that the indexes on those columns serve it; the counts then filter exactly.
+    hull = Period(min(p.start for p in periods), max(p.end for p in periods))
+
+    # 1. Counts over issues, in one pass over the rows that can count.
+    reach = open_now() | raised_in(hull) | concluded_in(hull) | closed_in(hull)
+    aggregates = {
+        "open": Count("pk", filter=open_now()),
+        "overdue": Count("pk", filter=overdue_on(today)),
+    }
+    for i, period in enumerate(periods):
+        aggregates |= {
+            f"raised_{i}": Count("pk", filter=raised_in(period)),
+            f"concluded_{i}": Count("pk", filter=concluded_in(period)),
+            f"on_time_{i}": Count("pk", filter=on_time_in(period)),
+            f"resolved_{i}": Count("pk", filter=resolved_in(period)),
+            f"rated_{i}": Count("pk", filter=closed_in(period) & ~Q(satisfaction="")),
+            f"satisfied_{i}": Count("pk", filter=satisfied_in(period)),
+        }
+    issues = _issues(by_department=by_department, department_id=department_id)
+    counts = _grouped(issues.filter(reach), aggregates, by_department=grouped)
+    for key, row in counts.items():
+        for i in range(len(periods)):
+            f = figures(i, key)
+            f.open, f.overdue = row["open"], row["overdue"]
+            for name in ("raised", "concluded", "on_time", "resolved", "rated", "satisfied"):
+                setattr(f, name, row[f"{name}_{i}"])
+
+    # 2. Reopenings, and ratings of dissatisfied enterprises (they reopen instead of
+    # closing): over the few issues reopened in the periods.
+    aggregates = {}
+    for i, period in enumerate(periods):
+        aggregates |= {
+            f"reopened_{i}": Count("pk", filter=reopened_in(period)),
+            f"dissatisfied_{i}": Count("pk", filter=found_dissatisfied_in(period)),
+        }
+    for key, row in _grouped(
+        issues.filter(reopened_in(hull)), aggregates, by_department=grouped
+    ).items():
+        for i in range(len(periods)):
+            if row[f"reopened_{i}"] or row[f"dissatisfied_{i}"]:
+                f = figures(i, key)
+                f.reopened = row[f"reopened_{i}"]
+                f.rated += row[f"dissatisfied_{i}"]
+
+    # 3. Response: current lead assignments made in the periods.
+    assignments = Assignment.objects.current().filter(role=Assignment.Role.LEAD)
+    if department_id is not None:
+        assignments = assignments.filter(department_id=department_id)
+    aggregates = {}
+    for i, period in enumerate(periods):
+        in_period = Q(assigned_at__gte=period.start_at, assigned_at__lt=period.end_before)
+        aggregates |= {
+            f"due_{i}": Count("pk", filter=in_period & response_due(period, today)),
+            f"in_time_{i}": Count("pk", filter=in_period & responded_in_time(period)),
+        }
+    assignments = assignments.filter(
+        assigned_at__gte=hull.start_at, assigned_at__lt=hull.end_before
+    )
+    if grouped:
+        rows = assignments.values("department_id").annotate(**aggregates).order_by()
+        response_rows = {row.pop("department_id"): row for row in rows}
+    else:
+        response_rows = {None: assignments.aggregate(**aggregates)}
+    for key, row in response_rows.items():
+        for i in range(len(periods)):
+            if row[f"due_{i}"] or row[f"in_time_{i}"]:
+                f = figures(i, key)
+                f.response_due, f.responded = row[f"due_{i}"], row[f"in_time_{i}"]
+
+    # 4. Working days to conclusion, as histograms per period and department.
+    if any(f.concluded for result in results for f in result.values()):
+        expected = [sum(f.concluded for f in result.values()) for result in results]
+        for (i, key), spans in conclusion_spans(
+            periods, grouped=grouped, department_id=department_id, expected=expected
+        ).items():
+            figures(i, key).spans.update(spans)
+
+    if department_id is not None:
+        return [{department_id: r.get(department_id, Figures())} for r in results]
+    if not grouped:
+        return [{None: r.get(None, Figures())} for r in results]
+    return results
+
+
+def district_of(by_department: dict[int | None, Figures]) -> Figures:
+    """The district's figures from every department's (and the unassigned issues'): each
+    issue has at most one current lead, so the counts and histograms add up exactly."""
+    total = Figures()
+    for figures in by_department.values():
+        total.add(figures)
+    return total
+
+
+def working_day_ordinals(low: date, high: date) -> list[tuple[date, int]]:
+    """(day, number of working days from ``low`` up to and including it), for every day from
+    ``low`` to ``high``: the difference of two ordinals is ``working_days_between``."""
+    ordinals, count, day = [], 0, low
+    while day <= high:
+        if day > low and workdays.is_working_day(day):
+            count += 1
+        ordinals.append((day, count))
+        day += timedelta(days=1)
+    return ordinals
+
+
+# Working-day ordinals reach this far before a period: an issue raised earlier still gets its
+# span, computed in Python from one extra row of the same query.
+ORDINALS_BEFORE = timedelta(days=366)
+
+
+def conclusion_spans(
+    periods: list[Period],
+    *,
+    grouped: bool,
+    department_id: int | None = None,
+    expected: list[int] | None = None,
+) -> dict[tuple[int, int | None], Counter]:
+    """{(period index, department id or None): Counter(working days from raised to concluded
+    → issues)} for the issues concluded in each of ``periods``.
+
+    On PostgreSQL, one query: both dates of every issue are joined to working-day ordinals
+    given as an inline table (a few hundred rows, hashed), and the database returns one row
+    per period, department and span. Issues raised before the table starts (or after the
+    period) miss the join; when ``expected`` (issues concluded per period) shows some are
+    missing, one more query fetches their dates and their spans are counted here. SQLite
+    would loop over an inline table once per issue, so there the query is grouped by the two
+    dates and the spans are read from the same ordinals here."""
+    hull = Period(min(p.start for p in periods), max(p.end for p in periods))
+    low = hull.start - ORDINALS_BEFORE
+    ordinals = working_day_ordinals(low, hull.end)
+    qn = connection.ops.quote_name
+    issue_table, assignment_table = qn(Issue._meta.db_table), qn(Assignment._meta.db_table)
+    bucket_sql = (
+        "CASE "
+        + " ".join(
+            f"WHEN i.concluded_on >= %s AND i.concluded_on <= %s THEN {i}"
+            for i in range(len(periods))
+        )
+        + " END"
+    )
+    bucket_params = [d for period in periods for d in (period.start, period.end)]
+    join, join_params, department = "", [], ""
+    if grouped:
+        department = "a.department_id, "
+        join = (
+            f"LEFT JOIN {assignment_table} a ON a.issue_id = i.id AND a.is_current AND a.role = %s "
+        )
+        join_params = [Assignment.Role.LEAD]
+    where = "i.concluded_on >= %s AND i.concluded_on <= %s"
+    where_params = [hull.start, hull.end]
+    if department_id is not None:
+        where += " AND a.department_id = %s"
+        where_params.append(department_id)
+
+    histograms: dict[tuple[int, int | None], Counter] = {}
+    found = [0] * len(periods)
+    ordinal_of = dict(ordinals)
+
+    def add(index, key, span, count):
+        if index is None:
+            return
+        histograms.setdefault((int(index), key), Counter())[int(span)] += count
+        found[int(index)] += count
+
+    def add_by_dates(rows):
+        for row in rows:
+            index, key, raised, concluded, count = row if grouped else (row[0], None, *row[1:])
+            raised, concluded = _as_date(raised), _as_date(concluded)
+            if raised in ordinal_of and concluded in ordinal_of:
+                span = ordinal_of[concluded] - ordinal_of[raised]
+            else:
+                span = workdays.working_days_between(raised, concluded)
+            add(index, key, span, count)
+
+    def by_dates(extra: str = "") -> str:
+        return (
+            f"SELECT {bucket_sql} AS bucket, {department}i.raised_on, i.concluded_on, "
+            f"COUNT(*) FROM {issue_table} i {join}WHERE {where}{extra} "
+            f"GROUP BY bucket, {department}i.raised_on, i.concluded_on"
+        )
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(by_dates(), bucket_params + join_params + where_params)
+            add_by_dates(cursor.fetchall())
+            return histograms
+        # Dates and integers made here, never user input: safe to inline.
+        values = ", ".join(f"(DATE '{d.isoformat()}', {n})" for d, n in ordinals)
+        cursor.execute(
+            # NOT MATERIALIZED: inlined twice, each copy hashed and probed by the issues.
+            f"WITH w(d, n) AS NOT MATERIALIZED (VALUES {values}) "
+            f"SELECT {bucket_sql} AS bucket, {department}wc.n - wr.n AS span, COUNT(*) "
+            f"FROM {issue_table} i {join}"
+            "JOIN w wr ON wr.d = i.raised_on JOIN w wc ON wc.d = i.concluded_on "
+            f"WHERE {where} GROUP BY bucket, {department}span",
+            bucket_params + join_params + where_params,
+        )
+        for row in cursor.fetchall():
+            index, key, span, count = row if grouped else (row[0], None, *row[1:])
+            add(index, key, span, count)
+        if expected is not None and found != list(expected):
+            # Raised outside the ordinals' days: rare, and counted from their dates.
+            cursor.execute(
+                by_dates(" AND (i.raised_on < %s OR i.raised_on > %s)"),
+                bucket_params + join_params + where_params + [low, hull.end],
+            )
+            add_by_dates(cursor.fetchall())
+    return histograms
+
+
+def _as_date(value) -> date:
+    # SQLite returns dates from raw SQL as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# --- Trend, breakdowns, lists -------------------------------------------------------------
+
+
+@dataclass
+class QuarterTrend:
+    period: Period
+    raised: int = 0
+    concluded: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.concluded else self.on_time / self.concluded
+
+
+def trend(
+    period: Period, count: int = TREND_QUARTERS, *, known: dict[Period, Figures] | None = None
+) -> list[QuarterTrend]:
+    """Raised, concluded and concluded on time per quarter, for the ``count`` quarters ending
+    with ``period``'s. Quarters in ``known`` (already computed) are taken from there; the
+    others come from two queries grouped by day, folded into quarters."""
+    known = known or {}
+    quarters = quarters_ending(period, count)
+    result = [QuarterTrend(q) for q in quarters]
+    for item in result:
+        if item.period in known:
+            f = known[item.period]
+            item.raised, item.concluded, item.on_time = f.raised, f.concluded, f.on_time
+    missing = [item for item in result if item.period not in known]
+    if not missing:
+        return result
+    span = Period(missing[0].period.start, missing[-1].period.end)
+
+    def slot(day: date) -> QuarterTrend | None:
+        for item in missing:
+            if item.period.contains(day):
+                return item
+        return None
+
+    # COUNT(*) rather than COUNT(id): the index on the dates answers without the table.
+    for day, n in (
+        Issue.objects.filter(raised_in(span))
+        .values_list("raised_on")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
+        item = slot(day)
+        if item is not None:
+            item.raised += n
+    for day, n, on_time in (
+        Issue.objects.filter(concluded_in(span))
+        .values_list("concluded_on")
+        .annotate(n=Count("*"), on_time=Count("concluded_on", filter=ON_TIME))
+        .order_by()
+    ):
+        item = slot(day)
+        if item is not None:
+            item.concluded += n
+            item.on_time += on_time
+    return result
+
+
+BREAKDOWN_FIELDS = ("raised", "open", "overdue", "closed")
+BREAKDOWN_DIMENSIONS = ("category", "source", "meeting", "country", "industry")
+BREAKDOWN_COLUMNS = {
+    "category_id": "category",
+    "source": "source",
+    "meeting_id": "meeting",
+    "enterprise__country": "country",
+    "enterprise__industry": "industry",
+}
+
+
+def breakdowns(period: Period, today: date) -> dict[str, dict]:
+    """Issues raised in ``period`` by category, source, meeting, the raising enterprise's
+    country or region, and its industry: how many, how many still open, overdue now, closed.
+
+    Two queries over the period's issues: one grouped by (category, source, meeting), one by
+    the enterprise's (country, industry); each folded into its breakdowns. Issues without a
+    meeting, and enterprises without an industry, are left out of those two breakdowns (the
+    ledger cannot select "none")."""
+    counts = {
+        "raised": Count("pk"),
+        "open": Count("pk", filter=open_now()),
+        "overdue": Count("pk", filter=overdue_on(today)),
+        "closed": Count("pk", filter=Q(status=Status.CLOSED)),
+    }
+    issues = Issue.objects.filter(raised_in(period))
+    result: dict[str, dict] = {name: {} for name in BREAKDOWN_DIMENSIONS}
+    for fields in (
+        ("category_id", "source", "meeting_id"),
+        ("enterprise__country", "enterprise__industry"),
+    ):
+        dimensions = [BREAKDOWN_COLUMNS[f] for f in fields]
+        for *keys, raised, open_, overdue, closed in (
+            issues.values_list(*fields).annotate(**counts).order_by()
+        ):
+            for dimension, key in zip(dimensions, keys, strict=True):
+                if key in (None, ""):
+                    continue
+                bucket = result[dimension].get(key)
+                if bucket is None:
+                    bucket = result[dimension][key] = dict.fromkeys(BREAKDOWN_FIELDS, 0)
+                bucket["raised"] += raised
+                bucket["open"] += open_
+                bucket["overdue"] += overdue
+                bucket["closed"] += closed
+    return result
+
+
+def _listed(qs, order: list[str], department_id: int | None, limit: int):
+    """The first ``limit`` issues of ``qs`` in ``order``, each carrying ``total``: how many
+    there are in all (one query for both)."""
+    if department_id is not None:
+        qs = qs.for_department(department_id, role=Assignment.Role.LEAD)
+    return qs.annotate(total=Window(Count("pk"))).order_by(*order)[:limit]
+
+
+def oldest_overdue(today: date, *, department_id: int | None = None, limit: int = 10):
+    return _listed(
+        Issue.objects.filter(overdue_on(today)), ["deadline", "id"], department_id, limit
+    )
+
+
+def escalated(*, department_id: int | None = None, limit: int = 10):
+    return _listed(
+        Issue.objects.filter(escalated_now()), ["escalated_on", "id"], department_id, limit
+    )
+
+
+def with_instruction_pending(*, department_id: int | None = None, limit: int = 10):
+    return _listed(
+        Issue.objects.filter(instruction_pending()), ["deadline", "id"], department_id, limit
+    )
+
+
+# --- Links to the ledger ------------------------------------------------------------------
+
+# KPI name → the ledger's query parameters selecting its issues (issues/filters.py).
+
+
+def ledger_params(
+    kpi: str, period: Period | None = None, *, department_id: int | None = None
+) -> list[tuple[str, str]]:
+    """Query parameters that make the ledger list exactly the issues behind ``kpi``."""
+    p = period
+    dates = {
+        "raised": lambda: [("raised_from", p.start), ("raised_to", p.end)],
+        "concluded": lambda: [("concluded_from", p.start), ("concluded_to", p.end)],
+        "rated": lambda: [("rated_from", p.start), ("rated_to", p.end)],
+        "reopened": lambda: [("reopened_from", p.start), ("reopened_to", p.end)],
+        "assigned": lambda: [("assigned_from", p.start), ("assigned_to", p.end)],
+    }
+    open_statuses = [("status", s) for s in OPEN_STATUSES]
+    params = {
+        "raised": lambda: dates["raised"](),
+        "resolved": lambda: [*dates["raised"](), ("status", Status.CLOSED)],
+        "concluded": lambda: dates["concluded"](),
+        "on_time": lambda: [*dates["concluded"](), ("on_time", "1")],
+        "late": lambda: [*dates["concluded"](), ("on_time", "0")],
+        "open": lambda: open_statuses,
+        "overdue": lambda: [("overdue", "1")],
+        "rated": lambda: dates["rated"](),
+        "satisfied": lambda: [*dates["rated"](), *(("satisfaction", s) for s in SATISFIED)],
+        "response_due": lambda: [*dates["assigned"](), ("response", "due")],
+        "responded": lambda: [*dates["assigned"](), ("response", "in_time")],
+        "reopened": lambda: dates["reopened"](),
+        "escalated": lambda: [("escalated", "1")],
+        "instruction_pending": lambda: [("instruction_pending", "1")],
+    }[kpi]()
+    if department_id is not None:
+        params.append(("lead", department_id))
+    return [(k, v.isoformat() if isinstance(v, date) else str(v)) for k, v in params]

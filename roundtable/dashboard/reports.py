@@ -1,0 +1,769 @@
+"""What the dashboards and the quarterly report show: the figures of roundtable/dashboard/kpis.py
+for a period, cached (roundtable/dashboard/cache.py), and turned into rows with labels in the
+reader's language and links to the ledger; and the quarterly report as an .xlsx workbook.
+
+Cached entries hold numbers, ids and both names of everything (Chinese and English), never
+text in one language, so one entry serves every reader.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Subquery
+from django.urls import get_urlconf, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from departments.models import Department
+from issues.exports import (
+    COLUMNS,
+    FORMULA_TRIGGERS,
+    FileChunks,
+    _clean_text,
+    _sheet_title,
+    ledger_rows,
+)
+from issues.models import Assignment, Category, Issue
+from roundtable.dashboard import cache, kpis, recurring
+from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
+from roundtable.lib.i18n import prefers_chinese
+from roundtable.meetings.models import Meeting
+from roundtable.workdays import services as workdays
+
+LIST_LENGTH = 10
+BREAKDOWN_ROWS = 12
+
+
+# --- KPIs as the pages show them ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI on a page. ``kind``: count, rate (``part`` of ``whole``) or median (of the
+    issues concluded). ``now``: a count of the present, not of the period."""
+
+    key: str
+    label: Promise | str
+    kind: str = "count"
+    part: str = ""
+    whole: str = ""
+    now: bool = False
+
+
+def kpi_list() -> list[Kpi]:
+    days = kpis.accept_within()
+    return [
+        Kpi("raised", gettext_lazy("Issues raised")),
+        Kpi("concluded", gettext_lazy("Issues concluded")),
+        Kpi("open", gettext_lazy("Open now"), now=True),
+        Kpi("overdue", gettext_lazy("Overdue now"), now=True),
+        Kpi(
+            "response_rate",
+            _("Accepted within %(days)s working days") % {"days": days},
+            "rate",
+            part="responded",
+            whole="response_due",
+        ),
+        Kpi(
+            "on_time_rate",
+            gettext_lazy("Concluded on time"),
+            "rate",
+            part="on_time",
+            whole="concluded",
+        ),
+        Kpi(
+            "resolution_rate",
+            gettext_lazy("Resolution rate (raised and closed)"),
+            "rate",
+            part="resolved",
+            whole="raised",
+        ),
+        Kpi(
+            "satisfaction_rate",
+            gettext_lazy("Satisfaction rate"),
+            "rate",
+            part="satisfied",
+            whole="rated",
+        ),
+        Kpi(
+            "median_days",
+            gettext_lazy("Median working days to conclusion"),
+            "median",
+            whole="concluded",
+        ),
+        Kpi("reopened", gettext_lazy("Reopened")),
+    ]
+
+
+LEAGUE_SORTS = [
+    "name",
+    "raised",
+    "concluded",
+    "open",
+    "overdue",
+    "response_rate",
+    "on_time_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "median_days",
+    "reopened",
+]
+
+
+_ledger_paths: dict = {}
+
+
+def _ledger_path() -> str:
+    # A page links to the ledger hundreds of times: reverse it once per URLconf.
+    urlconf = get_urlconf()
+    if urlconf not in _ledger_paths:
+        _ledger_paths[urlconf] = reverse("issues:ledger")
+    return _ledger_paths[urlconf]
+
+
+def ledger_url(kpi: str, period: kpis.Period | None, department_id: int | None = None, **extra):
+    params = kpis.ledger_params(kpi, period, department_id=department_id)
+    params += [(k, str(v)) for k, v in extra.items()]
+    return f"{_ledger_path()}?{urlencode(params)}"
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+def days_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def _value(kpi: Kpi, figures: kpis.Figures):
+    return getattr(figures, kpi.key)
+
+
+def display(kpi: Kpi, figures: kpis.Figures) -> str:
+    value = _value(kpi, figures)
+    if kpi.kind == "rate":
+        return percent(value)
+    if kpi.kind == "median":
+        return days_text(value)
+    return str(value)
+
+
+def change(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None) -> str:
+    """The change against the previous period: "+5", "−3 pts", or "" when not comparable."""
+    if previous is None or kpi.now:
+        return ""
+    now, before = _value(kpi, current), _value(kpi, previous)
+    if now is None or before is None:
+        return ""
+    if kpi.kind == "rate":
+        delta, unit = round((now - before) * 100), " " + _("pts")
+    elif kpi.kind == "median":
+        delta, unit = now - before, ""
+    else:
+        delta, unit = now - before, ""
+    if not delta:
+        return "±0" + unit
+    sign = "+" if delta > 0 else "−"
+    return f"{sign}{days_text(abs(delta)) if kpi.kind == 'median' else abs(delta)}{unit}"
+
+
+def _link(kpi_name: str, count: int, period, department_id, *, linked: bool = True) -> dict:
+    return {
+        "value": count,
+        "href": ledger_url(kpi_name, period, department_id) if linked else "",
+    }
+
+
+def kpi_cell(
+    kpi: Kpi,
+    figures: kpis.Figures,
+    period: kpis.Period,
+    *,
+    department_id: int | None = None,
+    previous: kpis.Figures | None = None,
+    previous_period: kpis.Period | None = None,
+    linked: bool = True,
+) -> dict:
+    """Everything a page shows for one KPI of one scope; every number with its ledger link
+    (``linked=False`` for readers whose ledger would not hold all of those issues)."""
+    cell = {
+        "key": kpi.key,
+        "label": kpi.label,
+        "kind": kpi.kind,
+        "now": kpi.now,
+        "display": display(kpi, figures),
+        "change": change(kpi, figures, previous),
+        "previous": display(kpi, previous) if previous is not None and not kpi.now else "",
+        "previous_label": previous_period.label if previous_period else "",
+    }
+    if kpi.kind == "count":
+        cell["count"] = _link(kpi.key, _value(kpi, figures), period, department_id, linked=linked)
+    else:
+        if kpi.part:
+            cell["part"] = _link(
+                kpi.part, getattr(figures, kpi.part), period, department_id, linked=linked
+            )
+        cell["whole"] = _link(
+            kpi.whole, getattr(figures, kpi.whole), period, department_id, linked=linked
+        )
+    return cell
+
+
+# --- Names in the reader's language -------------------------------------------------------
+
+
+def bilingual(zh: str, en: str) -> str:
+    first, second = (zh, en) if prefers_chinese() else (en, zh)
+    return first or second
+
+
+def _names(model, ids=None) -> dict[int, tuple[str, str]]:
+    qs = model.objects.all() if ids is None else model.objects.filter(pk__in=ids)
+    return {pk: (zh, en) for pk, zh, en in qs.values_list("pk", "name_zh", "name_en")}
+
+
+def _lead_department():
+    return Subquery(
+        Assignment.objects.current()
+        .filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
+        .values("department_id")[:1]
+    )
+
+
+def _issue_rows(qs) -> tuple[list[dict], int]:
+    """The listed issues as plain values, and how many there are in all."""
+    rows = list(
+        qs.annotate(lead_department_id=_lead_department()).values(
+            "pk",
+            "reference",
+            "title",
+            "deadline",
+            "escalated_on",
+            "status",
+            "enterprise__name_zh",
+            "enterprise__name_en",
+            "lead_department_id",
+            "total",
+        )
+    )
+    return rows, rows[0]["total"] if rows else 0
+
+
+def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[dict]:
+    statuses = dict(Issue.Status.choices)
+    result = []
+    for row in rows:
+        dept = departments.get(row["lead_department_id"])
+        late = (
+            workdays.working_days_between(row["deadline"], today)
+            if row["deadline"] and row["deadline"] < today
+            else 0
+        )
+        result.append(
+            {
+                **row,
+                "enterprise": bilingual(row["enterprise__name_zh"], row["enterprise__name_en"]),
+                "lead": bilingual(dept["name_zh"], dept["name_en"]) if dept else "",
+                "status_label": statuses.get(row["status"], row["status"]),
+                "working_days_late": late,
+            }
+        )
+    return result
+
+
+# --- The overview (chair's dashboard, quarterly report) -----------------------------------
+
+
+def _compute_overview(period: kpis.Period, today: date) -> dict:
+    previous_period = period.previous()
+    by_department, previous = kpis.compute_periods(
+        [period, previous_period], today=today, by_department=True
+    )
+    district, previous_district = kpis.district_of(by_department), kpis.district_of(previous)
+    breakdowns = kpis.breakdowns(period, today)
+    overdue, _overdue_count = _issue_rows(kpis.oldest_overdue(today, limit=LIST_LENGTH))
+    escalated, escalated_count = _issue_rows(kpis.escalated(limit=LIST_LENGTH))
+    instructions, instruction_count = _issue_rows(kpis.with_instruction_pending(limit=LIST_LENGTH))
+    return {
+        "by_department": by_department,
+        "district": district,
+        "previous": previous_district,
+        "trend": kpis.trend(period, known={period: district, previous_period: previous_district}),
+        "breakdowns": breakdowns,
+        "meetings": {
+            m.pk: str(m) for m in Meeting.objects.filter(pk__in=list(breakdowns["meeting"]))
+        },
+        "overdue": overdue,
+        "overdue_count": district.overdue,
+        "escalated": escalated,
+        "escalated_count": escalated_count,
+        "instructions": instructions,
+        "instruction_count": instruction_count,
+        "recurring": recurring.find_groups(),
+        "departments": _departments(),
+        "categories": _names(Category),
+        "computed_at": timezone.now(),
+    }
+
+
+def _departments() -> dict[int, dict]:
+    return {
+        d["pk"]: d
+        for d in Department.objects.values("pk", "code", "name_zh", "name_en", "is_active")
+    }
+
+
+def overview(period: kpis.Period, today: date | None = None) -> dict:
+    """The chair's dashboard's figures for ``period``, from the cache when the ledger has not
+    changed since they were computed."""
+    today = today or timezone.localdate()
+    return cache.get_or_compute(
+        "overview",
+        (period.start, period.end, today),
+        lambda: _compute_overview(period, today),
+    )
+
+
+def _compute_department(period: kpis.Period, today: date, department_id: int) -> dict:
+    current, previous = kpis.compute_periods(
+        [period, period.previous()], today=today, department_id=department_id
+    )
+    figures = current[department_id]
+    overdue, _count = _issue_rows(
+        kpis.oldest_overdue(today, department_id=department_id, limit=LIST_LENGTH)
+    )
+    escalated, escalated_count = _issue_rows(
+        kpis.escalated(department_id=department_id, limit=LIST_LENGTH)
+    )
+    instructions, instruction_count = _issue_rows(
+        kpis.with_instruction_pending(department_id=department_id, limit=LIST_LENGTH)
+    )
+    return {
+        "figures": figures,
+        "previous": previous[department_id],
+        "district": cache.get_or_compute(
+            "district",
+            (period.start, period.end, today),
+            lambda: kpis.compute(period, today=today)[None],
+        ),
+        "overdue": overdue,
+        "overdue_count": figures.overdue,
+        "escalated": escalated,
+        "escalated_count": escalated_count,
+        "instructions": instructions,
+        "instruction_count": instruction_count,
+        "departments": _departments(),
+    }
+
+
+def department_overview(period: kpis.Period, department_id: int, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    return cache.get_or_compute(
+        "department",
+        (period.start, period.end, today, department_id),
+        lambda: _compute_department(period, today, department_id),
+    )
+
+
+# --- Rows for the pages -------------------------------------------------------------------
+
+
+def summary_rows(data: dict, period: kpis.Period) -> list[dict]:
+    previous_period = period.previous()
+    return [
+        kpi_cell(
+            kpi,
+            data["district"],
+            period,
+            previous=data["previous"],
+            previous_period=previous_period,
+        )
+        for kpi in kpi_list()
+    ]
+
+
+def _sort_value(row: dict, key: str):
+    if key == "name":
+        return row["name"].casefold()
+    value = getattr(row["figures"], key)
+    return value
+
+
+def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dict]:
+    """One row per active department with its KPIs; sorted by ``sort`` (a KPI name, "-"
+    first for descending), departments without a figure last."""
+    rows = []
+    for pk, dept in data["departments"].items():
+        if not dept["is_active"]:
+            continue
+        figures = data["by_department"].get(pk, kpis.Figures())
+        rows.append(
+            {
+                "pk": pk,
+                "code": dept["code"],
+                "name": bilingual(dept["name_zh"], dept["name_en"]),
+                "figures": figures,
+                "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_list()],
+            }
+        )
+    key = sort.lstrip("-")
+    if key not in LEAGUE_SORTS:
+        key, sort = "name", "name"
+    descending = sort.startswith("-")
+    present = [r for r in rows if _sort_value(r, key) is not None]
+    missing = [r for r in rows if _sort_value(r, key) is None]
+    present.sort(key=lambda r: (_sort_value(r, key), r["code"]), reverse=descending)
+    return present + sorted(missing, key=lambda r: r["code"])
+
+
+def trend_rows(data: dict) -> list[dict]:
+    rows = []
+    for item in data["trend"]:
+        p = item.period
+        rows.append(
+            {
+                "label": p.label,
+                "key": p.key,
+                "raised": {"value": item.raised, "href": ledger_url("raised", p)},
+                "concluded": {"value": item.concluded, "href": ledger_url("concluded", p)},
+                "on_time": {"value": item.on_time, "href": ledger_url("on_time", p)},
+                "on_time_rate": percent(item.on_time_rate),
+            }
+        )
+    return rows
+
+
+def trend_svg(data: dict) -> str:
+    points = [
+        TrendPoint(
+            label=item.period.label,
+            raised=item.raised,
+            concluded=item.concluded,
+            on_time_rate=item.on_time_rate,
+            raised_href=ledger_url("raised", item.period),
+            concluded_href=ledger_url("concluded", item.period),
+        )
+        for item in data["trend"]
+    ]
+    return trend_chart(points, chart_id="trend", title=_("The last 8 quarters"))
+
+
+def _dimension_label(dimension: str, key, names: dict) -> str:
+    if dimension == "category":
+        zh, en = names["category"].get(key, ("", ""))
+        return bilingual(zh, en) or str(key)
+    if dimension == "source":
+        return str(Issue.Source(key).label) if key in Issue.Source.values else key
+    if dimension == "meeting":
+        return names["meeting"].get(key) or str(key)
+    if dimension == "country":
+        return str(countries.name(key)) or key
+    return str(key)
+
+
+DIMENSIONS = [
+    ("category", gettext_lazy("By category"), "category"),
+    ("country", gettext_lazy("By investor's country or region"), "country"),
+    ("industry", gettext_lazy("By industry"), "industry"),
+    ("source", gettext_lazy("By source"), "source"),
+    ("meeting", gettext_lazy("By meeting"), "meeting"),
+]
+
+
+def breakdown_tables(data: dict, period: kpis.Period, *, limit: int = BREAKDOWN_ROWS):
+    """Per dimension: the rows (largest first, at most ``limit``), each figure linked, and a
+    bar chart of the issues raised."""
+    found = data["breakdowns"]
+    names = {"category": data["categories"], "meeting": data["meetings"]}
+    tables = []
+    for dimension, title, param in DIMENSIONS:
+        items = sorted(found[dimension].items(), key=lambda kv: (-kv[1]["raised"], str(kv[0])))
+        rows = []
+        for key, values in items[:limit]:
+            base = [(param, key)]
+            raised = kpis.ledger_params("raised", period) + base
+            rows.append(
+                {
+                    "label": _dimension_label(dimension, key, names),
+                    "raised": {"value": values["raised"], "href": _ledger(raised)},
+                    "open": {
+                        "value": values["open"],
+                        "href": _ledger(raised + kpis.ledger_params("open")),
+                    },
+                    "overdue": {
+                        "value": values["overdue"],
+                        "href": _ledger(raised + kpis.ledger_params("overdue")),
+                    },
+                    "closed": {
+                        "value": values["closed"],
+                        "href": _ledger(raised + [("status", Issue.Status.CLOSED)]),
+                    },
+                }
+            )
+        chart = bar_chart(
+            [Bar(r["label"], r["raised"]["value"], r["raised"]["href"]) for r in rows],
+            chart_id=f"by-{dimension}",
+            title=_("%(breakdown)s: issues raised") % {"breakdown": title},
+        )
+        tables.append(
+            {
+                "dimension": dimension,
+                "title": title,
+                "rows": rows,
+                "more": max(0, len(items) - limit),
+                "chart": chart,
+            }
+        )
+    return tables
+
+
+def _ledger(params) -> str:
+    return f"{_ledger_path()}?{urlencode([(k, str(v)) for k, v in params])}"
+
+
+def issue_lists(data: dict, today: date, *, department_id: int | None = None) -> dict:
+    departments = data["departments"]
+    return {
+        "overdue": _named_issue_rows(data["overdue"], departments, today),
+        "escalated": _named_issue_rows(data["escalated"], departments, today),
+        "instructions": _named_issue_rows(data["instructions"], departments, today),
+        "overdue_all": {
+            "value": data["overdue_count"],
+            "href": ledger_url("overdue", None, department_id, sort="deadline"),
+        },
+        "escalated_all": {
+            "value": data["escalated_count"],
+            "href": ledger_url("escalated", None, department_id),
+        },
+        "instructions_all": {
+            "value": data["instruction_count"],
+            "href": ledger_url("instruction_pending", None, department_id),
+        },
+    }
+
+
+def recurring_groups(data: dict) -> list[dict]:
+    groups = []
+    categories = data["categories"]
+    study_url = reverse("issues:study_new")
+    for group in data["recurring"]:
+        zh, en = categories.get(group.category_id, ("", ""))
+        groups.append(
+            {
+                "category": bilingual(zh, en),
+                "titles": group.titles[:3],
+                "more_titles": max(0, len(group.titles) - 3),
+                "issue_count": group.issue_count,
+                "enterprise_count": group.enterprise_count,
+                "samples": [
+                    {
+                        **s,
+                        "enterprise": bilingual(s["enterprise__name_zh"], s["enterprise__name_en"]),
+                    }
+                    for s in group.samples
+                ],
+                "study_url": f"{study_url}?{urlencode([('issue', pk) for pk in group.issue_ids])}",
+            }
+        )
+    return groups
+
+
+# --- The quarterly report as a workbook ---------------------------------------------------
+
+
+def _cell(sheet, value, *, bold: bool = False):
+    """A write-only cell: text never becomes a formula (OWASP CSV injection), and loses the
+    characters XML cannot carry."""
+    if isinstance(value, Promise):
+        value = str(value)
+    cell = WriteOnlyCell(sheet)
+    if isinstance(value, str):
+        text = _clean_text(value)
+        cell.value = text
+        if text.startswith((*FORMULA_TRIGGERS, "#")):
+            cell.data_type = "s"
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    else:
+        cell.value = value
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _append(sheet, values, *, bold: bool = False) -> None:
+    sheet.append([_cell(sheet, v, bold=bold) for v in values])
+
+
+def _sheet(workbook, title: str, widths: list[int]):
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return sheet
+
+
+def quarter_ledger(period: kpis.Period):
+    """The quarter's ledger: issues raised or concluded in it, in reference order."""
+    return Issue.objects.filter(kpis.raised_in(period) | kpis.concluded_in(period)).order_by(
+        "year", "sequence"
+    )
+
+
+def _rate_value(rate: float | None):
+    return None if rate is None else round(rate * 100, 1)
+
+
+def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChunks:
+    """The quarterly report in the active language: summary, departments, breakdowns, trend
+    and the quarter's ledger. Built now, inside the request, into an anonymous temporary file
+    returned as 64 KiB pieces."""
+    today = today or timezone.localdate()
+    data = overview(period, today)
+    previous_period = period.previous()
+    workbook = Workbook(write_only=True)
+
+    # Summary.
+    sheet = _sheet(workbook, _("Summary"), [44, 16, 16, 14, 40])
+    _append(sheet, [_("Roundtable quarterly report"), period.label], bold=True)
+    _append(sheet, [_("From"), period.start, _("to"), period.end])
+    _append(sheet, [_("Figures as of"), today])
+    _append(sheet, [])
+    _append(
+        sheet,
+        [_("Figure"), period.label, previous_period.label, _("Change"), _("Counted")],
+        bold=True,
+    )
+    for kpi in kpi_list():
+        current = _export_value(kpi, data["district"])
+        before = None if kpi.now else _export_value(kpi, data["previous"])
+        counted = ""
+        if kpi.kind == "rate":
+            counted = (
+                f"{getattr(data['district'], kpi.part)} / {getattr(data['district'], kpi.whole)}"
+            )
+        elif kpi.kind == "median":
+            counted = _("%(n)s issues concluded") % {"n": data["district"].concluded}
+        label = str(kpi.label) + (" (%)" if kpi.kind == "rate" else "")
+        _append(
+            sheet,
+            [label, current, before, change(kpi, data["district"], data["previous"]), counted],
+        )
+
+    # Departments.
+    kpi_columns = kpi_list()
+    sheet = _sheet(workbook, _("Departments"), [34] + [14] * len(kpi_columns))
+    _append(
+        sheet,
+        [_("Lead department")]
+        + [str(k.label) + (" (%)" if k.kind == "rate" else "") for k in kpi_columns],
+        bold=True,
+    )
+    for row in league_rows(data, period):
+        _append(sheet, [row["name"]] + [_export_value(k, row["figures"]) for k in kpi_columns])
+    _append(
+        sheet,
+        [_("District (all issues)")] + [_export_value(k, data["district"]) for k in kpi_columns],
+        bold=True,
+    )
+
+    # Breakdowns.
+    sheet = _sheet(workbook, _("Breakdowns"), [40, 14, 14, 14, 14])
+    for table in breakdown_tables(data, period, limit=10_000):
+        _append(sheet, [f"{table['title']} ({period.label})"], bold=True)
+        _append(
+            sheet,
+            ["", _("Raised"), _("Still open"), _("Overdue now"), _("Closed")],
+            bold=True,
+        )
+        for row in table["rows"]:
+            _append(
+                sheet,
+                [
+                    row["label"],
+                    row["raised"]["value"],
+                    row["open"]["value"],
+                    row["overdue"]["value"],
+                    row["closed"]["value"],
+                ],
+            )
+        _append(sheet, [])
+
+    # Trend.
+    sheet = _sheet(workbook, _("Trend"), [16, 14, 14, 18, 18])
+    _append(
+        sheet,
+        [_("Quarter"), _("Raised"), _("Concluded"), _("Concluded on time"), _("On time (%)")],
+        bold=True,
+    )
+    for item in data["trend"]:
+        _append(
+            sheet,
+            [
+                item.period.label,
+                item.raised,
+                item.concluded,
+                item.on_time,
+                _rate_value(item.on_time_rate),
+            ],
+        )
+
+    # The quarter's ledger.
+    sheet = _sheet(workbook, _("Ledger"), [width for _k, _h, width in COLUMNS])
+    _append(sheet, [str(header) for _k, header, _w in COLUMNS], bold=True)
+    text_cells = [WriteOnlyCell(sheet) for _ in COLUMNS]
+    date_cells = [WriteOnlyCell(sheet) for _ in COLUMNS]
+    for cell in date_cells:
+        cell.number_format = "yyyy-mm-dd"
+    for row in ledger_rows(quarter_ledger(period)):
+        sheet.append([_fast_cell(v, text_cells[i], date_cells[i]) for i, v in enumerate(row)])
+
+    out = tempfile.TemporaryFile(prefix="roundtable-report-", suffix=".xlsx")
+    try:
+        workbook.save(out)
+    except BaseException:
+        out.close()
+        raise
+    return FileChunks(out)
+
+
+def _fast_cell(value, text_cell, date_cell):
+    """A value for ``sheet.append``: plain values as they are (openpyxl writes text as text),
+    risky text through a reused cell forced to a string, dates through a reused dated cell."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        date_cell.value = value
+        return date_cell
+    if isinstance(value, str):
+        text = _clean_text(value)
+        if text.startswith((*FORMULA_TRIGGERS, "#")):
+            text_cell.value = text
+            text_cell.data_type = "s"
+            return text_cell
+        return text
+    return value
+
+
+def _export_value(kpi: Kpi, figures: kpis.Figures):
+    value = getattr(figures, kpi.key)
+    if kpi.kind == "rate":
+        return _rate_value(value)
+    return value
+
+
+def report_filename(period: kpis.Period) -> str:
+    return f"roundtable-report-{period.key or period.start.isoformat()}.xlsx"
