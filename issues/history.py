@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from issues.models import Issue
 
@@ -14,29 +14,29 @@ HIDDEN_FIELDS = {"version", "updated_at", "year", "sequence", "reference", "crea
 
 # The services store a short English code as the change reason; people read it translated.
 REASONS = {
-    "logged": _("logged"),
-    "assigned": _("assigned"),
-    "reassigned away": _("reassigned to another department"),
-    "responsible person set": _("responsible person set"),
-    "accepted": _("accepted"),
-    "returned": _("returned"),
-    "progress": _("progress posted"),
-    "extension requested": _("extension requested"),
-    "extension granted": _("extension granted"),
-    "extension refused": _("extension refused"),
-    "conclusion reported": _("conclusion reported"),
-    "closed": _("verified and closed"),
-    "reopened": _("reopened"),
-    "instruction": _("instruction added"),
-    "escalated": _("escalated"),
-    "added to special study": _("added to a special study"),
-    "removed from special study": _("removed from a special study"),
+    "logged": pgettext_lazy("history", "logged"),
+    "assigned": pgettext_lazy("history", "assigned"),
+    "reassigned away": pgettext_lazy("history", "reassigned to another department"),
+    "responsible person set": pgettext_lazy("history", "responsible person set"),
+    "accepted": pgettext_lazy("history", "accepted"),
+    "returned": pgettext_lazy("history", "returned"),
+    "progress": pgettext_lazy("history", "progress posted"),
+    "extension requested": pgettext_lazy("history", "extension requested"),
+    "extension granted": pgettext_lazy("history", "extension granted"),
+    "extension refused": pgettext_lazy("history", "extension refused"),
+    "conclusion reported": pgettext_lazy("history", "conclusion reported"),
+    "closed": pgettext_lazy("history", "verified and closed"),
+    "reopened": pgettext_lazy("history", "reopened"),
+    "instruction": pgettext_lazy("history", "instruction added"),
+    "escalated": pgettext_lazy("history", "escalated"),
+    "added to special study": pgettext_lazy("history", "added to a special study"),
+    "removed from special study": pgettext_lazy("history", "removed from a special study"),
 }
 
 
 def reason_label(code: str) -> str:
     if code.startswith("edited"):
-        return str(_("edited"))
+        return str(pgettext_lazy("history", "edited"))
     return str(REASONS.get(code, code))
 
 

@@ -1,0 +1,66 @@
+from datetime import date
+
+import pytest
+import time_machine
+
+from issues import services
+from issues.models import Issue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        yield
+
+
+def _issue(staff, dept, deadline, title):
+    return services.issue_create(
+        actor=staff,
+        title=title,
+        enterprise=factories.EnterpriseFactory(),
+        category=factories.CategoryFactory(),
+        source=Issue.Source.HOTLINE,
+        raised_on=date(2026, 9, 1),
+        lead_department=dept,
+        deadline=deadline,
+    )
+
+
+def test_tabs_count_and_list_the_departments_work(client, staff, liaison_a, dept_a, dept_c):
+    pending = _issue(staff, dept_a, date(2026, 10, 30), "Awaiting one")
+    late = _issue(staff, dept_a, date(2026, 9, 10), "Late one")
+    services.assignment_accept(actor=liaison_a, assignment=late.assignments.get())
+    _issue(staff, dept_c, date(2026, 9, 10), "Other department's")
+    client.force_login(liaison_a)
+
+    page = client.get("/issues/my-department/")
+    tabs = {key: count for key, _label, count in page.context["tabs"]}
+    assert tabs == {"awaiting": 1, "overdue": 1, "due_soon": 0, "in_progress": 1}
+    assert page.context["section"] == "awaiting"
+    body = page.content.decode()
+    assert pending.reference in body and late.reference not in body
+
+    overdue = client.get("/issues/my-department/?section=overdue").content.decode()
+    assert late.reference in overdue
+    assert "Other department" not in overdue
+
+
+def test_query_count_does_not_grow_with_issues(
+    client, staff, liaison_a, dept_a, django_assert_max_num_queries
+):
+    client.force_login(liaison_a)
+    _issue(staff, dept_a, date(2026, 9, 10), "first")
+    with django_assert_max_num_queries(16) as few:
+        client.get("/issues/my-department/?section=awaiting")
+    for n in range(20):
+        _issue(staff, dept_a, date(2026, 9, 10), f"more {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/issues/my-department/?section=awaiting")
+
+
+def test_staff_without_a_department_get_403(client, staff):
+    client.force_login(staff)
+    assert client.get("/issues/my-department/").status_code == 403
