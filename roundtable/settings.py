@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib.env import env_bool, env_int, env_list, env_str
@@ -130,6 +131,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "roundtable.accounts.backends.AdministratorRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,6 +259,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A queue name of its own lets several sites (or test runs) share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -287,6 +291,22 @@ ROUNDTABLE = {
     "DUE_SOON_WORKING_DAYS": env_int("DUE_SOON_WORKING_DAYS", 3),
     "ESCALATE_AFTER_WORKING_DAYS": env_int("ESCALATE_AFTER_WORKING_DAYS", 5),
     "STALE_AFTER_WORKING_DAYS": env_int("STALE_AFTER_WORKING_DAYS", 10),
+    # Reminders (issues/reminders.py): the daily run's hour in TIME_ZONE, working days before a
+    # deadline that each get a reminder, and the meeting reminders' lead times.
+    "REMINDER_HOUR": env_int("REMINDER_HOUR", 9),
+    "DEADLINE_REMINDER_DAYS": tuple(int(n) for n in env_list("DEADLINE_REMINDER_DAYS", ["3", "1"])),
+    "INTAKE_CLOSING_REMINDER_WORKING_DAYS": env_int("INTAKE_CLOSING_REMINDER_WORKING_DAYS", 2),
+    "MINUTES_DUE_WORKING_DAYS": env_int("MINUTES_DUE_WORKING_DAYS", 5),
+    "QUARTER_END_WARNING_WORKING_DAYS": env_int("QUARTER_END_WARNING_WORKING_DAYS", 10),
+    # Delivery (issues/delivery.py): a claim older than the lease belongs to a dead worker;
+    # a failed send is tried again after RETRY_BASE_SECONDS × 4ⁿ, at most MAX_TRIES times.
+    "REMINDER_CLAIM_LEASE_SECONDS": env_int("REMINDER_CLAIM_LEASE_SECONDS", 600),
+    "REMINDER_MAX_TRIES": env_int("REMINDER_MAX_TRIES", 5),
+    "REMINDER_RETRY_BASE_SECONDS": env_int("REMINDER_RETRY_BASE_SECONDS", 60),
+    # One e-mail per recipient and run; each kind lists this many reminders, then a count.
+    "REMINDER_ITEMS_LISTED_PER_KIND": env_int("REMINDER_ITEMS_LISTED_PER_KIND", 50),
+    # In-app notifications older than this when first seen are not e-mailed any more.
+    "NOTIFICATION_EMAIL_MAX_AGE_HOURS": env_int("NOTIFICATION_EMAIL_MAX_AGE_HOURS", 72),
 }
 
 # --- Logging ------------------------------------------------------------------------------
@@ -311,6 +331,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roundtable.dashboard.tasks.record_heartbeat",
         "schedule": 60.0,
         # A heartbeat that waited longer than its period proves nothing: drop it.
+        "options": {"expire_seconds": 55},
+    },
+    # The daily reminder run, at REMINDER_HOUR in CELERY_TIMEZONE (Asia/Shanghai). A missed
+    # run is caught up by "deliver-pending" below, so the exact tick does not matter.
+    "send-reminders": {
+        "task": "issues.tasks.send_reminders",
+        "schedule": crontab(minute=0, hour=ROUNDTABLE["REMINDER_HOUR"]),
+        "options": {"expire_seconds": 6 * 3600},
+    },
+    # E-mail for in-app notifications, retries of failed sends, stale claims, and today's
+    # reminder run if it has not happened yet (beat or the worker was down at the hour).
+    "deliver-pending": {
+        "task": "issues.tasks.deliver_pending",
+        "schedule": float(env_int("DELIVER_PENDING_EVERY_SECONDS", 60)),
         "options": {"expire_seconds": 55},
     },
 }

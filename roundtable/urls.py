@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from issues.urls_reminders import notification_patterns
 from roundtable.accounts import roles
 
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("roundtable.accounts.urls")),
     path("issues/", include("issues.urls")),
+    path("reminders/", include("issues.urls_reminders")),
+    path("notifications/", include(notification_patterns)),
     path("", include("roundtable.enterprises.urls")),
+    path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),
 ]

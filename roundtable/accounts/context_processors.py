@@ -20,4 +20,12 @@ def roles(request):
             "labels": role_rules.role_labels(user),
         }
 
-    return {"role": SimpleLazyObject(compute)}
+    def unread():
+        # One indexed count, only on pages that show the header's bell.
+        if not user.is_authenticated:
+            return 0
+        from issues.models import Notification
+
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    return {"role": SimpleLazyObject(compute), "unread_notifications": SimpleLazyObject(unread)}

@@ -12,8 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from issues import services
 from issues.attachments import store_attachment
-from issues.models import Issue, SpecialStudy
+from issues.models import Issue, Notification, SpecialStudy
 from tests import factories
+from tests.meetings import world as meetings_world
 
 # matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
 MATRIX = [
@@ -67,7 +68,7 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     study = SpecialStudy.objects.create(title="Common land-use delays", lead_department=dept_a)
     Issue.objects.filter(pk=x.pk).update(special_study=study)
     x.refresh_from_db()
-    return {
+    ids = {
         "X": x.pk,
         "A": lead.pk,
         "B": co.pk,
@@ -80,7 +81,13 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
         "A_dept": dept_a.pk,
         "B_dept": dept_b.pk,
         "reference": x.reference,
+        # A notification of LA's (X assigned to A), for the notifications rows.
+        "note": Notification.objects.filter(recipient=la).values_list("pk", flat=True).first() or 0,
     }
+    # Meetings, enterprises and the calendar feed (matrix_meetings.yaml): {M} {V} {RT}
+    # {seat} {item} {consultation} {participant} {contact} {feed} {E1_code} {new_code} …
+    ids.update(meetings_world.build(personas, dept_a, dept_b, enterprise_1, x))
+    return ids
 
 
 def _fill(template, ids):

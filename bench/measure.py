@@ -1,0 +1,306 @@
+"""Time Roundtable's pages against whatever database the environment points at.
+
+Run by ``bench/run.py`` (one process per backend and size), from the project root, with
+DJANGO_SETTINGS_MODULE=roundtable.settings and DATABASE_URL or SQLITE_PATH set. Each mode
+writes one JSON document to ``--out``:
+
+    measure.py count  --out F            number of issues in the database
+    measure.py pages  --out F --repeat N median/p95 of whole requests, queries per request
+    measure.py export --out F            one xlsx export of the whole ledger: wall time,
+                                         rows, queries, peak RSS of this process
+
+Requests go through ``django.test.Client``: middleware, session, templates and all, but no
+HTTP server. Every response must be 200; anything else stops the run.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roundtable.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.http import QueryDict  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from issues.filters import LedgerFilterForm, apply_filters  # noqa: E402
+from issues.models import ActionUpdate, Issue  # noqa: E402
+from roundtable.accounts import roles  # noqa: E402
+from roundtable.accounts.models import User  # noqa: E402
+
+WARMUP = 2
+EXPORT_URL = "/issues/export.xlsx"
+# Milliseconds, median, at 100,000 issues on PostgreSQL (the acceptance targets).
+TARGETS_MS = {
+    "ledger": 50,
+    "ledger_filtered": 50,
+    "search_zh": 100,
+    "search_en": 100,
+    "issue": 30,
+    "my_department": 30,
+}
+EXPORT_TARGET_S = 30
+
+
+def _user(username: str) -> User:
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        sys.exit(f"measure: no user {username!r}: was `manage.py load_demo` run?")
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _rss_kib() -> int:
+    """Current resident set size of this process, KiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _peak_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: with 30 samples, p95 is the 29th smallest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _body_size(response) -> int:
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def _get(client: Client, path: str, data: dict | None) -> int:
+    response = client.get(path, data or {})
+    size = _body_size(response)  # consumes a streaming body, so it is part of the time
+    if response.status_code != 200:
+        raise SystemExit(f"measure: GET {path} {data or ''} answered {response.status_code}")
+    return size
+
+
+def _ledger_count(user: User, data: dict) -> int:
+    form = LedgerFilterForm(QueryDict(urlencode(data)))  # as the view binds it
+    if not form.is_valid():
+        raise SystemExit(f"measure: ledger filter {data} is invalid: {form.errors.as_text()}")
+    cleaned = form.cleaned_data
+    return apply_filters(Issue.objects.visible_to(user), cleaned).count()
+
+
+def _timeline_issue() -> tuple[int, int]:
+    """The issue with the most timeline entries (the fullest issue page), and that number."""
+    top = (
+        ActionUpdate.objects.values("issue_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "issue_id")
+        .first()
+    )
+    if top is None:
+        sys.exit("measure: no issues with a timeline: was `manage.py load_demo` run?")
+    return top["issue_id"], top["n"]
+
+
+def _pages() -> list[dict]:
+    staff, liaison = _user("staff"), _user("liaison")
+    dept_ids = sorted(roles.department_ids(liaison))
+    if not dept_ids:
+        sys.exit("measure: the demo user 'liaison' has no department")
+    dept = dept_ids[0]
+    issue_pk, entries = _timeline_issue()
+    pages = [
+        ("ledger", "Ledger, unfiltered", staff, "/issues/", {}),
+        (
+            "ledger_filtered",
+            "Ledger, department + status",
+            staff,
+            "/issues/",
+            {"department": str(dept), "status": "in_progress"},
+        ),
+        ("search_zh", "Ledger, search 用地", staff, "/issues/", {"q": "用地"}),
+        ("search_en", "Ledger, search permit", staff, "/issues/", {"q": "permit"}),
+        (
+            "issue",
+            f"Issue page ({entries} timeline entries)",
+            staff,
+            f"/issues/{issue_pk}/",
+            {},
+        ),
+        ("my_department", "My department (liaison)", liaison, "/issues/my-department/", {}),
+    ]
+    return [
+        {"key": key, "label": label, "user": user, "path": path, "data": data}
+        for key, label, user, path, data in pages
+    ]
+
+
+def measure_pages(repeat: int) -> dict:
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    results = []
+    clients: dict[str, Client] = {}
+    for page in _pages():
+        user = page["user"]
+        client = clients.get(user.username) or clients.setdefault(user.username, _client(user))
+        path, data = page["path"], page["data"]
+        for _ in range(WARMUP):
+            _get(client, path, data)
+        times_ms, cpu_ms = [], []
+        for _ in range(repeat):
+            started, cpu = time.perf_counter(), time.process_time()
+            size = _get(client, path, data)
+            times_ms.append((time.perf_counter() - started) * 1000)
+            cpu_ms.append((time.process_time() - cpu) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            _get(client, path, data)
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
+        matches = _ledger_count(user, data) if path == "/issues/" else None
+        results.append(
+            {
+                "page": page["key"],
+                "label": page["label"],
+                "user": user.username,
+                "url": path + ("?" + urlencode(data) if data else ""),
+                "repeat": repeat,
+                "median_ms": round(statistics.median(times_ms), 2),
+                "p95_ms": round(_percentile(times_ms, 95), 2),
+                "min_ms": round(min(times_ms), 2),
+                # CPU time of this process alone (Python: views, ORM, templates), without
+                # the database server's work or time spent waiting for a CPU on a busy machine.
+                "cpu_median_ms": round(statistics.median(cpu_ms), 2),
+                "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
+                "max_ms": round(max(times_ms), 2),
+                "queries": len(captured.captured_queries),
+                "bytes": size,
+                "matches": matches,
+                "target_ms": TARGETS_MS.get(page["key"]),
+                "slowest_queries": [
+                    {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:600]}
+                    for q in slowest
+                ],
+            }
+        )
+        print(
+            f"    {page['key']:<16} median {results[-1]['median_ms']:8.1f} ms  "
+            f"p95 {results[-1]['p95_ms']:8.1f} ms  cpu {results[-1]['cpu_median_ms']:7.1f} ms  "
+            f"{results[-1]['queries']:3d} queries",
+            flush=True,
+        )
+    load_end = [round(x, 2) for x in os.getloadavg()]
+    return {"pages": results, "loadavg": {"start": load_start, "end": load_end}}
+
+
+def _xlsx_rows(path: str) -> int:
+    """Data rows in the workbook's first sheet, counted by streaming its XML."""
+    with zipfile.ZipFile(path) as book:
+        sheet = next(n for n in book.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n))
+        count, tail = 0, b""
+        with book.open(sheet) as xml:
+            while chunk := xml.read(1 << 20):
+                data = tail + chunk
+                count += data.count(b"</row>")
+                # A tag that straddles two chunks starts in the last 5 bytes (too few to
+                # hold one already counted).
+                tail = data[-5:]
+    return max(0, count - 1)  # the header row
+
+
+def measure_export() -> dict:
+    staff = _user("staff")
+    client = _client(staff)
+    expected = Issue.objects.visible_to(staff).count()
+    # Warm the code path (openpyxl imports, translations) with an export that matches nothing,
+    # so that the baseline below is the process as a web worker would be after its first
+    # request.
+    _get(client, EXPORT_URL, {"q": "no-such-issue-zzzz"})
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    baseline_rss, baseline_peak = _rss_kib(), _peak_rss_kib()
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as out, connection.execute_wrapper(count):
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.get(EXPORT_URL)
+        first_byte = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"measure: GET {EXPORT_URL} answered {response.status_code}")
+        size = 0
+        for chunk in response.streaming_content:
+            out.write(chunk)
+            size += len(chunk)
+        response.close()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        peak = _peak_rss_kib()
+        out.flush()
+        rows = _xlsx_rows(out.name)
+    if rows != expected:
+        raise SystemExit(f"measure: the export has {rows} rows, the ledger {expected}")
+    return {
+        "export": {
+            "page": "export_xlsx",
+            "url": EXPORT_URL,
+            "seconds": round(elapsed, 2),
+            "cpu_seconds": round(cpu, 2),
+            "first_byte_seconds": round(first_byte, 2),
+            "rows": rows,
+            "bytes": size,
+            "queries": queries,
+            "baseline_rss_mib": round(baseline_rss / 1024, 1),
+            "peak_rss_mib": round(peak / 1024, 1),
+            "peak_rss_delta_mib": round((peak - max(baseline_rss, 0)) / 1024, 1),
+            "baseline_peak_mib": round(baseline_peak / 1024, 1),
+            "target_s": EXPORT_TARGET_S,
+        },
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["count", "pages", "export"])
+    parser.add_argument("--out", required=True, help="JSON file to write")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    if args.mode == "count":
+        result = {"issues": Issue.objects.count()}
+    elif args.mode == "pages":
+        result = measure_pages(args.repeat)
+    else:
+        result = measure_export()
+    result["vendor"] = connection.vendor
+    result["cpus"] = os.cpu_count()
+    result["measured_at"] = timezone.now().isoformat()
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
