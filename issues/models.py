@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -116,6 +116,12 @@ class IssueQuerySet(models.QuerySet):
     def due_between(self, start: date, end: date):
         return self.active().filter(deadline__gte=start, deadline__lte=end)
 
+    def sync_lead_department(self) -> int:
+        """Set ``lead_department`` from each issue's current lead assignment, in one UPDATE;
+        for rows written in bulk without the services (demo data, fixtures)."""
+        lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
+        return self.update(lead_department=Subquery(lead.values("department_id")[:1]))
+
     def for_department(self, department_id, *, role: str | None = None):
         assignments = Assignment.objects.current().filter(
             issue=OuterRef("pk"), department_id=department_id
@@ -212,6 +218,17 @@ class Issue(models.Model):
     resolution = models.TextField(_("resolution"), blank=True, max_length=TEXT_MAX)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The current lead assignment's department, kept by issues.services (_assign) so that the
+    # dashboard can group 100,000 issues by department without joining assignments.
+    lead_department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="led_issues",
+    )
     satisfaction = models.CharField(
         _("enterprise satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
     )

@@ -254,6 +254,7 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     if lead.status == Assignment.Status.PENDING:
         issue.status = Status.ASSIGNED
     issue.deadline = deadline
+    issue.lead_department = lead_department
     if issue.original_deadline is None:
         issue.original_deadline = deadline
     _save(issue, actor, "assigned")

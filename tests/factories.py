@@ -106,3 +106,10 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     issue = factory.SubFactory(IssueFactory)
     department = factory.SubFactory(DepartmentFactory)
     role = Assignment.Role.LEAD
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # What issues.services does when it assigns: keep Issue.lead_department in step.
+        if create and instance.role == Assignment.Role.LEAD:
+            Issue.objects.filter(pk=instance.issue_id).sync_lead_department()
+            instance.issue.refresh_from_db(fields=["lead_department"])

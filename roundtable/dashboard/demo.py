@@ -1614,7 +1614,9 @@ def load_base(out=None) -> dict[str, int] | None:
     if is_loaded():
         return None
     with transaction.atomic():
-        return BaseLoader(out).run()
+        counts = BaseLoader(out).run()
+        Issue.objects.filter(lead_department__isnull=True).sync_lead_department()
+        return counts
 
 
 # --- Synthetic bulk rows ------------------------------------------------------------------
@@ -1939,4 +1941,6 @@ def add_issues(count: int, *, out=None, batch_size: int = 5000) -> int:
             update_writer.write(update_rows)
         done += len(chunk)
         _say(out, f"  issues: {done}/{count}\n")
+    # Rows written directly skip issues.services, which keeps Issue.lead_department.
+    Issue.objects.filter(lead_department__isnull=True).sync_lead_department()
     return count

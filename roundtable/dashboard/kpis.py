@@ -33,7 +33,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     Value,
@@ -478,20 +477,13 @@ def weighted_median(histogram: Counter) -> float | None:
     return None  # pragma: no cover - unreachable
 
 
-def _lead_relation():
-    return FilteredRelation(
-        "assignments",
-        condition=Q(assignments__is_current=True, assignments__role=Assignment.Role.LEAD),
-    )
-
-
-LEAD_DEPARTMENT = "lead__department_id"
+# Issue.lead_department is the current lead assignment's department, kept by the services:
+# grouping by it needs no join to the assignments.
+LEAD_DEPARTMENT = "lead_department_id"
 
 
 def _issues(*, by_department: bool, department_id: int | None):
     qs = Issue.objects.all()
-    if by_department or department_id is not None:
-        qs = qs.annotate(lead=_lead_relation())
     if department_id is not None:
         qs = qs.filter(**{LEAD_DEPARTMENT: department_id})
     return qs
@@ -673,7 +665,7 @@ def conclusion_spans(
     low = hull.start - ORDINALS_BEFORE
     ordinals = working_day_ordinals(low, hull.end)
     qn = connection.ops.quote_name
-    issue_table, assignment_table = qn(Issue._meta.db_table), qn(Assignment._meta.db_table)
+    issue_table = qn(Issue._meta.db_table)
     bucket_sql = (
         "CASE "
         + " ".join(
@@ -685,15 +677,11 @@ def conclusion_spans(
     bucket_params = [d for period in periods for d in (period.start, period.end)]
     join, join_params, department = "", [], ""
     if grouped:
-        department = "a.department_id, "
-        join = (
-            f"LEFT JOIN {assignment_table} a ON a.issue_id = i.id AND a.is_current AND a.role = %s "
-        )
-        join_params = [Assignment.Role.LEAD]
+        department = "i.lead_department_id, "
     where = "i.concluded_on >= %s AND i.concluded_on <= %s"
     where_params = [hull.start, hull.end]
     if department_id is not None:
-        where += " AND a.department_id = %s"
+        where += " AND i.lead_department_id = %s"
         where_params.append(department_id)
 
     histograms: dict[tuple[int, int | None], Counter] = {}

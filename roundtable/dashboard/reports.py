@@ -12,7 +12,6 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
 from django.urls import get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -34,7 +33,7 @@ from issues.exports import (
     _sheet_title,
     ledger_rows,
 )
-from issues.models import Assignment, Category, Issue
+from issues.models import Category, Issue
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
 from roundtable.lib.i18n import prefers_chinese
@@ -235,18 +234,10 @@ def _names(model, ids=None) -> dict[int, tuple[str, str]]:
     return {pk: (zh, en) for pk, zh, en in qs.values_list("pk", "name_zh", "name_en")}
 
 
-def _lead_department():
-    return Subquery(
-        Assignment.objects.current()
-        .filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
-        .values("department_id")[:1]
-    )
-
-
 def _issue_rows(qs) -> tuple[list[dict], int]:
     """The listed issues as plain values, and how many there are in all."""
     rows = list(
-        qs.annotate(lead_department_id=_lead_department()).values(
+        qs.values(
             "pk",
             "reference",
             "title",

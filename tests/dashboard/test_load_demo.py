@@ -228,3 +228,14 @@ def test_the_bulk_workday_table_agrees_with_the_calendar(db):
         day = today + timedelta(days=offset)
         for n in (-12, -1, 0, 1, 3, 5, 20, 36):
             assert table.add(day, n) == workdays.add_working_days(day, n), (day, n)
+
+
+@pytest.mark.django_db
+def test_bulk_issues_know_their_lead_department(settings):
+    settings.DEBUG = True
+    call_command("load_demo", "--issues", "50", stdout=io.StringIO())
+    leads = dict(
+        Assignment.objects.current().filter(role="lead").values_list("issue_id", "department_id")
+    )
+    for pk, lead in Issue.objects.values_list("pk", "lead_department_id"):
+        assert lead == leads.get(pk)

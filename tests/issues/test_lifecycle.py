@@ -144,6 +144,7 @@ def test_returned_issue_is_reassigned_and_the_old_department_loses_access(
     assigned.refresh_from_db()
     assert assigned.status == Issue.Status.ASSIGNED
     assert assigned.original_deadline == date(2026, 10, 9)
+    assert assigned.lead_department == dept_c  # kept in step for the dashboard
 
 
 def test_an_accepted_assignment_cannot_be_returned(in_progress, liaison_a):
