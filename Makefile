@@ -12,7 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test lint format messages bench
+.PHONY: help install run worker test lint format messages bench bench-quick
 
 help:
 	@echo "make install   create $(VENV) with $(PYTHON) and install the project with its dev extras"
@@ -59,5 +59,22 @@ messages: install
 		--ignore=bench --ignore=tests --no-location
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
+# The ledger pages and export (bench/run.py builds and keeps the 10k and 100k databases),
+# then the daily reminder run on those databases, the enterprise directory and meeting page,
+# and the chair's dashboard and quarterly workbook. `make bench-quick` is a smoke test.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/roundtable_bench
+
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	for n in 10000 100000; do \
+	  SQLITE_PATH=bench/out/bench-$$n.sqlite3 $(PY) bench/reminders.py \
+	    --json bench/out/reminders-sqlite-$$n.json; \
+	done
+	# run.py leaves the PostgreSQL database at its last (largest) size.
+	DATABASE_URL=$(BENCH_PG) $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
+	$(PY) bench/meetings.py
+	$(PY) bench/dashboard.py
+
+bench-quick: install
+	$(PY) bench/run.py --quick
+	$(PY) bench/meetings.py --quick
