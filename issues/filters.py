@@ -135,6 +135,9 @@ class LedgerFilterForm(forms.Form):
         )
 
 
+# A search matching at most this many issues is resolved to their ids first.
+RARE_MATCHES = 500
+
 # A term matching more enterprises than this is matched by a subquery instead of a list of ids.
 ENTERPRISE_IDS_MAX = 1000
 
@@ -170,7 +173,14 @@ def search(qs, text: str):
             | Q(**{f"description__{lookup}": term})
             | by_enterprise
         )
-    return qs.filter(condition)
+    matches = qs.filter(condition)
+    # A rare term: ordered by date, the page query would walk the date index through the
+    # whole table looking for a handful of matches. Fetch the matches first (one scan, or the
+    # trigram indexes), then count and order that short list by primary key lookups.
+    ids = list(matches.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
+    if len(ids) <= RARE_MATCHES:
+        return qs.filter(pk__in=ids)
+    return matches
 
 
 def apply_filters(qs, data: dict, *, today: date | None = None):

@@ -109,7 +109,8 @@ def my_department(request):
         "in_progress": base.filter(status=Issue.Status.IN_PROGRESS),
     }
     active = Issue.ACTIVE_STATUSES
-    counts = Issue.objects.filter(pk__in=mine.values("issue_id")).aggregate(
+    # Every count is of issues still being handled: the active-status index narrows them.
+    counts = Issue.objects.filter(pk__in=mine.values("issue_id"), status__in=active).aggregate(
         overdue=Count("pk", filter=Q(status__in=active, deadline__lt=today)),
         due_soon=Count("pk", filter=Q(status__in=active, deadline__gte=today, deadline__lte=soon)),
         in_progress=Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
