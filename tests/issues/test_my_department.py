@@ -64,3 +64,27 @@ def test_query_count_does_not_grow_with_issues(
 def test_staff_without_a_department_get_403(client, staff):
     client.force_login(staff)
     assert client.get("/issues/my-department/").status_code == 403
+
+
+def test_a_pending_co_handler_still_sees_a_concluded_issue_to_accept(
+    client, staff, liaison_a, liaison_b, dept_a, dept_b
+):
+    issue = services.issue_create(
+        actor=staff,
+        title="Co-handler still pending",
+        enterprise=factories.EnterpriseFactory(),
+        category=factories.CategoryFactory(),
+        source=Issue.Source.HOTLINE,
+        raised_on=date(2026, 9, 1),
+        lead_department=dept_a,
+        co_departments=[dept_b],
+        deadline=date(2026, 10, 30),
+    )
+    services.assignment_accept(actor=liaison_a, assignment=issue.assignments.get(role="lead"))
+    services.issue_report_conclusion(actor=liaison_a, issue=issue, resolution="Done")
+    client.force_login(liaison_b)
+    page = client.get("/issues/my-department/?section=awaiting")
+    tabs = {key: count for key, _label, count in page.context["tabs"]}
+    assert tabs["awaiting"] == 1
+    assert page.context["page"].paginator.count == 1
+    assert issue.reference in page.content.decode()
