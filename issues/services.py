@@ -258,7 +258,8 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     if issue.original_deadline is None:
         issue.original_deadline = deadline
     _save(issue, actor, "assigned")
-    names = ", ".join(str(Department.objects.get(pk=pk)) for pk in wanted)
+    departments = Department.objects.in_bulk(list(wanted))
+    names = ", ".join(str(departments[pk]) for pk in wanted)
     _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
     _notify(
         _department_people(new_departments),

@@ -675,9 +675,7 @@ def conclusion_spans(
         + " END"
     )
     bucket_params = [d for period in periods for d in (period.start, period.end)]
-    join, join_params, department = "", [], ""
-    if grouped:
-        department = "i.lead_department_id, "
+    department = "i.lead_department_id, " if grouped else ""
     where = "i.concluded_on >= %s AND i.concluded_on <= %s"
     where_params = [hull.start, hull.end]
     if department_id is not None:
@@ -707,13 +705,13 @@ def conclusion_spans(
     def by_dates(extra: str = "") -> str:
         return (
             f"SELECT {bucket_sql} AS bucket, {department}i.raised_on, i.concluded_on, "
-            f"COUNT(*) FROM {issue_table} i {join}WHERE {where}{extra} "
+            f"COUNT(*) FROM {issue_table} i WHERE {where}{extra} "
             f"GROUP BY bucket, {department}i.raised_on, i.concluded_on"
         )
 
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.execute(by_dates(), bucket_params + join_params + where_params)
+            cursor.execute(by_dates(), bucket_params + where_params)
             add_by_dates(cursor.fetchall())
             return histograms
         # Dates and integers made here, never user input: safe to inline.
@@ -722,10 +720,10 @@ def conclusion_spans(
             # NOT MATERIALIZED: inlined twice, each copy hashed and probed by the issues.
             f"WITH w(d, n) AS NOT MATERIALIZED (VALUES {values}) "
             f"SELECT {bucket_sql} AS bucket, {department}wc.n - wr.n AS span, COUNT(*) "
-            f"FROM {issue_table} i {join}"
+            f"FROM {issue_table} i "
             "JOIN w wr ON wr.d = i.raised_on JOIN w wc ON wc.d = i.concluded_on "
             f"WHERE {where} GROUP BY bucket, {department}span",
-            bucket_params + join_params + where_params,
+            bucket_params + where_params,
         )
         for row in cursor.fetchall():
             index, key, span, count = row if grouped else (row[0], None, *row[1:])
@@ -734,7 +732,7 @@ def conclusion_spans(
             # Raised outside the ordinals' days: rare, and counted from their dates.
             cursor.execute(
                 by_dates(" AND (i.raised_on < %s OR i.raised_on > %s)"),
-                bucket_params + join_params + where_params + [low, hull.end],
+                bucket_params + where_params + [low, hull.end],
             )
             add_by_dates(cursor.fetchall())
     return histograms
