@@ -522,8 +522,8 @@ def compute_periods(
     """``compute`` for several periods at once (the dashboard's quarter and the one before),
     in the same four queries whatever the number of periods, issues and departments: one pass
     over the issues that can count, one over the reopened ones, one over lead assignments, and
-    one over the concluded ones (working days; a fifth when some were raised more than a year
-    before their period)."""
+    one over the concluded ones (conclusions, on time, working days; a fifth when some were
+    raised more than a year before their period)."""
     today = today or timezone.localdate()
     grouped = by_department or department_id is not None
     results: list[dict[int | None, Figures]] = [{} for _ in periods]
@@ -537,20 +537,19 @@ def compute_periods(
     # so that the indexes on those columns serve it; the counts then filter exactly.
     hull = Period(min(p.start for p in periods), max(p.end for p in periods))
 
-    # 1. Counts over issues, in one pass over the rows that can count.
-    reach = open_now() | raised_in(hull) | concluded_in(hull) | closed_in(hull)
+    # 1. Counts over issues, in one pass over the rows that can count. Counting a column that
+    # is never null (not the id) lets PostgreSQL read only the index issue_kpi_columns.
+    reach = open_now() | raised_in(hull) | closed_in(hull)
     aggregates = {
-        "open": Count("pk", filter=open_now()),
-        "overdue": Count("pk", filter=overdue_on(today)),
+        "open": Count("raised_on", filter=open_now()),
+        "overdue": Count("raised_on", filter=overdue_on(today)),
     }
     for i, period in enumerate(periods):
         aggregates |= {
-            f"raised_{i}": Count("pk", filter=raised_in(period)),
-            f"concluded_{i}": Count("pk", filter=concluded_in(period)),
-            f"on_time_{i}": Count("pk", filter=on_time_in(period)),
-            f"resolved_{i}": Count("pk", filter=resolved_in(period)),
-            f"rated_{i}": Count("pk", filter=closed_in(period) & ~Q(satisfaction="")),
-            f"satisfied_{i}": Count("pk", filter=satisfied_in(period)),
+            f"raised_{i}": Count("raised_on", filter=raised_in(period)),
+            f"resolved_{i}": Count("raised_on", filter=resolved_in(period)),
+            f"rated_{i}": Count("raised_on", filter=closed_in(period) & ~Q(satisfaction="")),
+            f"satisfied_{i}": Count("raised_on", filter=satisfied_in(period)),
         }
     issues = _issues(by_department=by_department, department_id=department_id)
     counts = _grouped(issues.filter(reach), aggregates, by_department=grouped)
@@ -558,7 +557,7 @@ def compute_periods(
         for i in range(len(periods)):
             f = figures(i, key)
             f.open, f.overdue = row["open"], row["overdue"]
-            for name in ("raised", "concluded", "on_time", "resolved", "rated", "satisfied"):
+            for name in ("raised", "resolved", "rated", "satisfied"):
                 setattr(f, name, row[f"{name}_{i}"])
 
     # 2. Reopenings, and ratings of dissatisfied enterprises (they reopen instead of
@@ -578,7 +577,8 @@ def compute_periods(
                 f.reopened = row[f"reopened_{i}"]
                 f.rated += row[f"dissatisfied_{i}"]
 
-    # 3. Response: current lead assignments made in the periods.
+    # 3. Response: current lead assignments made in the periods. Counting a column of the
+    # index (never null), not the id, lets PostgreSQL read only assignment_lead_assigned_at.
     assignments = Assignment.objects.current().filter(role=Assignment.Role.LEAD)
     if department_id is not None:
         assignments = assignments.filter(department_id=department_id)
@@ -586,8 +586,8 @@ def compute_periods(
     for i, period in enumerate(periods):
         in_period = Q(assigned_at__gte=period.start_at, assigned_at__lt=period.end_before)
         aggregates |= {
-            f"due_{i}": Count("pk", filter=in_period & response_due(period, today)),
-            f"in_time_{i}": Count("pk", filter=in_period & responded_in_time(period)),
+            f"due_{i}": Count("assigned_at", filter=in_period & response_due(period, today)),
+            f"in_time_{i}": Count("assigned_at", filter=in_period & responded_in_time(period)),
         }
     assignments = assignments.filter(
         assigned_at__gte=hull.start_at, assigned_at__lt=hull.end_before
@@ -603,13 +603,13 @@ def compute_periods(
                 f = figures(i, key)
                 f.response_due, f.responded = row[f"due_{i}"], row[f"in_time_{i}"]
 
-    # 4. Working days to conclusion, as histograms per period and department.
-    if any(f.concluded for result in results for f in result.values()):
-        expected = [sum(f.concluded for f in result.values()) for result in results]
-        for (i, key), spans in conclusion_spans(
-            periods, grouped=grouped, department_id=department_id, expected=expected
-        ).items():
-            figures(i, key).spans.update(spans)
+    # 4. Conclusions: how many, how many on time, and the working days they took.
+    for (i, key), (spans, on_time) in conclusions(
+        periods, grouped=grouped, department_id=department_id
+    ).items():
+        f = figures(i, key)
+        f.spans.update(spans)
+        f.concluded, f.on_time = spans.total(), on_time
 
     if department_id is not None:
         return [{department_id: r.get(department_id, Figures())} for r in results]
@@ -644,23 +644,20 @@ def working_day_ordinals(low: date, high: date) -> list[tuple[date, int]]:
 ORDINALS_BEFORE = timedelta(days=366)
 
 
-def conclusion_spans(
-    periods: list[Period],
-    *,
-    grouped: bool,
-    department_id: int | None = None,
-    expected: list[int] | None = None,
-) -> dict[tuple[int, int | None], Counter]:
-    """{(period index, department id or None): Counter(working days from raised to concluded
-    → issues)} for the issues concluded in each of ``periods``.
+def conclusions(
+    periods: list[Period], *, grouped: bool, department_id: int | None = None
+) -> dict[tuple[int, int | None], tuple[Counter, int]]:
+    """{(period index, department id or None): (Counter(working days from raised to
+    concluded → issues), issues concluded on time)} for the issues concluded in each of
+    ``periods`` (``concluded_in`` and ``on_time_in``).
 
     On PostgreSQL, one query: both dates of every issue are joined to working-day ordinals
     given as an inline table (a few hundred rows, hashed), and the database returns one row
-    per period, department and span. Issues raised before the table starts (or after the
-    period) miss the join; when ``expected`` (issues concluded per period) shows some are
-    missing, one more query fetches their dates and their spans are counted here. SQLite
-    would loop over an inline table once per issue, so there the query is grouped by the two
-    dates and the spans are read from the same ordinals here."""
+    per period, department and span. An issue raised before the table starts misses the
+    ordinal (its span comes back empty); when there are such issues, one more query fetches
+    their dates and their spans are counted here. SQLite would loop over an inline table once
+    per issue, so there the query is grouped by the two dates and the spans are read from the
+    same ordinals here."""
     hull = Period(min(p.start for p in periods), max(p.end for p in periods))
     low = hull.start - ORDINALS_BEFORE
     ordinals = working_day_ordinals(low, hull.end)
@@ -675,6 +672,8 @@ def conclusion_spans(
         + " END"
     )
     bucket_params = [d for period in periods for d in (period.start, period.end)]
+    # ON_TIME: a null deadline compares as unknown, which COUNT's filter leaves out.
+    on_time_sql = "COUNT(*) FILTER (WHERE i.concluded_on <= i.deadline)"
     department = "i.lead_department_id, " if grouped else ""
     where = "i.concluded_on >= %s AND i.concluded_on <= %s"
     where_params = [hull.start, hull.end]
@@ -682,30 +681,32 @@ def conclusion_spans(
         where += " AND i.lead_department_id = %s"
         where_params.append(department_id)
 
-    histograms: dict[tuple[int, int | None], Counter] = {}
-    found = [0] * len(periods)
+    result: dict[tuple[int, int | None], tuple[Counter, int]] = {}
     ordinal_of = dict(ordinals)
 
-    def add(index, key, span, count):
+    def add(index, key, span, count, on_time):
         if index is None:
             return
-        histograms.setdefault((int(index), key), Counter())[int(span)] += count
-        found[int(index)] += count
+        spans, before = result.get((int(index), key), (Counter(), 0))
+        spans[int(span)] += count
+        result[(int(index), key)] = (spans, before + on_time)
 
     def add_by_dates(rows):
         for row in rows:
-            index, key, raised, concluded, count = row if grouped else (row[0], None, *row[1:])
+            index, key, raised, concluded, count, on_time = (
+                row if grouped else (row[0], None, *row[1:])
+            )
             raised, concluded = _as_date(raised), _as_date(concluded)
             if raised in ordinal_of and concluded in ordinal_of:
                 span = ordinal_of[concluded] - ordinal_of[raised]
             else:
                 span = workdays.working_days_between(raised, concluded)
-            add(index, key, span, count)
+            add(index, key, span, count, on_time)
 
     def by_dates(extra: str = "") -> str:
         return (
             f"SELECT {bucket_sql} AS bucket, {department}i.raised_on, i.concluded_on, "
-            f"COUNT(*) FROM {issue_table} i WHERE {where}{extra} "
+            f"COUNT(*), {on_time_sql} FROM {issue_table} i WHERE {where}{extra} "
             f"GROUP BY bucket, {department}i.raised_on, i.concluded_on"
         )
 
@@ -713,29 +714,32 @@ def conclusion_spans(
         if connection.vendor != "postgresql":
             cursor.execute(by_dates(), bucket_params + where_params)
             add_by_dates(cursor.fetchall())
-            return histograms
+            return result
         # Dates and integers made here, never user input: safe to inline.
         values = ", ".join(f"(DATE '{d.isoformat()}', {n})" for d, n in ordinals)
         cursor.execute(
             # NOT MATERIALIZED: inlined twice, each copy hashed and probed by the issues.
             f"WITH w(d, n) AS NOT MATERIALIZED (VALUES {values}) "
-            f"SELECT {bucket_sql} AS bucket, {department}wc.n - wr.n AS span, COUNT(*) "
-            f"FROM {issue_table} i "
-            "JOIN w wr ON wr.d = i.raised_on JOIN w wc ON wc.d = i.concluded_on "
+            f"SELECT {bucket_sql} AS bucket, {department}wc.n - wr.n AS span, COUNT(*), "
+            f"{on_time_sql} FROM {issue_table} i "
+            "LEFT JOIN w wr ON wr.d = i.raised_on LEFT JOIN w wc ON wc.d = i.concluded_on "
             f"WHERE {where} GROUP BY bucket, {department}span",
             bucket_params + where_params,
         )
+        outside = False
         for row in cursor.fetchall():
-            index, key, span, count = row if grouped else (row[0], None, *row[1:])
-            add(index, key, span, count)
-        if expected is not None and found != list(expected):
-            # Raised outside the ordinals' days: rare, and counted from their dates.
+            index, key, span, count, on_time = row if grouped else (row[0], None, *row[1:])
+            if span is None:
+                outside = True  # raised outside the ordinals' days: counted from dates below
+            else:
+                add(index, key, span, count, on_time)
+        if outside:
             cursor.execute(
                 by_dates(" AND (i.raised_on < %s OR i.raised_on > %s)"),
                 bucket_params + where_params + [low, hull.end],
             )
             add_by_dates(cursor.fetchall())
-    return histograms
+    return result
 
 
 def _as_date(value) -> date:
@@ -824,11 +828,12 @@ def breakdowns(period: Period, today: date) -> dict[str, dict]:
     the enterprise's (country, industry); each folded into its breakdowns. Issues without a
     meeting, and enterprises without an industry, are left out of those two breakdowns (the
     ledger cannot select "none")."""
+    # raised_on, never null, rather than the id: the index issue_raised_on then serves alone.
     counts = {
-        "raised": Count("pk"),
-        "open": Count("pk", filter=open_now()),
-        "overdue": Count("pk", filter=overdue_on(today)),
-        "closed": Count("pk", filter=Q(status=Status.CLOSED)),
+        "raised": Count("raised_on"),
+        "open": Count("raised_on", filter=open_now()),
+        "overdue": Count("raised_on", filter=overdue_on(today)),
+        "closed": Count("raised_on", filter=Q(status=Status.CLOSED)),
     }
     issues = Issue.objects.filter(raised_in(period))
     result: dict[str, dict] = {name: {} for name in BREAKDOWN_DIMENSIONS}

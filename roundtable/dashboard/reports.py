@@ -8,6 +8,7 @@ text in one language, so one entry serves every reader.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -131,10 +132,20 @@ def _ledger_path() -> str:
     return _ledger_paths[urlconf]
 
 
+@functools.lru_cache(maxsize=256)
+def _ledger_query(kpi: str, period: kpis.Period | None) -> str:
+    # A page repeats each figure's query for every department: encode it once.
+    return urlencode(kpis.ledger_params(kpi, period))
+
+
 def ledger_url(kpi: str, period: kpis.Period | None, department_id: int | None = None, **extra):
-    params = kpis.ledger_params(kpi, period, department_id=department_id)
-    params += [(k, str(v)) for k, v in extra.items()]
-    return f"{_ledger_path()}?{urlencode(params)}"
+    """The ledger filtered to exactly the issues behind ``kpi`` (kpis.ledger_params)."""
+    query = _ledger_query(kpi, period)
+    if department_id is not None:
+        query += "&" + urlencode([("lead", department_id)])
+    if extra:
+        query += "&" + urlencode([(k, str(v)) for k, v in extra.items()])
+    return f"{_ledger_path()}?{query}"
 
 
 def percent(rate: float | None) -> str:
