@@ -62,12 +62,14 @@ class Kpi:
 
 
 def kpi_list() -> list[Kpi]:
+    """The KPIs in page order, labelled in the active language (call it per request: a
+    page then translates each label once, not once per cell)."""
     days = kpis.accept_within()
     return [
-        Kpi("raised", gettext_lazy("Issues raised")),
-        Kpi("concluded", gettext_lazy("Issues concluded")),
-        Kpi("open", gettext_lazy("Open now"), now=True),
-        Kpi("overdue", gettext_lazy("Overdue now"), now=True),
+        Kpi("raised", _("Issues raised")),
+        Kpi("concluded", _("Issues concluded")),
+        Kpi("open", _("Open now"), now=True),
+        Kpi("overdue", _("Overdue now"), now=True),
         Kpi(
             "response_rate",
             _("Accepted within %(days)s working days") % {"days": days},
@@ -77,32 +79,32 @@ def kpi_list() -> list[Kpi]:
         ),
         Kpi(
             "on_time_rate",
-            gettext_lazy("Concluded on time"),
+            _("Concluded on time"),
             "rate",
             part="on_time",
             whole="concluded",
         ),
         Kpi(
             "resolution_rate",
-            gettext_lazy("Resolution rate (raised and closed)"),
+            _("Resolution rate (raised and closed)"),
             "rate",
             part="resolved",
             whole="raised",
         ),
         Kpi(
             "satisfaction_rate",
-            gettext_lazy("Satisfaction rate"),
+            _("Satisfaction rate"),
             "rate",
             part="satisfied",
             whole="rated",
         ),
         Kpi(
             "median_days",
-            gettext_lazy("Median working days to conclusion"),
+            _("Median working days to conclusion"),
             "median",
             whole="concluded",
         ),
-        Kpi("reopened", gettext_lazy("Reopened")),
+        Kpi("reopened", _("Reopened")),
     ]
 
 
@@ -142,7 +144,7 @@ def ledger_url(kpi: str, period: kpis.Period | None, department_id: int | None =
     """The ledger filtered to exactly the issues behind ``kpi`` (kpis.ledger_params)."""
     query = _ledger_query(kpi, period)
     if department_id is not None:
-        query += "&" + urlencode([("lead", department_id)])
+        query += f"&lead={int(department_id)}"
     if extra:
         query += "&" + urlencode([(k, str(v)) for k, v in extra.items()])
     return f"{_ledger_path()}?{query}"
@@ -407,7 +409,7 @@ def _sort_value(row: dict, key: str):
 def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dict]:
     """One row per active department with its KPIs; sorted by ``sort`` (a KPI name, "-"
     first for descending), departments without a figure last."""
-    rows = []
+    rows, kpi_columns = [], kpi_list()
     for pk, dept in data["departments"].items():
         if not dept["is_active"]:
             continue
@@ -418,7 +420,7 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
                 "code": dept["code"],
                 "name": bilingual(dept["name_zh"], dept["name_en"]),
                 "figures": figures,
-                "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_list()],
+                "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_columns],
             }
         )
     key = sort.lstrip("-")
@@ -490,31 +492,27 @@ def breakdown_tables(data: dict, period: kpis.Period, *, limit: int = BREAKDOWN_
     bar chart of the issues raised."""
     found = data["breakdowns"]
     names = {"category": data["categories"], "meeting": data["meetings"]}
+    # Each link is the period's "raised" filter, the row's key, then the column's filter:
+    # the common parts are encoded once.
+    path, raised = _ledger_path(), urlencode(kpis.ledger_params("raised", period))
+    columns = {
+        "open": "&" + urlencode(kpis.ledger_params("open")),
+        "overdue": "&" + urlencode(kpis.ledger_params("overdue")),
+        "closed": "&" + urlencode([("status", Issue.Status.CLOSED)]),
+    }
     tables = []
     for dimension, title, param in DIMENSIONS:
         items = sorted(found[dimension].items(), key=lambda kv: (-kv[1]["raised"], str(kv[0])))
         rows = []
         for key, values in items[:limit]:
-            base = [(param, key)]
-            raised = kpis.ledger_params("raised", period) + base
-            rows.append(
-                {
-                    "label": _dimension_label(dimension, key, names),
-                    "raised": {"value": values["raised"], "href": _ledger(raised)},
-                    "open": {
-                        "value": values["open"],
-                        "href": _ledger(raised + kpis.ledger_params("open")),
-                    },
-                    "overdue": {
-                        "value": values["overdue"],
-                        "href": _ledger(raised + kpis.ledger_params("overdue")),
-                    },
-                    "closed": {
-                        "value": values["closed"],
-                        "href": _ledger(raised + [("status", Issue.Status.CLOSED)]),
-                    },
-                }
-            )
+            href = f"{path}?{raised}&{urlencode([(param, str(key))])}"
+            row = {
+                "label": _dimension_label(dimension, key, names),
+                "raised": {"value": values["raised"], "href": href},
+            }
+            for column, query in columns.items():
+                row[column] = {"value": values[column], "href": href + query}
+            rows.append(row)
         chart = bar_chart(
             [Bar(r["label"], r["raised"]["value"], r["raised"]["href"]) for r in rows],
             chart_id=f"by-{dimension}",
@@ -530,10 +528,6 @@ def breakdown_tables(data: dict, period: kpis.Period, *, limit: int = BREAKDOWN_
             }
         )
     return tables
-
-
-def _ledger(params) -> str:
-    return f"{_ledger_path()}?{urlencode([(k, str(v)) for k, v in params])}"
 
 
 def issue_lists(data: dict, today: date, *, department_id: int | None = None) -> dict:

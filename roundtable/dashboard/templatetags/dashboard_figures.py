@@ -1,7 +1,10 @@
 """Small tags for the dashboard pages: a figure with its ledger link."""
 
+import html
+
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -13,7 +16,11 @@ def figure(item, label=""):
     ``{"value": n, "href": url}``; without ``href`` the number stands alone."""
     if not item:
         return ""
-    text = label if label != "" else item["value"]
-    if item.get("href"):
-        return format_html('<a href="{}" data-count="{}">{}</a>', item["href"], item["value"], text)
-    return format_html("{}", text)
+    # A page shows hundreds of figures: plain formatting, escaping each part as format_html
+    # would (the href is built by the page and never marked safe).
+    text = conditional_escape(label if label != "" else item["value"])
+    href = item.get("href")
+    if href:
+        value = html.escape(str(item["value"]))
+        return mark_safe(f'<a href="{html.escape(href)}" data-count="{value}">{text}</a>')
+    return text
