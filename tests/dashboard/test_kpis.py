@@ -219,3 +219,32 @@ def test_an_extension_granted_after_the_escalation_ends_it(w):
     Issue.objects.filter(pk=w.issues["I10"].pk).update(deadline=date(2026, 9, 30))
     # Escalated on 8 September, now due 30 September: no longer an escalation.
     assert list(kpis.escalated()) == []
+
+
+# (assigned, last moment in time, first moment late): one assignment per run of the third
+# quarter that the acceptance deadline's search tree separates, from its first day to its
+# last, weekends, the worked Sunday 20 September and the National Day holiday included.
+ACCEPTANCE_EDGES = [
+    ("2026-07-01 08:00", "2026-07-03 23:59", "2026-07-04 00:01"),  # Wed: Fri
+    ("2026-07-04 12:00", "2026-07-07 23:59", "2026-07-08 00:00"),  # Sat: Tue
+    ("2026-08-14 18:00", "2026-08-18 23:59", "2026-08-19 00:00"),  # Fri: Tue
+    ("2026-09-18 09:00", "2026-09-21 23:59", "2026-09-22 00:00"),  # Fri: Mon (Sun 20 worked)
+    ("2026-09-24 09:00", "2026-09-29 23:59", "2026-09-30 00:00"),  # Thu: Tue (Fri 25 off)
+    ("2026-09-30 23:30", "2026-10-09 23:59", "2026-10-10 00:00"),  # Wed: Fri after National Day
+]
+
+
+def test_acceptance_deadline_of_every_kind_of_day_in_the_database(dept_a):
+    from issues.models import Assignment, Issue
+    from tests import factories
+
+    for assigned, in_time, late in ACCEPTANCE_EDGES:
+        for responded in (in_time, late):
+            issue = factories.IssueFactory(raised_on=world.d(assigned[:10]))
+            world._lead(issue, dept_a, assigned, responded, Assignment.Status.ACCEPTED)
+    f = figures(Q3)[None]
+    assert (f.response_due, f.responded) == (12, 6)
+    # The ledger's response filter (a subquery per issue) applies the same rule.
+    in_time = Issue.objects.filter(kpis.response_issues(Q3, "in_time", world.TODAY))
+    assert sorted(i.assignments.get().responded_at.minute for i in in_time) == [59] * 6
+    assert Issue.objects.filter(kpis.response_issues(Q3, "due", world.TODAY)).count() == 12
