@@ -215,7 +215,7 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
             sheet_title=_sheet_title(title),
             header=_headers(columns),
             widths=[width for _key, _header, width in columns],
-            rows=(_localised(row) for row in rows),
+            rows=(localised(row) for row in rows),
             clean=_clean_text,
         )
     except BaseException:
@@ -224,7 +224,8 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     return FileChunks(out)
 
 
-def _localised(row):
+def localised(row):
+    """The row with its moments in local time, as a spreadsheet shows them."""
     return [timezone.localtime(v) if isinstance(v, datetime) and v.tzinfo else v for v in row]
 
 

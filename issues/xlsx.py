@@ -1,6 +1,6 @@
 # ruff: noqa: E501 - the package parts are fixed XML, clearer unwrapped
-"""A small streaming xlsx writer: one sheet, a bold frozen header row, column widths, text as
-inline strings and dates as real date cells.
+"""A small streaming xlsx writer: sheets with column widths, bold rows (a header row can be
+frozen), text as inline strings and dates as real date cells.
 
 openpyxl's write-only mode builds a cell object per value and took most of the time of a
 100,000-row ledger export; this writes the sheet's XML directly into a deflated zip member,
@@ -8,37 +8,55 @@ row by row, so time and memory grow only with the file. Text is always an inline
 never a formula, whatever it starts with.
 """
 
+import itertools
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 _EPOCH = date(1899, 12, 30)
 _EPOCH_DT = datetime(1899, 12, 30)  # noqa: DTZ001 - spreadsheet serials are naive local time
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
-)  # fmt: skip
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
 )  # fmt: skip
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)  # fmt: skip
+
+
+def _content_types(count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f"{sheets}"
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    )  # fmt: skip
+
+
+def _workbook_rels(count: int) -> str:
+    sheets = "".join(
+        f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{sheets}"
+        f'<Relationship Id="rId{count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    )  # fmt: skip
+
+
 # Style 0: plain; 1: bold (header); 2: date yyyy-mm-dd; 3: date and time.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -69,11 +87,27 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _cell(ref: str, value, clean) -> str:
+class Bold(tuple):
+    """A row written in bold: ``Bold(["Heading", 3])``."""
+
+
+@dataclass
+class Sheet:
+    """One worksheet: ``rows`` are sequences of values (``Bold`` for a bold row), read once
+    as they are written; ``freeze_header`` keeps the first row in view."""
+
+    title: str
+    widths: Sequence[float]
+    rows: Iterable[Sequence]
+    freeze_header: bool = False
+
+
+def _cell(ref: str, value, clean, bold: bool = False) -> str:
     if value is None or value == "":
         return ""
+    style = ' s="1"' if bold else ""
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, datetime):
         # Excel's serial dates count days from 1899-12-30, in local (naive) time.
         delta = value.replace(tzinfo=None) - _EPOCH_DT
@@ -82,9 +116,9 @@ def _cell(ref: str, value, clean) -> str:
     if isinstance(value, date):
         return f'<c r="{ref}" s="2"><v>{(value - _EPOCH).days}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
     text = escape(clean(str(value)))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def write_xlsx(
@@ -96,49 +130,67 @@ def write_xlsx(
     rows: Iterable[Sequence],
     clean=lambda text: text,
 ) -> None:
-    """Write a one-sheet workbook to the binary file ``out``. ``clean`` prepares each text
-    (dropping characters XML cannot carry, capping its length)."""
-    letters = [column_letter(i) for i in range(1, len(header) + 1)]
+    """Write a one-sheet workbook to the binary file ``out``: a bold, frozen ``header`` and
+    then ``rows``. ``clean`` prepares each text (dropping characters XML cannot carry,
+    capping its length)."""
+    rows = itertools.chain([Bold(header)], rows)
+    write_workbook(out, [Sheet(sheet_title, widths, rows, freeze_header=True)], clean=clean)
+
+
+def write_workbook(out, sheets: Sequence[Sheet], *, clean=lambda text: text) -> None:
+    """Write ``sheets`` to the binary file ``out``, each sheet's rows streamed into its
+    deflated zip member."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        zf.writestr("[Content_Types].xml", _content_types(len(sheets)))
         zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
         zf.writestr("xl/styles.xml", _STYLES)
+        names = "".join(
+            f'<sheet name="{escape(sheet.title, {chr(34): "&quot;"})}" sheetId="{n}" '
+            f'r:id="rId{n}"/>'
+            for n, sheet in enumerate(sheets, 1)
+        )
         zf.writestr(
             "xl/workbook.xml",
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{escape(sheet_title, {chr(34): "&quot;"})}" sheetId="1" '
-            'r:id="rId1"/></sheets></workbook>',
+            f"<sheets>{names}</sheets></workbook>",
         )
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            cols = "".join(
-                f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                for i, w in enumerate(widths, 1)
-            )
-            head = "".join(
-                f'<c r="{letters[i]}1" s="1" t="inlineStr"><is><t>{escape(clean(str(h)))}</t>'
-                "</is></c>"
-                for i, h in enumerate(header)
-            )
-            sheet.write(
-                (
-                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                    'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                    f"<cols>{cols}</cols><sheetData>"
-                    f'<row r="1">{head}</row>'
-                ).encode()
-            )
-            buffer = []
-            for number, row in enumerate(rows, 2):
-                cells = "".join(
-                    _cell(f"{letters[i]}{number}", value, clean) for i, value in enumerate(row)
-                )
-                buffer.append(f'<row r="{number}">{cells}</row>')
-                if len(buffer) >= 500:
-                    sheet.write("".join(buffer).encode())
-                    buffer.clear()
-            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        for n, sheet in enumerate(sheets, 1):
+            with zf.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as member:
+                _write_sheet(member, sheet, clean)
+
+
+def _write_sheet(member, sheet: Sheet, clean) -> None:
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+        for i, w in enumerate(sheet.widths, 1)
+    )
+    view = (
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        if sheet.freeze_header
+        else ""
+    )
+    member.write(
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"{view}<cols>{cols}</cols><sheetData>"
+        ).encode()
+    )
+    letters: list[str] = []
+    buffer = []
+    for number, row in enumerate(sheet.rows, 1):
+        while len(letters) < len(row):
+            letters.append(column_letter(len(letters) + 1))
+        bold = isinstance(row, Bold)
+        cells = "".join(
+            _cell(f"{letters[i]}{number}", value, clean, bold) for i, value in enumerate(row)
+        )
+        buffer.append(f'<row r="{number}">{cells}</row>')
+        if len(buffer) >= 500:
+            member.write("".join(buffer).encode())
+            buffer.clear()
+    member.write(("".join(buffer) + "</sheetData></worksheet>").encode())

@@ -9,6 +9,7 @@ text in one language, so one entry serves every reader.
 from __future__ import annotations
 
 import functools
+import itertools
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -20,21 +21,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from departments.models import Department
 from issues.exports import (
     COLUMNS,
-    FORMULA_TRIGGERS,
     FileChunks,
     _clean_text,
     _sheet_title,
     ledger_rows,
+    localised,
 )
 from issues.models import Category, Issue
+from issues.xlsx import Bold, Sheet
+from issues.xlsx import write_workbook as write_xlsx_workbook
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
 from roundtable.lib.i18n import prefers_chinese
@@ -580,38 +579,6 @@ def recurring_groups(data: dict) -> list[dict]:
 # --- The quarterly report as a workbook ---------------------------------------------------
 
 
-def _cell(sheet, value, *, bold: bool = False):
-    """A write-only cell: text never becomes a formula (OWASP CSV injection), and loses the
-    characters XML cannot carry."""
-    if isinstance(value, Promise):
-        value = str(value)
-    cell = WriteOnlyCell(sheet)
-    if isinstance(value, str):
-        text = _clean_text(value)
-        cell.value = text
-        if text.startswith((*FORMULA_TRIGGERS, "#")):
-            cell.data_type = "s"
-    elif isinstance(value, date):
-        cell.value = value
-        cell.number_format = "yyyy-mm-dd"
-    else:
-        cell.value = value
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _append(sheet, values, *, bold: bool = False) -> None:
-    sheet.append([_cell(sheet, v, bold=bold) for v in values])
-
-
-def _sheet(workbook, title: str, widths: list[int]):
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    for index, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    return sheet
-
-
 def quarter_ledger(period: kpis.Period):
     """The quarter's ledger: issues raised or concluded in it, in reference order."""
     return Issue.objects.filter(kpis.raised_in(period) | kpis.concluded_in(period)).order_by(
@@ -626,132 +593,100 @@ def _rate_value(rate: float | None):
 def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChunks:
     """The quarterly report in the active language: summary, departments, breakdowns, trend
     and the quarter's ledger. Built now, inside the request, into an anonymous temporary file
-    returned as 64 KiB pieces."""
+    returned as 64 KiB pieces; the ledger's rows are streamed into it (issues/xlsx.py: text
+    is always text, never a formula)."""
     today = today or timezone.localdate()
     data = overview(period, today)
     previous_period = period.previous()
-    workbook = Workbook(write_only=True)
+    district, previous = data["district"], data["previous"]
+    kpi_columns = kpi_list()
 
     # Summary.
-    sheet = _sheet(workbook, _("Summary"), [44, 16, 16, 14, 40])
-    _append(sheet, [_("Roundtable quarterly report"), period.label], bold=True)
-    _append(sheet, [_("From"), period.start, _("to"), period.end])
-    _append(sheet, [_("Figures as of"), today])
-    _append(sheet, [])
-    _append(
-        sheet,
-        [_("Figure"), period.label, previous_period.label, _("Change"), _("Counted")],
-        bold=True,
-    )
-    for kpi in kpi_list():
-        current = _export_value(kpi, data["district"])
-        before = None if kpi.now else _export_value(kpi, data["previous"])
+    summary = [
+        Bold([_("Roundtable quarterly report"), period.label]),
+        [_("From"), period.start, _("to"), period.end],
+        [_("Figures as of"), today],
+        [],
+        Bold([_("Figure"), period.label, previous_period.label, _("Change"), _("Counted")]),
+    ]
+    for kpi in kpi_columns:
         counted = ""
         if kpi.kind == "rate":
-            counted = (
-                f"{getattr(data['district'], kpi.part)} / {getattr(data['district'], kpi.whole)}"
-            )
+            counted = f"{getattr(district, kpi.part)} / {getattr(district, kpi.whole)}"
         elif kpi.kind == "median":
-            counted = _("%(n)s issues concluded") % {"n": data["district"].concluded}
-        label = str(kpi.label) + (" (%)" if kpi.kind == "rate" else "")
-        _append(
-            sheet,
-            [label, current, before, change(kpi, data["district"], data["previous"]), counted],
+            counted = _("%(n)s issues concluded") % {"n": district.concluded}
+        summary.append(
+            [
+                _column_label(kpi),
+                _export_value(kpi, district),
+                None if kpi.now else _export_value(kpi, previous),
+                change(kpi, district, previous),
+                counted,
+            ]
         )
 
     # Departments.
-    kpi_columns = kpi_list()
-    sheet = _sheet(workbook, _("Departments"), [34] + [14] * len(kpi_columns))
-    _append(
-        sheet,
-        [_("Lead department")]
-        + [str(k.label) + (" (%)" if k.kind == "rate" else "") for k in kpi_columns],
-        bold=True,
-    )
+    departments = [Bold([_("Lead department")] + [_column_label(k) for k in kpi_columns])]
     for row in league_rows(data, period):
-        _append(sheet, [row["name"]] + [_export_value(k, row["figures"]) for k in kpi_columns])
-    _append(
-        sheet,
-        [_("District (all issues)")] + [_export_value(k, data["district"]) for k in kpi_columns],
-        bold=True,
+        departments.append([row["name"]] + [_export_value(k, row["figures"]) for k in kpi_columns])
+    departments.append(
+        Bold([_("District (all issues)")] + [_export_value(k, district) for k in kpi_columns])
     )
 
     # Breakdowns.
-    sheet = _sheet(workbook, _("Breakdowns"), [40, 14, 14, 14, 14])
+    breakdowns = []
     for table in breakdown_tables(data, period, limit=10_000):
-        _append(sheet, [f"{table['title']} ({period.label})"], bold=True)
-        _append(
-            sheet,
-            ["", _("Raised"), _("Still open"), _("Overdue now"), _("Closed")],
-            bold=True,
-        )
+        breakdowns.append(Bold([f"{table['title']} ({period.label})"]))
+        breakdowns.append(Bold(["", _("Raised"), _("Still open"), _("Overdue now"), _("Closed")]))
         for row in table["rows"]:
-            _append(
-                sheet,
-                [
-                    row["label"],
-                    row["raised"]["value"],
-                    row["open"]["value"],
-                    row["overdue"]["value"],
-                    row["closed"]["value"],
-                ],
+            breakdowns.append(
+                [row["label"]] + [row[k]["value"] for k in ("raised", "open", "overdue", "closed")]
             )
-        _append(sheet, [])
+        breakdowns.append([])
 
     # Trend.
-    sheet = _sheet(workbook, _("Trend"), [16, 14, 14, 18, 18])
-    _append(
-        sheet,
-        [_("Quarter"), _("Raised"), _("Concluded"), _("Concluded on time"), _("On time (%)")],
-        bold=True,
-    )
+    trend = [
+        Bold([_("Quarter"), _("Raised"), _("Concluded"), _("Concluded on time"), _("On time (%)")])
+    ]
     for item in data["trend"]:
-        _append(
-            sheet,
+        trend.append(
             [
                 item.period.label,
                 item.raised,
                 item.concluded,
                 item.on_time,
                 _rate_value(item.on_time_rate),
-            ],
+            ]
         )
 
-    # The quarter's ledger.
-    sheet = _sheet(workbook, _("Ledger"), [width for _k, _h, width in COLUMNS])
-    _append(sheet, [str(header) for _k, header, _w in COLUMNS], bold=True)
-    text_cells = [WriteOnlyCell(sheet) for _ in COLUMNS]
-    date_cells = [WriteOnlyCell(sheet) for _ in COLUMNS]
-    for cell in date_cells:
-        cell.number_format = "yyyy-mm-dd"
-    for row in ledger_rows(quarter_ledger(period)):
-        sheet.append([_fast_cell(v, text_cells[i], date_cells[i]) for i, v in enumerate(row)])
-
+    # The quarter's ledger, streamed.
+    ledger = itertools.chain(
+        [Bold([str(header) for _k, header, _w in COLUMNS])],
+        (localised(row) for row in ledger_rows(quarter_ledger(period))),
+    )
+    sheets = [
+        Sheet(_sheet_title(_("Summary")), [44, 16, 16, 14, 40], summary),
+        Sheet(_sheet_title(_("Departments")), [34] + [14] * len(kpi_columns), departments),
+        Sheet(_sheet_title(_("Breakdowns")), [40, 14, 14, 14, 14], breakdowns),
+        Sheet(_sheet_title(_("Trend")), [16, 14, 14, 18, 18], trend),
+        Sheet(
+            _sheet_title(_("Ledger")),
+            [width for _k, _h, width in COLUMNS],
+            ledger,
+            freeze_header=True,
+        ),
+    ]
     out = tempfile.TemporaryFile(prefix="roundtable-report-", suffix=".xlsx")
     try:
-        workbook.save(out)
+        write_xlsx_workbook(out, sheets, clean=_clean_text)
     except BaseException:
         out.close()
         raise
     return FileChunks(out)
 
 
-def _fast_cell(value, text_cell, date_cell):
-    """A value for ``sheet.append``: plain values as they are (openpyxl writes text as text),
-    risky text through a reused cell forced to a string, dates through a reused dated cell."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        date_cell.value = value
-        return date_cell
-    if isinstance(value, str):
-        text = _clean_text(value)
-        if text.startswith((*FORMULA_TRIGGERS, "#")):
-            text_cell.value = text
-            text_cell.data_type = "s"
-            return text_cell
-        return text
-    return value
+def _column_label(kpi: Kpi) -> str:
+    return str(kpi.label) + (" (%)" if kpi.kind == "rate" else "")
 
 
 def _export_value(kpi: Kpi, figures: kpis.Figures):

@@ -246,6 +246,12 @@ def test_the_quarterly_workbook(client, w, staff):
     assert len(ledger) - 1 == 11
     cell = next(c for row in book["Ledger"].iter_rows() for c in row if c.value == title)
     assert cell.data_type == "s"  # text, never a formula
+    # Headings in bold, dates as dates, the ledger's header kept in view.
+    assert book["Summary"]["A1"].font.b and not book["Summary"]["A2"].font.b
+    assert book["Summary"]["B2"].is_date
+    assert book["Summary"]["B2"].value.date() == kpis.quarter(2026, 3).start
+    assert book["Departments"]["A1"].font.b
+    assert book["Ledger"].freeze_panes == "A2" and book["Ledger"]["A1"].font.b
 
 
 def test_the_workbook_follows_the_readers_language(client, w, staff):
