@@ -31,6 +31,7 @@ from issues.exports import (
     ledger_rows,
     localised,
 )
+from issues.links import detail_href
 from issues.models import Category, Issue
 from issues.xlsx import Bold, Sheet
 from issues.xlsx import write_workbook as write_xlsx_workbook
@@ -266,7 +267,7 @@ def _issue_rows(qs) -> tuple[list[dict], int]:
 
 
 def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[dict]:
-    statuses = dict(Issue.Status.choices)
+    statuses, href = dict(Issue.Status.choices), detail_href()
     result = []
     for row in rows:
         dept = departments.get(row["lead_department_id"])
@@ -282,6 +283,7 @@ def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[
                 "lead": bilingual(dept["name_zh"], dept["name_en"]) if dept else "",
                 "status_label": statuses.get(row["status"], row["status"]),
                 "working_days_late": late,
+                "href": href.format(row["pk"]),
             }
         )
     return result
@@ -409,6 +411,7 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
     """One row per active department with its KPIs; sorted by ``sort`` (a KPI name, "-"
     first for descending), departments without a figure last."""
     rows, kpi_columns = [], kpi_list()
+    department_url = reverse("dashboard:department")
     for pk, dept in data["departments"].items():
         if not dept["is_active"]:
             continue
@@ -418,6 +421,7 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
                 "pk": pk,
                 "code": dept["code"],
                 "name": bilingual(dept["name_zh"], dept["name_en"]),
+                "href": f"{department_url}?{urlencode({'department': pk, 'period': period.key})}",
                 "figures": figures,
                 "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_columns],
             }
@@ -553,7 +557,7 @@ def issue_lists(data: dict, today: date, *, department_id: int | None = None) ->
 def recurring_groups(data: dict) -> list[dict]:
     groups = []
     categories = data["categories"]
-    study_url = reverse("issues:study_new")
+    study_url, href = reverse("issues:study_new"), detail_href()
     for group in data["recurring"]:
         zh, en = categories.get(group.category_id, ("", ""))
         groups.append(
@@ -567,6 +571,7 @@ def recurring_groups(data: dict) -> list[dict]:
                     {
                         **s,
                         "enterprise": bilingual(s["enterprise__name_zh"], s["enterprise__name_en"]),
+                        "href": href.format(s["pk"]),
                     }
                     for s in group.samples
                 ],
