@@ -119,6 +119,9 @@ def measure(args) -> None:
     head = DepartmentMembership.objects.current().heads().select_related("user").first().user
     head_client = Client()
     head_client.force_login(head)
+    from bench import cpu
+
+    cpu_start = cpu.reference_ms()
     result = {
         "issues": Issue.objects.count(),
         "vendor": connection.vendor,
@@ -133,6 +136,7 @@ def measure(args) -> None:
             "department_cached": _timed(head_client, "/dashboard/department/", repeat=args.repeat),
         },
     }
+    result["cpu_reference_ms"] = {"start": cpu_start, "end": cpu.reference_ms()}
     # The workbook of the last full quarter, from a cold cache.
     period = kpis.current_quarter().previous()
     cache.bump()
@@ -190,6 +194,14 @@ def report(runs: list[dict], args) -> str:
             f"{wb['queries']} | {wb['bytes'] / 1024:,.0f} | < {WORKBOOK_TARGET_S} s | "
             f"{_verdict(wb['seconds'] < WORKBOOK_TARGET_S)} |"
         )
+    lines += ["", "## CPU reference", ""]
+    for run in runs:
+        reference = run.get("cpu_reference_ms") or {}
+        lines.append(
+            f"- {run['backend']} {run['issues']:,}: bench/cpu.py took {reference.get('start')} ms "
+            f"before the pages and {reference.get('end')} ms after (lower is faster; compare "
+            "runs of different days by it)"
+        )
     lines += ["", "## Slowest queries of one uncached dashboard request", ""]
     for run in runs:
         lines.append(f"- {run['backend']}, {run['issues']:,} issues:")
@@ -242,6 +254,7 @@ def main(argv=None) -> None:
                 f"{wb['ledger_rows']:,} ledger rows, {wb['queries']} queries",
                 flush=True,
             )
+            print(f"  CPU reference (bench/cpu.py) {run['cpu_reference_ms']} ms", flush=True)
             (args.out / "results.json").write_text(json.dumps(runs, indent=2, default=str))
             (args.out / "results.md").write_text(report(runs, args))
     print(f"\nwritten: {args.out / 'results.md'}")

@@ -42,6 +42,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import cpu  # noqa: E402
 from issues.filters import LedgerFilterForm, apply_filters  # noqa: E402
 from issues.models import ActionUpdate, Issue  # noqa: E402
 from roundtable.accounts import roles  # noqa: E402
@@ -163,6 +164,7 @@ def _pages() -> list[dict]:
 
 def measure_pages(repeat: int) -> dict:
     load_start = [round(x, 2) for x in os.getloadavg()]
+    cpu_start = cpu.reference_ms()
     results = []
     clients: dict[str, Client] = {}
     for page in _pages():
@@ -173,10 +175,10 @@ def measure_pages(repeat: int) -> dict:
             _get(client, path, data)
         times_ms, cpu_ms = [], []
         for _ in range(repeat):
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu_started = time.perf_counter(), time.process_time()
             size = _get(client, path, data)
             times_ms.append((time.perf_counter() - started) * 1000)
-            cpu_ms.append((time.process_time() - cpu) * 1000)
+            cpu_ms.append((time.process_time() - cpu_started) * 1000)
         with CaptureQueriesContext(connection) as captured:
             _get(client, path, data)
         slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
@@ -213,7 +215,11 @@ def measure_pages(repeat: int) -> dict:
             flush=True,
         )
     load_end = [round(x, 2) for x in os.getloadavg()]
-    return {"pages": results, "loadavg": {"start": load_start, "end": load_end}}
+    return {
+        "pages": results,
+        "loadavg": {"start": load_start, "end": load_end},
+        "cpu_reference_ms": {"start": cpu_start, "end": cpu.reference_ms()},
+    }
 
 
 def _xlsx_rows(path: str) -> int:

@@ -339,6 +339,11 @@ def report(runs: list[dict], args: argparse.Namespace) -> str:
             f"{load.get('start')} at the start of the pages, {load.get('end')} at the end, "
             f"{run.get('export_loadavg')} after the export; {run.get('cpus')} CPUs"
         )
+        reference = run.get("cpu_reference_ms") or {}
+        lines.append(
+            f"  - CPU reference (bench/cpu.py, lower is faster): {reference.get('start')} ms "
+            f"before the pages, {reference.get('end')} ms after"
+        )
     lines += ["", "## Query counts across sizes", ""]
     lines += query_count_lines(runs)
     lines += ["", "## Export memory across sizes", ""]
@@ -498,6 +503,7 @@ def main(argv=None) -> None:
                 "load": load,
                 "pages": result["pages"],
                 "loadavg": result.get("loadavg"),
+                "cpu_reference_ms": result.get("cpu_reference_ms"),
                 "cpus": result.get("cpus"),
             }
             if not args.no_export:
