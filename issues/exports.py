@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.xlsx import write_xlsx
+from roundtable.lib.i18n import prefers_chinese
 
 COLUMNS = [
     ("reference", _("Reference"), 16),
@@ -80,86 +81,98 @@ def _ledger_rows(ids: Iterator[int], chunk_size: int, language: str | None) -> I
 
 
 _PERSON = ("full_name", "first_name", "last_name", "username")  # what User.__str__ reads
-_BILINGUAL = ("name_zh", "name_en")  # what BilingualNameMixin.name reads
 
 
-def _fields(relation: str, names) -> list[str]:
-    return [relation, *(f"{relation}__{name}" for name in names)]
+def _person(row: dict, relation: str) -> str:
+    """``str(user)`` (accounts.User.__str__) from the values of ``relation``'s columns."""
+    if row[f"{relation}__username"] is None:
+        return ""
+    full = row[f"{relation}__full_name"]
+    given = f"{row[f'{relation}__first_name']} {row[f'{relation}__last_name']}".strip()
+    return full or given or row[f"{relation}__username"]
 
 
 def _chunk_rows(ids: list[int]) -> list[tuple]:
+    """The rows of one chunk, from plain values: a 100,000-row export would otherwise build
+    half a million model instances, which was most of its time."""
     latest_progress = (
         ActionUpdate.objects.filter(issue=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS)
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
-    # Only the columns the export shows: a 100,000-row export builds hundreds of thousands
-    # of model instances, and their size is most of its time.
     issues = {
-        issue.pk: issue
-        for issue in Issue.objects.filter(pk__in=ids)
-        .select_related("enterprise", "category", "meeting", "monitor")
-        .only(
-            *("reference", "title", "source", "follow_up_requirement", "deadline", "status"),
-            *("concluded_on", "satisfaction"),
-            *_fields("enterprise", _BILINGUAL),
-            *_fields("category", _BILINGUAL),
-            *_fields("meeting", ("starts_at", "topic")),
-            *_fields("monitor", _PERSON),
-        )
+        row["pk"]: row
+        for row in Issue.objects.filter(pk__in=ids)
         .annotate(latest_progress=Subquery(latest_progress))
         .order_by()
+        .values(
+            *("pk", "reference", "title", "source", "follow_up_requirement", "deadline"),
+            *("status", "concluded_on", "satisfaction", "latest_progress"),
+            *("enterprise__name_zh", "enterprise__name_en"),
+            *("category__name_zh", "category__name_en"),
+            *("meeting__starts_at", "meeting__topic"),
+            *(f"monitor__{name}" for name in _PERSON),
+        )
     }
     leads = {}
     co_handlers = defaultdict(list)
     for assignment in (
         Assignment.objects.current()
         .filter(issue_id__in=ids)
-        .select_related("department", "responsible_person")
-        .only(
+        .order_by("issue_id", "id")
+        .values(
             "issue_id",
             "role",
-            *_fields("department", _BILINGUAL),
-            *_fields("responsible_person", _PERSON),
+            "department__name_zh",
+            "department__name_en",
+            *(f"responsible_person__{name}" for name in _PERSON),
         )
-        .order_by("issue_id", "id")
     ):
-        if assignment.role == Assignment.Role.LEAD:
-            leads[assignment.issue_id] = assignment
+        if assignment["role"] == Assignment.Role.LEAD:
+            leads[assignment["issue_id"]] = assignment
         else:
-            co_handlers[assignment.issue_id].append(assignment)
+            co_handlers[assignment["issue_id"]].append(assignment)
 
     # Translated once per chunk: get_FOO_display() translates every label on every call.
     sources = {value: str(label) for value, label in Issue.Source.choices}
     statuses = {value: str(label) for value, label in Issue.Status.choices}
     satisfactions = {value: str(label) for value, label in Issue.Satisfaction.choices}
-    separator = "、" if (translation.get_language() or "").startswith("zh") else "; "
+    chinese = prefers_chinese()
+    separator = "、" if chinese else "; "
+
+    def name(row: dict, relation: str) -> str:
+        # BilingualNameMixin.name: the active language's name, else the other.
+        zh, en = row[f"{relation}__name_zh"], row[f"{relation}__name_en"]
+        first, second = (zh, en) if chinese else (en, zh)
+        return first or second or ""
+
     rows = []
     for pk in ids:
         issue = issues.get(pk)
         if issue is None:  # deleted between the id query and this chunk
             continue
         lead = leads.get(pk)
-        source = sources.get(issue.source, issue.source)
-        if issue.meeting is not None:
-            source = f"{source}: {issue.meeting}"
+        source = sources.get(issue["source"], issue["source"])
+        if issue["meeting__starts_at"] is not None:  # Meeting.__str__
+            day = timezone.localtime(issue["meeting__starts_at"])
+            source = f"{source}: {day:%Y-%m-%d} {issue['meeting__topic']}"
         rows.append(
             (
-                issue.reference,
-                issue.enterprise.name,
-                issue.title,
-                issue.category.name,
+                issue["reference"],
+                name(issue, "enterprise"),
+                issue["title"],
+                name(issue, "category"),
                 source,
-                lead.department.name if lead else "",
-                separator.join(a.department.name for a in co_handlers.get(pk, [])),
-                str(lead.responsible_person) if lead and lead.responsible_person else "",
-                issue.follow_up_requirement,
-                str(issue.monitor) if issue.monitor else "",
-                issue.deadline,
-                statuses.get(issue.status, issue.status),
-                issue.latest_progress or "",
-                issue.concluded_on,
-                satisfactions.get(issue.satisfaction, ""),
+                name(lead, "department") if lead else "",
+                separator.join(name(a, "department") for a in co_handlers.get(pk, [])),
+                _person(lead, "responsible_person") if lead else "",
+                issue["follow_up_requirement"],
+                _person(issue, "monitor"),
+                issue["deadline"],
+                statuses.get(issue["status"], issue["status"]),
+                issue["latest_progress"] or "",
+                issue["concluded_on"],
+                satisfactions.get(issue["satisfaction"], ""),
             )
         )
     return rows

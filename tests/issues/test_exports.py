@@ -313,3 +313,17 @@ def test_content_disposition_never_breaks_the_header(name):
     assert "\r" not in value and "\n" not in value
     assert fallback and '"' not in fallback and ";" not in fallback
     assert value.count(";") == 2
+
+
+def test_ledger_rows_name_people_as_the_pages_do(ledger, monitor):
+    # User.__str__: the full name, else first and last name, else the username.
+    [issue] = ledger(1)
+    for fields in (
+        {"full_name": "", "first_name": "Lin", "last_name": "Wei"},
+        {"full_name": "", "first_name": "", "last_name": ""},
+    ):
+        type(monitor).objects.filter(pk=monitor.pk).update(**fields)
+        monitor.refresh_from_db()
+        row = dict(zip(COLUMN_KEYS, next(ledger_rows(Issue.objects.all())), strict=True))
+        assert row["monitor"] == row["responsible_person"] == str(monitor)
+    assert str(monitor) == "monitor"
