@@ -1,9 +1,10 @@
 """A fixed pure-Python workload, timed: how fast this machine's CPU is right now.
 
-The same code and data give different page times on different days here (a busy host can
+The same code and data gave different page times on different days here (a busy host can
 halve the CPU's speed while the load average stays at 1). The benchmarks time this before
-and after their pages and print it beside the results, so that two runs can be compared:
-if the reference took twice as long, the pages did too."""
+and after their pages and print it beside the results: a reference that moves a lot within
+a run flags an unsteady machine. It is a warning, not a conversion factor (see
+bench/README.md for comparing two commits)."""
 
 import time
 
