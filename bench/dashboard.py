@@ -199,8 +199,8 @@ def report(runs: list[dict], args) -> str:
         reference = run.get("cpu_reference_ms") or {}
         lines.append(
             f"- {run['backend']} {run['issues']:,}: bench/cpu.py took {reference.get('start')} ms "
-            f"before the pages and {reference.get('end')} ms after (lower is faster; compare "
-            "runs of different days by it)"
+            f"before the pages and {reference.get('end')} ms after (lower is faster; a "
+            "reference that moves flags an unsteady machine: see bench/README.md)"
         )
     lines += ["", "## Slowest queries of one uncached dashboard request", ""]
     for run in runs:
