@@ -12,6 +12,7 @@ in CSV a cell starting with ``= + - @``, tab or CR gets a leading apostrophe.
 
 import csv
 import io
+import itertools
 import re
 import tempfile
 import unicodedata
@@ -27,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from issues.models import ActionUpdate, Assignment, Issue
-from issues.xlsx import write_xlsx
+from issues.xlsx import Bold, Sheet, write_workbook
 from roundtable.lib.i18n import prefers_chinese
 
 COLUMNS = [
@@ -221,16 +222,25 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
     temporary file, gone from the disk once closed (or if the process dies). Text cells are
     inline strings, never formulas (issues/xlsx.py).
     """
-    out = tempfile.TemporaryFile(prefix="roundtable-export-", suffix=".xlsx")
+    return write_xlsx_file([ledger_sheet(rows, title=title, columns=columns)])
+
+
+def ledger_sheet(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> Sheet:
+    """Ledger rows as a worksheet: a bold, frozen header, then ``rows`` in local time."""
+    return Sheet(
+        _sheet_title(title),
+        [width for _key, _header, width in columns],
+        itertools.chain([Bold(_headers(columns))], (localised(row) for row in rows)),
+        freeze_header=True,
+    )
+
+
+def write_xlsx_file(sheets: list[Sheet]) -> FileChunks:
+    """``sheets`` written to an anonymous temporary file, returned as 64 KiB pieces. Text
+    cells lose the characters XML cannot carry and are never formulas (issues/xlsx.py)."""
+    out = tempfile.TemporaryFile(prefix="roundtable-", suffix=".xlsx")
     try:
-        write_xlsx(
-            out,
-            sheet_title=_sheet_title(title),
-            header=_headers(columns),
-            widths=[width for _key, _header, width in columns],
-            rows=(localised(row) for row in rows),
-            clean=_clean_text,
-        )
+        write_workbook(out, sheets, clean=_clean_text)
     except BaseException:
         out.close()
         raise

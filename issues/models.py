@@ -122,6 +122,13 @@ class IssueQuerySet(models.QuerySet):
         lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
         return self.update(lead_department=Subquery(lead.values("department_id")[:1]))
 
+    def assigned_to(self, department_ids):
+        """Issues that one of ``department_ids`` currently holds an assignment for: for a
+        member of those departments, the same issues ``visible_to`` gives through them. A
+        semi-join, so counts need no DISTINCT."""
+        current = Assignment.objects.current().filter(department_id__in=department_ids)
+        return self.filter(pk__in=current.values("issue_id"))
+
     def for_department(self, department_id, *, role: str | None = None):
         assignments = Assignment.objects.current().filter(
             issue=OuterRef("pk"), department_id=department_id
@@ -305,8 +312,6 @@ class Issue(models.Model):
             models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
             # The ledger filtered by status, in its default order, and its count (index-only).
             models.Index(fields=["status", "raised_on", "id"], name="issue_status_raised"),
-            # For the dashboard (roundtable/dashboard/kpis.py): conclusions by day, overdue
-            # issues oldest first, escalations.
             # The KPIs' pass over the issues (roundtable/dashboard/kpis.compute_periods) reads
             # only this index: a tenth of the table's pages.
             models.Index(
@@ -314,6 +319,8 @@ class Issue(models.Model):
                 include=["raised_on", "closed_at", "deadline", "satisfaction"],
                 name="issue_kpi_columns",
             ),
+            # For the dashboard (roundtable/dashboard/kpis.py): conclusions by day, overdue
+            # issues oldest first, escalations.
             models.Index(
                 fields=["concluded_on"],
                 include=["deadline", "raised_on", "lead_department", "id"],

@@ -108,9 +108,9 @@ def my_department(request):
     today = timezone.localdate()
     soon = due_soon_until(today)
     mine = Assignment.objects.current().filter(department_id__in=dept_ids)
-    # The department's current assignments are what makes these issues visible to the user
-    # (Issue.objects.visible_to), so that filter would repeat this one.
-    base = _listed(Issue.objects.filter(pk__in=mine.values("issue_id")))
+    # Issue.objects.visible_to would repeat this filter: these assignments are what makes
+    # the issues visible to a member of these departments.
+    base = _listed(Issue.objects.assigned_to(dept_ids))
     pending = mine.filter(status=Assignment.Status.PENDING).values("issue_id")
     queries = {
         "awaiting": base.filter(pk__in=pending),
@@ -120,10 +120,14 @@ def my_department(request):
     }
     active = Issue.ACTIVE_STATUSES
     # Counts of issues still being handled: the active-status index narrows them.
-    counts = Issue.objects.filter(pk__in=mine.values("issue_id"), status__in=active).aggregate(
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
-        due_soon=Count("pk", filter=Q(deadline__gte=today, deadline__lte=soon)),
-        in_progress=Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
+    counts = (
+        Issue.objects.assigned_to(dept_ids)
+        .filter(status__in=active)
+        .aggregate(
+            overdue=Count("pk", filter=Q(deadline__lt=today)),
+            due_soon=Count("pk", filter=Q(deadline__gte=today, deadline__lte=soon)),
+            in_progress=Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
+        )
     )
     # Counted apart: a co-handler's pending assignment can outlive the lead's conclusion.
     counts["awaiting"] = pending.order_by().values("issue_id").distinct().count()

@@ -8,7 +8,6 @@ row by row, so time and memory grow only with the file. Text is always an inline
 never a formula, whatever it starts with.
 """
 
-import itertools
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -119,22 +118,6 @@ def _cell(ref: str, value, clean, bold: bool = False) -> str:
         return f'<c r="{ref}"{style}><v>{value}</v></c>'
     text = escape(clean(str(value)))
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-
-
-def write_xlsx(
-    out,
-    *,
-    sheet_title: str,
-    header: Sequence[str],
-    widths: Sequence[float],
-    rows: Iterable[Sequence],
-    clean=lambda text: text,
-) -> None:
-    """Write a one-sheet workbook to the binary file ``out``: a bold, frozen ``header`` and
-    then ``rows``. ``clean`` prepares each text (dropping characters XML cannot carry,
-    capping its length)."""
-    rows = itertools.chain([Bold(header)], rows)
-    write_workbook(out, [Sheet(sheet_title, widths, rows, freeze_header=True)], clean=clean)
 
 
 def write_workbook(out, sheets: Sequence[Sheet], *, clean=lambda text: text) -> None:

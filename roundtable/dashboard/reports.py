@@ -9,8 +9,6 @@ text in one language, so one entry serves every reader.
 from __future__ import annotations
 
 import functools
-import itertools
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,17 +22,15 @@ from django_countries import countries
 
 from departments.models import Department
 from issues.exports import (
-    COLUMNS,
     FileChunks,
-    _clean_text,
     _sheet_title,
     ledger_rows,
-    localised,
+    ledger_sheet,
+    write_xlsx_file,
 )
 from issues.links import detail_href
 from issues.models import Category, Issue
 from issues.xlsx import Bold, Sheet
-from issues.xlsx import write_workbook as write_xlsx_workbook
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
 from roundtable.lib.i18n import prefers_chinese
@@ -134,17 +130,16 @@ def _ledger_path() -> str:
     return _ledger_paths[urlconf]
 
 
-@functools.lru_cache(maxsize=256)
-def _ledger_query(kpi: str, period: kpis.Period | None) -> str:
-    # A page repeats each figure's query for every department: encode it once.
-    return urlencode(kpis.ledger_params(kpi, period))
+@functools.lru_cache(maxsize=4096)
+def _ledger_query(kpi: str, period: kpis.Period | None, department_id: int | None) -> str:
+    # A dashboard links hundreds of figures, the same ones on every rendering: encode each
+    # query once (a pure function of its arguments).
+    return urlencode(kpis.ledger_params(kpi, period, department_id=department_id))
 
 
 def ledger_url(kpi: str, period: kpis.Period | None, department_id: int | None = None, **extra):
     """The ledger filtered to exactly the issues behind ``kpi`` (kpis.ledger_params)."""
-    query = _ledger_query(kpi, period)
-    if department_id is not None:
-        query += f"&lead={int(department_id)}"
+    query = _ledger_query(kpi, period, department_id)
     if extra:
         query += "&" + urlencode([(k, str(v)) for k, v in extra.items()])
     return f"{_ledger_path()}?{query}"
@@ -664,30 +659,16 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
             ]
         )
 
-    # The quarter's ledger, streamed.
-    ledger = itertools.chain(
-        [Bold([str(header) for _k, header, _w in COLUMNS])],
-        (localised(row) for row in ledger_rows(quarter_ledger(period))),
+    return write_xlsx_file(
+        [
+            Sheet(_sheet_title(_("Summary")), [44, 16, 16, 14, 40], summary),
+            Sheet(_sheet_title(_("Departments")), [34] + [14] * len(kpi_columns), departments),
+            Sheet(_sheet_title(_("Breakdowns")), [40, 14, 14, 14, 14], breakdowns),
+            Sheet(_sheet_title(_("Trend")), [16, 14, 14, 18, 18], trend),
+            # The quarter's ledger, streamed.
+            ledger_sheet(ledger_rows(quarter_ledger(period)), title=_("Ledger")),
+        ]
     )
-    sheets = [
-        Sheet(_sheet_title(_("Summary")), [44, 16, 16, 14, 40], summary),
-        Sheet(_sheet_title(_("Departments")), [34] + [14] * len(kpi_columns), departments),
-        Sheet(_sheet_title(_("Breakdowns")), [40, 14, 14, 14, 14], breakdowns),
-        Sheet(_sheet_title(_("Trend")), [16, 14, 14, 18, 18], trend),
-        Sheet(
-            _sheet_title(_("Ledger")),
-            [width for _k, _h, width in COLUMNS],
-            ledger,
-            freeze_header=True,
-        ),
-    ]
-    out = tempfile.TemporaryFile(prefix="roundtable-report-", suffix=".xlsx")
-    try:
-        write_xlsx_workbook(out, sheets, clean=_clean_text)
-    except BaseException:
-        out.close()
-        raise
-    return FileChunks(out)
 
 
 def _column_label(kpi: Kpi) -> str:

@@ -108,9 +108,8 @@ def _ledger_counts(qs, today, due_soon_until):
     only those are read (the status index narrows a ledger of mostly closed issues)."""
     Status = Issue.Status
     active = ~Q(status__in=[Status.CLOSED, Status.CONCLUSION_REPORTED])
-    qs = qs.filter(status__in=[s for s in Status.values if s != Status.CLOSED])
-    return qs.aggregate(
-        open=Count("pk", filter=~Q(status=Status.CLOSED)),
+    return qs.filter(status__in=kpis.OPEN_STATUSES).aggregate(
+        open=Count("pk"),
         overdue=Count("pk", filter=active & Q(deadline__lt=today)),
         due_soon=Count("pk", filter=active & Q(deadline__gte=today, deadline__lte=due_soon_until)),
         awaiting_assignment=Count("pk", filter=Q(status__in=[Status.LOGGED, Status.RETURNED])),
@@ -168,11 +167,7 @@ def home(request):
     if dept_ids:
         mine = Assignment.objects.current().filter(department_id__in=dept_ids)
         context["department"] = {
-            # The department's current assignments are what makes these issues visible to
-            # the user; a semi-join, not a DISTINCT over every column of thousands of rows.
-            **_ledger_counts(
-                Issue.objects.filter(pk__in=mine.values("issue_id")), today, due_soon_until
-            ),
+            **_ledger_counts(Issue.objects.assigned_to(dept_ids), today, due_soon_until),
             "awaiting_acceptance": mine.filter(status=Assignment.Status.PENDING).count(),
         }
         from departments.models import Department
