@@ -158,20 +158,10 @@ def report(runs: list[dict], args) -> str:
                 f"{page['queries']} | {page['bytes'] / 1024:.0f} | {page['rows']} | < {target} ms "
                 f"| {_verdict(ok)} |"
             )
+    from bench import run as bench_run
+
     lines += ["", "## Query counts across sizes", ""]
-    for backend in dict.fromkeys(r["backend"] for r in runs):
-        mine = [r for r in runs if r["backend"] == backend]
-        if len(mine) < 2:
-            lines.append(f"- {backend}: one size only, nothing to compare.")
-            continue
-        counts: dict[str, dict[int, int]] = {}
-        for run in mine:
-            for page in run["pages"]:
-                counts.setdefault(page["page"], {})[run["issues"]] = page["queries"]
-        for page, by_size in counts.items():
-            same = len(set(by_size.values())) == 1
-            detail = ", ".join(f"{n:,}: {q}" for n, q in by_size.items())
-            lines.append(f"- {backend} {page}: {'equal' if same else '**DIFFERENT**'} ({detail})")
+    lines += bench_run.query_count_lines(runs)
     return "\n".join(lines) + "\n"
 
 
