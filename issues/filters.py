@@ -7,12 +7,14 @@ from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from departments.models import Department
 from issues.models import Assignment, Category, Issue
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
 
 SORTS = {
@@ -41,21 +43,32 @@ class LedgerFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     lead = forms.ModelChoiceField(
-        required=False, queryset=Department.objects.all(), label=_("Lead department")
+        required=False,
+        queryset=Department.objects.all(),
+        label=_("Lead department"),
+        widget=PlainSelect,
     )
     department = forms.ModelChoiceField(
-        required=False, queryset=Department.objects.all(), label=_("Any department")
+        required=False,
+        queryset=Department.objects.all(),
+        label=_("Any department"),
+        widget=PlainSelect,
     )
     category = forms.ModelChoiceField(
-        required=False, queryset=Category.objects.all(), label=_("Category")
+        required=False, queryset=Category.objects.all(), label=_("Category"), widget=PlainSelect
     )
     source = forms.ChoiceField(
-        required=False, choices=[("", "—"), *Issue.Source.choices], label=_("Source")
+        required=False,
+        choices=[("", "—"), *Issue.Source.choices],
+        label=_("Source"),
+        widget=PlainSelect,
     )
     meeting = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     enterprise = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     special_study = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    country = forms.ChoiceField(required=False, choices=[("", "—")], label=_("Country or region"))
+    country = forms.ChoiceField(
+        required=False, choices=[("", "—")], label=_("Country or region"), widget=PlainSelect
+    )
     monitor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     due_within = forms.IntegerField(
@@ -99,14 +112,43 @@ class LedgerFilterForm(forms.Form):
         active = Department.objects.active()
         self.fields["lead"].queryset = active
         self.fields["department"].queryset = active
-        # The select offers only the countries of some enterprise (and the one asked for, if
-        # another): rendering all ~250 through the widget templates took 8 ms of every ledger
-        # page. Validation still accepts any country, so a shared link keeps working.
+        # What the selects offer is read when the form is rendered, once for both department
+        # selects: Django's own choices query again for each select (a server-side cursor on
+        # PostgreSQL, three round trips), and an export, which renders nothing, needs none.
+        # Cached: a select reads its choices twice (Select.use_required_attribute).
+        self.fields["lead"].widget.choices = lambda: self._department_choices
+        self.fields["department"].widget.choices = lambda: self._department_choices
+        self.fields["category"].widget.choices = lambda: self._category_choices
+        self.fields["country"].widget.choices = lambda: self._country_choices
+
+    @cached_property
+    def _department_choices(self) -> list:
+        return self._model_choices("lead")
+
+    @cached_property
+    def _category_choices(self) -> list:
+        return self._model_choices("category")
+
+    def _model_choices(self, name: str) -> list:
+        field = self.fields[name]
+        return [
+            ("", field.empty_label),
+            *((obj.pk, field.label_from_instance(obj)) for obj in field.queryset),
+        ]
+
+    @cached_property
+    def _country_choices(self) -> list:
+        # Only the countries of some enterprise (and the one asked for, if another):
+        # rendering all ~250 took 8 ms of every ledger page. Validation still accepts any
+        # country, so a shared link keeps working.
         offered = set(
-            Enterprise.objects.exclude(country="").values_list("country", flat=True).distinct()
+            Enterprise.objects.exclude(country="")
+            .order_by()  # the default ordering would make each enterprise a distinct row
+            .values_list("country", flat=True)
+            .distinct()
         )
         offered.add(self.data.get("country", "") if self.is_bound else "")
-        self.fields["country"].widget.choices = [
+        return [
             (code, name)
             for code, name in self.fields["country"].choices
             if code in offered or not code

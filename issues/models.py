@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from roundtable.lib.i18n import BilingualNameMixin
+from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -138,7 +138,7 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(Exists(assignments))
 
 
-class Issue(models.Model):
+class Issue(ChoiceLabelsMixin, models.Model):
     """A ledger entry (台账): one concern raised by an enterprise, followed to its conclusion."""
 
     class Status(models.TextChoices):
@@ -371,7 +371,7 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(is_current=True)
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabelsMixin, models.Model):
     """A department's part in an issue: the lead (牵头单位) or a co-handler (协办单位).
 
     Reassigning away from a department makes its assignment non-current: it stays as a
@@ -468,7 +468,7 @@ class Assignment(models.Model):
         return f"{self.issue.reference} · {self.department} · {self.get_role_display()}"
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(ChoiceLabelsMixin, models.Model):
     """A lead department's request to move the deadline, decided by commerce staff."""
 
     class Status(models.TextChoices):
@@ -520,7 +520,7 @@ class ExtensionRequest(models.Model):
         return f"{self.issue_id} → {self.requested_deadline} ({self.status})"
 
 
-class ActionUpdate(models.Model):
+class ActionUpdate(ChoiceLabelsMixin, models.Model):
     """One entry of an issue's timeline."""
 
     class Kind(models.TextChoices):
@@ -633,7 +633,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class ReminderLog(models.Model):
+class ReminderLog(ChoiceLabelsMixin, models.Model):
     """One reminder to one person. The unique key (subject, kind, recipient, due day) is what
     makes sending exactly-once: a worker claims a reminder by inserting its row, and a second
     worker or a retry finds the row already there."""
@@ -716,7 +716,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabelsMixin, models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import translation
 
 from issues import services
 from issues.models import Assignment, Issue
@@ -104,3 +105,16 @@ def test_references_stay_unique_under_concurrent_creation():
     assert len(references) == 40
     assert len(set(references)) == 40
     assert sorted(Issue.objects.values_list("sequence", flat=True)) == list(range(1, 41))
+
+
+def test_status_labels_follow_the_language_of_each_call():
+    issue = Issue(status=Issue.Status.CLOSED)
+    assignment = Assignment(status=Assignment.Status.ACCEPTED)
+    with translation.override("en"):
+        assert issue.get_status_display() == "Closed"
+        english = assignment.get_status_display()
+    with translation.override("zh-hans"):
+        assert issue.get_status_display() == "已销号"
+        assert assignment.get_status_display() != english
+    # A value the choices do not know is shown as it is, as Django does.
+    assert Issue(status="archived").get_status_display() == "archived"
