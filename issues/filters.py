@@ -32,6 +32,8 @@ SORTS = {
     "-updated": ("-updated_at", "-id"),
 }
 DEFAULT_SORT = "-raised"
+# The largest id a filter accepts, as issues.access does: SQLite cannot even bind 2**63.
+ID_MAX = 2**62
 
 
 class LedgerFilterForm(forms.Form):
@@ -63,13 +65,21 @@ class LedgerFilterForm(forms.Form):
         label=_("Source"),
         widget=PlainSelect,
     )
-    meeting = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    enterprise = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    special_study = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    meeting = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
+    enterprise = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
+    special_study = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     country = forms.ChoiceField(
         required=False, choices=[("", "—")], label=_("Country or region"), widget=PlainSelect
     )
-    monitor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    monitor = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     due_within = forms.IntegerField(
         required=False, min_value=0, max_value=60, label=_("Due within (working days)")
