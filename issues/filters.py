@@ -5,7 +5,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,13 @@ from roundtable.enterprises.models import Enterprise
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
 
+# Statuses sort in the order an issue moves through them, not by their codes, which read as
+# no order at all in Chinese.
+LIFECYCLE = Case(
+    *(When(status=status, then=Value(n)) for n, status in enumerate(Issue.Status.values)),
+    output_field=IntegerField(),
+)
+
 SORTS = {
     "reference": ("year", "sequence"),
     "-reference": ("-year", "-sequence"),
@@ -24,8 +31,8 @@ SORTS = {
     "-deadline": ("-deadline", "-id"),
     "raised": ("raised_on", "id"),
     "-raised": ("-raised_on", "-id"),
-    "status": ("status", "-id"),
-    "-status": ("-status", "-id"),
+    "status": (LIFECYCLE.asc(), "-id"),
+    "-status": (LIFECYCLE.desc(), "-id"),
     "title": ("title", "id"),
     "-title": ("-title", "-id"),
     "updated": ("updated_at", "id"),

@@ -453,8 +453,9 @@ def sortable():
         ("Reference", "reference", ["Charlie", "Bravo", "Delta", "Alpha"]),
         ("Title", "title", ["Alpha", "Bravo", "Charlie", "Delta"]),
         ("Deadline", "deadline", ["Delta", "Charlie", "Alpha", "Bravo"]),
-        # assigned, closed, in_progress, logged
-        ("Status", "status", ["Bravo", "Alpha", "Delta", "Charlie"]),
+        # The order an issue moves through: logged, assigned, in progress, closed (not
+        # the codes' alphabetical order, which means nothing in Chinese).
+        ("Status", "status", ["Charlie", "Bravo", "Delta", "Alpha"]),
     ],
 )
 def test_a_column_link_sorts_and_toggles_direction_keeping_the_filter(
