@@ -242,6 +242,18 @@ def search(qs, text: str):
     return matches
 
 
+def filtered(qs, params) -> tuple[LedgerFilterForm, object]:
+    """The filter form bound to ``params`` (a request's GET) and the issues of ``qs`` it
+    selects. None while the filter has an error: a list, a count or an export that ignored
+    the filter would look like its answer."""
+    form = LedgerFilterForm(params or None)
+    if not form.is_bound:
+        return form, apply_filters(qs, {})
+    if not form.is_valid():
+        return form, qs.none()
+    return form, apply_filters(qs, form.cleaned_data)
+
+
 def apply_filters(qs, data: dict, *, today: date | None = None):
     """Narrow ``qs`` (already limited to what the user may see) by cleaned filter data."""
     today = today or timezone.localdate()

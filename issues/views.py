@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Department
 from issues import access, services
 from issues.attachments import attachment_response, store_attachment
-from issues.filters import LedgerFilterForm, apply_filters, due_soon_until
+from issues.filters import due_soon_until, filtered
 from issues.forms import (
     AssignForm,
     AttachmentForm,
@@ -76,10 +76,9 @@ def _decorate(issues, today, soon):
 @require_GET
 def ledger(request):
     access.require_case_user(request.user)
-    form = LedgerFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form, qs = filtered(_ledger_queryset(request.user), request.GET)
+    data = {} if form.errors else getattr(form, "cleaned_data", {})  # unbound: none
     today = timezone.localdate()
-    qs = apply_filters(_ledger_queryset(request.user), data, today=today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page.object_list, today, due_soon_until(today))
     query = request.GET.copy()

@@ -586,9 +586,17 @@ def test_an_unfiltered_form_selects_nothing(staff, dept_a):
     ],
 )
 def test_an_invalid_filter_shows_a_form_error_not_a_server_error(issue_x, staff, query, message):
-    response = _as(staff).get(f"/issues/?{query}")
+    client = _as(staff)
+    response = client.get(f"/issues/?{query}")
     assert response.status_code == 200
     assert message in _form_errors(response)
+    # Nothing is listed or exported that would look like the filter's answer.
+    assert _titles(response) == []
+    assert _count(response).startswith("0 ")
+    for export in ("/issues/export.csv", "/issues/export.xlsx"):
+        refused = client.get(f"{export}?{query}")
+        assert refused.status_code == 400
+        assert b"correct it on the ledger page" in refused.content
     name, _sep, typed = query.partition("=")
     if name in ("due_within", "raised_from", "q"):
         assert _value(response, name) == typed  # what was typed is kept to correct
