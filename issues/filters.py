@@ -39,6 +39,8 @@ SORTS = {
     "-updated": ("-updated_at", "-id"),
 }
 DEFAULT_SORT = "-raised"
+# Words of a search (each one is a lookup of enterprises, then a condition).
+SEARCH_WORDS = 5
 # The largest id a filter accepts, as issues.access does: SQLite cannot even bind 2**63.
 ID_MAX = 2**62
 
@@ -171,6 +173,15 @@ class LedgerFilterForm(forms.Form):
             if code in offered or not code
         ]
 
+    def clean_q(self):
+        text = self.cleaned_data["q"]
+        if len(text.split()) > SEARCH_WORDS:
+            raise forms.ValidationError(
+                _("Search with at most %(n)d words; each of them must appear.")
+                % {"n": SEARCH_WORDS}
+            )
+        return text
+
     def clean(self):
         data = super().clean()
         # Date pairs the dashboard sends whole; a response filter needs its assignment dates
@@ -215,7 +226,7 @@ def search(qs, text: str):
     if not text:
         return qs
     condition = Q()
-    for term in text.split()[:5]:
+    for term in text.split()[:SEARCH_WORDS]:
         lookup = "icontains" if len(term) >= 3 or term.lower() != term.upper() else "contains"
         enterprises = Enterprise.objects.filter(
             Q(**{f"name_zh__{lookup}": term}) | Q(**{f"name_en__{lookup}": term})

@@ -583,6 +583,7 @@ def test_an_unfiltered_form_selects_nothing(staff, dept_a):
         ("country=XX", "Select a valid choice."),
         ("meeting=0", "Ensure this value is greater than or equal to 1."),
         ("q=" + "x" * 101, "Ensure this value has at most 100 characters"),
+        ("q=one two three four five six", "Search with at most 5 words"),
     ],
 )
 def test_an_invalid_filter_shows_a_form_error_not_a_server_error(issue_x, staff, query, message):
