@@ -264,3 +264,44 @@ def test_download_of_a_file_gone_from_disk_is_404(issue_x, staff):
     Path(attachment.file.path).unlink()
     with pytest.raises(Http404):
         attachment_response(Attachment.objects.get(pk=attachment.pk))
+
+
+def test_the_issue_page_shows_each_file_on_its_update_and_all_in_the_list(
+    client, issue_x, staff, chair
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from lxml import html
+
+    from issues import services
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/issues/{issue_x.pk}/")
+        assert response.status_code == 200
+        return html.fromstring(response.content.decode()), len(queries)
+
+    def add(name, update=None):
+        store_attachment(
+            issue=issue_x, uploaded_file=SimpleUploadedFile(name, PDF), user=staff, update=update
+        )
+
+    client.force_login(staff)
+    first = services.issue_add_instruction(actor=chair, issue=issue_x, body="Report weekly")
+    add("on-the-instruction.pdf", first)
+    add("on-the-issue.pdf")
+    doc, queries = page()
+    entry = doc.xpath('//*[contains(text(), "Report weekly")]/ancestor::li[1]')[0]
+    assert "on-the-instruction.pdf" in entry.text_content()
+    assert "on-the-issue.pdf" not in entry.text_content()
+    listed = doc.xpath('//h3[.="Attachments"]/following-sibling::ul[1]')[0].text_content()
+    assert "on-the-instruction.pdf" in listed and "on-the-issue.pdf" in listed
+
+    for n in range(4):
+        later = services.issue_add_instruction(actor=chair, issue=issue_x, body=f"Again {n}")
+        add(f"later-{n}.pdf", later)
+    doc, more_queries = page()
+    assert more_queries == queries
+    entry = doc.xpath('//*[contains(text(), "Again 3")]/ancestor::li[1]')[0]
+    assert "later-3.pdf" in entry.text_content()
+    assert "later-2.pdf" not in entry.text_content()
