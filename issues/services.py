@@ -206,17 +206,34 @@ def issue_update(*, actor: User, issue: Issue, expected_version: int, **changes)
         raise ValueError(f"not editable: {sorted(unknown)}")
     with transaction.atomic():
         current = _locked(issue)
+        check_editable(current)
         if current.version != expected_version:
             raise StaleVersion(current)
         others = changes.pop("other_enterprises", None)
         changed = [name for name, value in changes.items() if getattr(current, name) != value]
         for name in changed:
             setattr(current, name, changes[name])
-        if changed:
-            _save(current, actor, "edited: " + ", ".join(changed), changed)
+        fields = list(changed)
+        # The enterprises it also concerns count as an edit like any field: a new version, so
+        # that a second editor's stale list cannot silently undo this one.
+        wanted = None
         if others is not None:
-            current.other_enterprises.set([e for e in others if e != current.enterprise])
+            wanted = {e.pk for e in others} - {current.enterprise_id}
+            if wanted != set(current.other_enterprises.values_list("pk", flat=True)):
+                changed.append("other_enterprises")
+            else:
+                wanted = None
+        if changed:
+            _save(current, actor, "edited: " + ", ".join(changed), fields)
+        if wanted is not None:
+            current.other_enterprises.set(wanted)  # history rows carry the reason set above
     return current
+
+
+def check_editable(issue: Issue) -> None:
+    """A closed issue keeps the facts it was closed with; reopening it allows edits again."""
+    if issue.status == Status.CLOSED:
+        raise TransitionRefused(_("A closed issue cannot be edited; reopen it first."))
 
 
 # --- Assignment ---------------------------------------------------------------------------

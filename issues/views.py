@@ -361,8 +361,13 @@ def _invalid(request, issue, **forms):
 def issue_edit(request, pk):
     issue = _issue(request, pk)
     access.check(access.can_edit(request.user, issue))
+    if request.method == "GET":
+        try:
+            services.check_editable(issue)
+        except services.TransitionRefused as exc:
+            return _refused(request, issue, exc)
     form = IssueEditForm(request.POST or None, instance=issue)
-    conflict = None
+    conflict = refused = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {name: data[name] for name in services.EDITABLE_FIELDS}
@@ -371,6 +376,9 @@ def issue_edit(request, pk):
             services.issue_update(
                 actor=request.user, issue=issue, expected_version=data["version"], **changes
             )
+        except services.TransitionRefused as exc:  # closed while the form was open
+            form.add_error(None, str(exc))
+            refused = True
         except services.StaleVersion as exc:
             conflict = exc.current
             # Keep what was typed, but let the next save go through against the new version.
@@ -385,7 +393,7 @@ def issue_edit(request, pk):
         request,
         "issues/issue_edit.html",
         {"form": form, "issue": issue, "conflict": conflict},
-        status=409 if conflict else (400 if form.is_bound else 200),
+        status=409 if conflict or refused else (400 if form.is_bound else 200),
     )
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -107,7 +107,10 @@ def study_detail(request, pk):
         .select_related("enterprise", "category")
         .order_by("raised_on")
     )
-    enterprises = Enterprise.objects.filter(issues__in=issues).distinct()
+    # The enterprises that raised its issues and those the issues also concern.
+    enterprises = Enterprise.objects.filter(
+        Q(issues__in=issues) | Q(pk__in=issues.values("other_enterprises"))
+    ).distinct()
     return render(
         request,
         "issues/study_detail.html",

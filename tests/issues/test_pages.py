@@ -642,6 +642,65 @@ def test_a_stale_edit_is_refused_keeping_the_typed_text_and_showing_the_new_stat
     assert x.description == "The second editor's longer account."
 
 
+def test_a_change_to_the_enterprises_it_also_concerns_is_a_new_version(x, enterprise_2):
+    first = _as(factories.UserFactory(username="staff_one", roles=["commerce_staff"]))
+    second = _as(factories.UserFactory(username="staff_two", roles=["commerce_staff"]))
+    first_form = _form_data(_doc(first.get(f"/issues/{x.pk}/edit/")))
+    second_form = _form_data(_doc(second.get(f"/issues/{x.pk}/edit/")))
+    assert first_form["other_enterprises"] == [str(enterprise_2.pk)]
+
+    first_form["other_enterprises"] = []  # only the enterprises it also concerns change
+    assert first.post(f"/issues/{x.pk}/edit/", first_form).status_code == 302
+    x.refresh_from_db()
+    assert list(x.other_enterprises.all()) == []
+    assert x.history.first().history_change_reason == "edited: other_enterprises"
+
+    # The second editor's form still lists enterprise 2: saving it would silently undo the
+    # first edit, so it is refused as any stale edit.
+    second_form["title"] = ["A new title from a stale form"]
+    refused = second.post(f"/issues/{x.pk}/edit/", second_form)
+    assert refused.status_code == 409
+    x.refresh_from_db()
+    assert list(x.other_enterprises.all()) == []
+    assert x.title != "A new title from a stale form"
+
+
+def _closed(issue, liaison_a, liaison_b, staff):
+    _in_progress(issue, liaison_a, liaison_b)
+    services.issue_report_conclusion(actor=liaison_a, issue=issue, resolution="Permit issued.")
+    issue.refresh_from_db()
+    services.issue_close(actor=staff, issue=issue, satisfaction="satisfied")
+    issue.refresh_from_db()
+    return issue
+
+
+def test_a_closed_issue_cannot_be_edited_until_reopened(x, staff, liaison_a, liaison_b):
+    client = _as(staff)
+    open_form = _form_data(_doc(client.get(f"/issues/{x.pk}/edit/")))
+    _closed(x, liaison_a, liaison_b, staff)
+    version, title = x.version, x.title
+
+    # Asked for, the edit page answers with the issue page and why.
+    refused = client.get(f"/issues/{x.pk}/edit/")
+    assert refused.status_code == 409
+    assert "A closed issue cannot be edited; reopen it first." in _messages(refused)
+
+    # A form opened before it was closed is refused on saving, keeping what was typed.
+    open_form["version"] = [str(version)]
+    open_form["title"] = ["Edited after closing"]
+    refused = client.post(f"/issues/{x.pk}/edit/", open_form)
+    doc = _doc(refused, 409)
+    assert "reopen it first" in doc.xpath('//div[@class="form-errors"]')[0].text_content()
+    assert _input(doc, "title") == "Edited after closing"
+    x.refresh_from_db()
+    assert (x.version, x.title) == (version, title)
+    with pytest.raises(services.TransitionRefused):
+        services.issue_update(actor=staff, issue=x, expected_version=version, title="Again")
+
+    services.issue_reopen(actor=staff, issue=x, reason="The permit was withdrawn.")
+    assert client.get(f"/issues/{x.pk}/edit/").status_code == 200
+
+
 def test_an_invalid_edit_keeps_the_typed_text_and_saves_nothing(x, staff):
     client = _as(staff)
     form = _form_data(_doc(client.get(f"/issues/{x.pk}/edit/")))
@@ -721,6 +780,16 @@ def test_staff_create_a_study_of_several_issues(x, y, staff, dept_a, enterprise_
         (y.reference, y.title, enterprise_2.name),
     ]
     enterprises = [li.text_content() for li in doc.xpath('//ul[@class="link-list"]/li')]
+    assert sorted(enterprises) == sorted([enterprise_1.name, enterprise_2.name])
+
+
+def test_a_study_lists_the_enterprises_its_issues_also_concern(
+    x, staff, dept_a, enterprise_1, enterprise_2
+):
+    client = _as(staff)
+    response = client.post("/issues/studies/new/", _study_post(dept_a, x), follow=True)
+    enterprises = [li.text_content() for li in _doc(response).xpath('//ul[@class="link-list"]/li')]
+    # Issue X was raised by enterprise 1 and also concerns enterprise 2.
     assert sorted(enterprises) == sorted([enterprise_1.name, enterprise_2.name])
 
 
