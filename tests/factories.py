@@ -2,6 +2,7 @@ import itertools
 
 import factory
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from departments.models import Department, DepartmentMembership
@@ -113,3 +114,18 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
         if create and instance.role == Assignment.Role.LEAD:
             Issue.objects.filter(pk=instance.issue_id).sync_lead_department()
             instance.issue.refresh_from_db(fields=["lead_department"])
+
+
+def client_as(user) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def lead_of(issue) -> Assignment:
+    return issue.assignments.current().get(role=Assignment.Role.LEAD)
+
+
+def co_of(issue) -> Assignment:
+    return issue.assignments.current().get(role=Assignment.Role.CO_HANDLING)

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import html
@@ -31,10 +30,7 @@ def _frozen():
         yield
 
 
-def _as(user):
-    client = Client()
-    client.force_login(user)
-    return client
+_as = factories.client_as
 
 
 def _doc(response):

@@ -45,12 +45,7 @@ def assigned(logged, staff, dept_a, dept_b, liaison_a, liaison_b):
     )
 
 
-def _lead(issue):
-    return issue.assignments.current().get(role="lead")
-
-
-def _co(issue):
-    return issue.assignments.current().get(role="co")
+_lead, _co = factories.lead_of, factories.co_of
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.test import Client
 from lxml import html
 
 from issues import services
@@ -37,10 +36,7 @@ def _frozen():
 # --- Helpers: what a browser would read and send --------------------------------------------
 
 
-def _as(user):
-    client = Client()
-    client.force_login(user)
-    return client
+_as = factories.client_as
 
 
 def _doc(response, status=200):
@@ -136,12 +132,7 @@ def x(staff, enterprise_1, enterprise_2, monitor, category, dept_a, dept_b, liai
     )
 
 
-def _lead(issue):
-    return issue.assignments.current().get(role="lead")
-
-
-def _co(issue):
-    return issue.assignments.current().get(role="co")
+_lead, _co = factories.lead_of, factories.co_of
 
 
 def _in_progress(issue, liaison_a, liaison_b):

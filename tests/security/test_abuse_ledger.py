@@ -46,10 +46,7 @@ def x(staff, enterprise_1, monitor, dept_a, dept_b, liaison_a, liaison_b):
     return issue
 
 
-def _as(user):
-    client = Client()
-    client.force_login(user)
-    return client
+_as = factories.client_as
 
 
 # --- Access and IDOR ----------------------------------------------------------------------
