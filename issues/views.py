@@ -115,22 +115,32 @@ def my_department(request):
     base = _listed(Issue.objects.assigned_to(dept_ids))
     pending = mine.filter(status=Assignment.Status.PENDING).values("issue_id")
     queries = {
-        "awaiting": base.filter(pk__in=pending),
+        # Pending assignments are current ones of these departments: no second semi-join.
+        "awaiting": _listed(Issue.objects.filter(pk__in=pending)),
         "overdue": base.overdue(on=today),
         "due_soon": base.due_between(today, soon),
         "in_progress": base.filter(status=Issue.Status.IN_PROGRESS),
     }
-    active = Issue.ACTIVE_STATUSES
-    # Counts of issues still being handled: the active-status index narrows them.
-    counts = (
-        Issue.objects.assigned_to(dept_ids)
-        .filter(status__in=active)
-        .aggregate(
-            overdue=Count("pk", filter=Q(deadline__lt=today)),
-            due_soon=Count("pk", filter=Q(deadline__gte=today, deadline__lte=soon)),
-            in_progress=Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
-        )
+    tab_counts = {
+        "overdue": Count("pk", filter=Q(deadline__lt=today)),
+        "due_soon": Count("pk", filter=Q(deadline__gte=today, deadline__lte=soon)),
+        "in_progress": Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
+    }
+    # Issues still being handled, in two parts that each read an index: those the
+    # departments lead (the issue's own lead_department) and those they only co-handle. One
+    # semi-join over all their assignments took twice as long (6.7 ms against 3.2 ms for a
+    # department with 9,500 assignments at 100,000 issues).
+    active = Issue.objects.filter(status__in=Issue.ACTIVE_STATUSES)
+    led = active.filter(lead_department_id__in=dept_ids).aggregate(**tab_counts)
+    co_handled = active.filter(
+        pk__in=mine.filter(role=Assignment.Role.CO_HANDLING).values("issue_id")
     )
+    if len(dept_ids) > 1:
+        # One of them may lead an issue that another co-handles: count it once. (A single
+        # department cannot do both: one current assignment per department and issue.)
+        co_handled = co_handled.exclude(lead_department_id__in=dept_ids)
+    co_handled = co_handled.aggregate(**tab_counts)
+    counts = {key: led[key] + co_handled[key] for key in tab_counts}
     # Counted apart: a co-handler's pending assignment can outlive the lead's conclusion.
     counts["awaiting"] = pending.order_by().values("issue_id").distinct().count()
     labels = {

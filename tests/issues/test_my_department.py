@@ -88,3 +88,50 @@ def test_a_pending_co_handler_still_sees_a_concluded_issue_to_accept(
     assert tabs["awaiting"] == 1
     assert page.context["page"].paginator.count == 1
     assert issue.reference in page.content.decode()
+
+
+def test_each_issue_counts_once_for_a_member_of_its_lead_and_co_handling_departments(
+    client, staff, liaison_a, liaison_b, dept_a, dept_b, dept_c
+):
+    both = factories.UserFactory(username="in_a_and_b")
+    for dept in (dept_a, dept_b):
+        factories.MembershipFactory(user=both, department=dept, role="liaison")
+    # Late, in progress: A leads and B co-handles; C leads and B co-handles; A leads alone;
+    # C leads alone (not theirs).
+    a_and_b = services.issue_create(
+        actor=staff,
+        title="A leads, B co-handles",
+        enterprise=factories.EnterpriseFactory(),
+        category=factories.CategoryFactory(),
+        source=Issue.Source.HOTLINE,
+        raised_on=date(2026, 9, 1),
+        lead_department=dept_a,
+        co_departments=[dept_b],
+        deadline=date(2026, 9, 10),
+    )
+    c_and_b = services.issue_create(
+        actor=staff,
+        title="C leads, B co-handles",
+        enterprise=factories.EnterpriseFactory(),
+        category=factories.CategoryFactory(),
+        source=Issue.Source.HOTLINE,
+        raised_on=date(2026, 9, 1),
+        lead_department=dept_c,
+        co_departments=[dept_b],
+        deadline=date(2026, 9, 10),
+    )
+    a_alone = _issue(staff, dept_a, date(2026, 9, 10), "A alone")
+    _issue(staff, dept_c, date(2026, 9, 10), "C alone")
+    for issue in (a_and_b, c_and_b, a_alone):
+        for assignment in issue.assignments.all():
+            member = liaison_a if assignment.department == dept_a else liaison_b
+            if assignment.department != dept_c:
+                services.assignment_accept(actor=member, assignment=assignment)
+
+    client.force_login(both)
+    page = client.get("/issues/my-department/?section=overdue")
+    tabs = {key: count for key, _label, count in page.context["tabs"]}
+    assert tabs["overdue"] == 3
+    assert tabs["in_progress"] == 2  # C has not accepted its lead: still assigned
+    listed = [issue.reference for issue in page.context["page"].object_list]
+    assert sorted(listed) == sorted(i.reference for i in (a_and_b, c_and_b, a_alone))
