@@ -121,10 +121,12 @@ def my_department(request):
         "due_soon": base.due_between(today, soon),
         "in_progress": base.filter(status=Issue.Status.IN_PROGRESS),
     }
+    # Counting a column that is never null and in both indexes, not the id, keeps both
+    # parts index-only.
     tab_counts = {
-        "overdue": Count("pk", filter=Q(deadline__lt=today)),
-        "due_soon": Count("pk", filter=Q(deadline__gte=today, deadline__lte=soon)),
-        "in_progress": Count("pk", filter=Q(status=Issue.Status.IN_PROGRESS)),
+        "overdue": Count("status", filter=Q(deadline__lt=today)),
+        "due_soon": Count("status", filter=Q(deadline__gte=today, deadline__lte=soon)),
+        "in_progress": Count("status", filter=Q(status=Issue.Status.IN_PROGRESS)),
     }
     # Issues still being handled, in two parts that each read an index: those the
     # departments lead (the issue's own lead_department) and those they only co-handle. One
