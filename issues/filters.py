@@ -5,24 +5,21 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from departments.models import Department
-from issues.models import Assignment, Category, Issue
+from issues.models import Assignment, Category, Issue, lifecycle_position
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
 
 # Statuses sort in the order an issue moves through them, not by their codes, which read as
-# no order at all in Chinese.
-LIFECYCLE = Case(
-    *(When(status=status, then=Value(n)) for n, status in enumerate(Issue.Status.values)),
-    output_field=IntegerField(),
-)
+# no order at all in Chinese; index issue_lifecycle serves both directions.
+LIFECYCLE = lifecycle_position()
 
 SORTS = {
     "reference": ("year", "sequence"),
@@ -32,7 +29,7 @@ SORTS = {
     "raised": ("raised_on", "id"),
     "-raised": ("-raised_on", "-id"),
     "status": (LIFECYCLE.asc(), "-id"),
-    "-status": (LIFECYCLE.desc(), "-id"),
+    "-status": (LIFECYCLE.desc(), "id"),
     "title": ("title", "id"),
     "-title": ("-title", "-id"),
     "updated": ("updated_at", "id"),

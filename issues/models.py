@@ -138,6 +138,19 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(Exists(assignments))
 
 
+# Issue.Status in the order an issue moves through them (tests check they agree).
+LIFECYCLE = ["logged", "assigned", "returned", "in_progress", "concluded", "closed"]
+
+
+def lifecycle_position():
+    """0 for logged, 1 for assigned, … 5 for closed: what the ledger sorts statuses by,
+    and the expression of the index that serves that sort."""
+    return models.Case(
+        *(models.When(status=status, then=models.Value(n)) for n, status in enumerate(LIFECYCLE)),
+        output_field=models.IntegerField(),
+    )
+
+
 class Issue(ChoiceLabelsMixin, models.Model):
     """A ledger entry (台账): one concern raised by an enterprise, followed to its conclusion."""
 
@@ -312,6 +325,9 @@ class Issue(ChoiceLabelsMixin, models.Model):
             models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
             # The ledger filtered by status, in its default order, and its count (index-only).
             models.Index(fields=["status", "raised_on", "id"], name="issue_status_raised"),
+            # The ledger sorted by status (issues.filters.SORTS): without it, a sort of
+            # 100,000 rows by the computed position for every page (100 ms).
+            models.Index(lifecycle_position(), models.F("id").desc(), name="issue_lifecycle"),
             # The KPIs' pass over the issues (roundtable/dashboard/kpis.compute_periods) reads
             # only this index: a tenth of the table's pages.
             models.Index(

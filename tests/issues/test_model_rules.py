@@ -118,3 +118,10 @@ def test_status_labels_follow_the_language_of_each_call():
         assert assignment.get_status_display() != english
     # A value the choices do not know is shown as it is, as Django does.
     assert Issue(status="archived").get_status_display() == "archived"
+
+
+def test_the_lifecycle_order_lists_every_status_once():
+    # The ledger's status sort and its index (issue_lifecycle) use this order.
+    from issues.models import LIFECYCLE
+
+    assert LIFECYCLE == Issue.Status.values
