@@ -194,6 +194,11 @@ class LedgerFilterForm(forms.Form):
             )
         return data
 
+    def sort_in_force(self) -> str:
+        """The sort asked for when the filter is valid, else the default (as apply_filters)."""
+        valid = self.is_bound and self.is_valid()
+        return (self.cleaned_data.get("sort") if valid else "") or DEFAULT_SORT
+
     def is_filtered(self) -> bool:
         return any(
             v not in (None, "", [], False)
@@ -308,7 +313,7 @@ def apply_filters(qs, data: dict, *, today: date | None = None):
     if data.get("concluded_to"):
         qs = qs.filter(concluded_on__lte=data["concluded_to"])
     qs = _apply_dashboard_filters(qs, data, today)
-    return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))
+    return qs.order_by(*SORTS[data.get("sort") or DEFAULT_SORT])
 
 
 def _apply_dashboard_filters(qs, data: dict, today: date):

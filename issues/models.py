@@ -282,19 +282,7 @@ class Issue(ChoiceLabelsMixin, models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="issue_reference_per_year"),
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "logged",
-                        "assigned",
-                        "returned",
-                        "in_progress",
-                        "concluded",
-                        "closed",
-                    ]
-                ),
-                name="issue_status_valid",
-            ),
+            models.CheckConstraint(condition=Q(status__in=LIFECYCLE), name="issue_status_valid"),
             models.CheckConstraint(
                 condition=Q(
                     source__in=["meeting", "visit", "hotline", "wechat", "email", "online", "other"]

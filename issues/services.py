@@ -232,7 +232,7 @@ def issue_update(*, actor: User, issue: Issue, expected_version: int, **changes)
 
 def check_editable(issue: Issue) -> None:
     """A closed issue keeps the facts it was closed with; reopening it allows edits again."""
-    if issue.status == Status.CLOSED:
+    if not issue.is_open:
         raise TransitionRefused(_("A closed issue cannot be edited; reopen it first."))
 
 

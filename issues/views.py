@@ -80,7 +80,6 @@ def _decorate(issues, today, soon):
 def ledger(request):
     access.require_case_user(request.user)
     form, qs = filtered(_ledger_queryset(request.user), request.GET)
-    data = {} if form.errors else getattr(form, "cleaned_data", {})  # unbound: none
     today = timezone.localdate()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page.object_list, today, due_soon_until(today))
@@ -93,7 +92,7 @@ def ledger(request):
         "page": page,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
-        "sort": data.get("sort") or "-raised",
+        "sort": form.sort_in_force(),
         "can_create": roles.is_commerce_staff(request.user),
     }
     return render(request, "issues/ledger.html", context)
@@ -278,7 +277,7 @@ def _detail_context(request, issue, **forms):
     open_states = (Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS)
     days_left = workdays.working_days_between(today, issue.deadline) if issue.deadline else None
     can = {
-        "edit": access.can_edit(user, issue) and issue.status != Issue.Status.CLOSED,
+        "edit": access.can_edit(user, issue) and issue.is_open,  # services.check_editable
         "assign": access.can_assign(user, issue)
         and issue.status not in (Issue.Status.CONCLUSION_REPORTED, Issue.Status.CLOSED),
         "respond": my_assignment is not None and my_assignment.status == Assignment.Status.PENDING,

@@ -16,7 +16,7 @@ def _frozen():
         yield
 
 
-def _issue(staff, dept, deadline, title):
+def _issue(staff, dept, deadline, title, co_departments=()):
     return services.issue_create(
         actor=staff,
         title=title,
@@ -25,6 +25,7 @@ def _issue(staff, dept, deadline, title):
         source=Issue.Source.HOTLINE,
         raised_on=date(2026, 9, 1),
         lead_department=dept,
+        co_departments=list(co_departments),
         deadline=deadline,
     )
 
@@ -69,17 +70,7 @@ def test_staff_without_a_department_get_403(client, staff):
 def test_a_pending_co_handler_still_sees_a_concluded_issue_to_accept(
     client, staff, liaison_a, liaison_b, dept_a, dept_b
 ):
-    issue = services.issue_create(
-        actor=staff,
-        title="Co-handler still pending",
-        enterprise=factories.EnterpriseFactory(),
-        category=factories.CategoryFactory(),
-        source=Issue.Source.HOTLINE,
-        raised_on=date(2026, 9, 1),
-        lead_department=dept_a,
-        co_departments=[dept_b],
-        deadline=date(2026, 10, 30),
-    )
+    issue = _issue(staff, dept_a, date(2026, 10, 30), "Co-handler still pending", [dept_b])
     services.assignment_accept(actor=liaison_a, assignment=issue.assignments.get(role="lead"))
     services.issue_report_conclusion(actor=liaison_a, issue=issue, resolution="Done")
     client.force_login(liaison_b)
@@ -98,28 +89,8 @@ def test_each_issue_counts_once_for_a_member_of_its_lead_and_co_handling_departm
         factories.MembershipFactory(user=both, department=dept, role="liaison")
     # Late, in progress: A leads and B co-handles; C leads and B co-handles; A leads alone;
     # C leads alone (not theirs).
-    a_and_b = services.issue_create(
-        actor=staff,
-        title="A leads, B co-handles",
-        enterprise=factories.EnterpriseFactory(),
-        category=factories.CategoryFactory(),
-        source=Issue.Source.HOTLINE,
-        raised_on=date(2026, 9, 1),
-        lead_department=dept_a,
-        co_departments=[dept_b],
-        deadline=date(2026, 9, 10),
-    )
-    c_and_b = services.issue_create(
-        actor=staff,
-        title="C leads, B co-handles",
-        enterprise=factories.EnterpriseFactory(),
-        category=factories.CategoryFactory(),
-        source=Issue.Source.HOTLINE,
-        raised_on=date(2026, 9, 1),
-        lead_department=dept_c,
-        co_departments=[dept_b],
-        deadline=date(2026, 9, 10),
-    )
+    a_and_b = _issue(staff, dept_a, date(2026, 9, 10), "A leads, B co-handles", [dept_b])
+    c_and_b = _issue(staff, dept_c, date(2026, 9, 10), "C leads, B co-handles", [dept_b])
     a_alone = _issue(staff, dept_a, date(2026, 9, 10), "A alone")
     _issue(staff, dept_c, date(2026, 9, 10), "C alone")
     for issue in (a_and_b, c_and_b, a_alone):
