@@ -131,6 +131,13 @@ _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _TITLE_DROPPED = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+def _trimmed(name: str) -> str:
+    """Without spaces or apostrophes at either end."""
+    while name != (trimmed := name.strip().strip("'")):
+        name = trimmed
+    return name
+
+
 def sheet_titles(titles: Iterable[str]) -> list[str]:
     """Sheet names Excel accepts, one per title: none of ``[]:*?/\\`` (each becomes a space)
     nor a control character, no apostrophe at either end, at most 31 characters, not blank
@@ -139,9 +146,8 @@ def sheet_titles(titles: Iterable[str]) -> list[str]:
     names: list[str] = []
     taken = {"history"}
     for number, title in enumerate(titles, 1):
-        name = _TITLE_DROPPED.sub("", well_formed(str(title)))
-        name = _TITLE_FORBIDDEN.sub(" ", name).strip().strip("'").strip()
-        name = _cut(name, MAX_SHEET_TITLE).rstrip().rstrip("'") or f"Sheet{number}"
+        name = _TITLE_FORBIDDEN.sub(" ", _TITLE_DROPPED.sub("", well_formed(str(title))))
+        name = _trimmed(_cut(_trimmed(name), MAX_SHEET_TITLE)) or f"Sheet{number}"
         candidate, copy = name, 1
         while candidate.casefold() in taken:
             copy += 1

@@ -90,6 +90,7 @@ def test_any_text_is_well_formed_and_reads_back_as_written(texts):
 @settings(max_examples=200, deadline=None)
 @given(titles=st.lists(TEXT, min_size=1, max_size=5))
 @example(titles=["Ledger", "ledger", "LEDGER", "History", "", "'quoted'", "a/b:c"])
+@example(titles=["ab '", "' ' '", "x" * 30 + " '", "\u3000'a'\u3000"])
 def test_any_sheet_titles_become_distinct_valid_sheet_names(titles):
     data = written([Sheet(title, [10], [[title]]) for title in titles])
     names = [shown(name) for name in load_workbook(io.BytesIO(data)).sheetnames]
