@@ -8,6 +8,10 @@ export has exactly the rows of the ledger page.
 Text cells are neutralised against formula injection (CVE-2019-20002, OWASP "CSV injection"):
 in xlsx every text cell is written as an inline string, never a formula, and keeps its text;
 in CSV a cell starting with ``= + - @``, tab or CR gets a leading apostrophe.
+
+Any stored text can be exported: issues/xlsx.py writes every text of a workbook through one
+function (``xml_text``) that keeps it exact where xlsx can and says where it cannot; CSV
+carries any text but lone surrogates, which become U+FFFD (roundtable/lib/text.py).
 """
 
 import csv
@@ -25,11 +29,11 @@ from urllib.parse import quote
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.xlsx import Bold, Sheet, write_workbook
 from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.text import well_formed
 
 COLUMNS = [
     ("reference", _("Reference"), 16),
@@ -54,7 +58,6 @@ CHUNK_BYTES = 64 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 DATE_FORMAT = "yyyy-mm-dd"
-EXCEL_MAX_CELL_CHARS = 32_767
 # What spreadsheet programs read as the start of a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -228,7 +231,7 @@ def stream_xlsx(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> FileCh
 def ledger_sheet(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> Sheet:
     """Ledger rows as a worksheet: a bold, frozen header, then ``rows`` in local time."""
     return Sheet(
-        _sheet_title(title),
+        title,
         [width for _key, _header, width in columns],
         itertools.chain([Bold(_headers(columns))], (localised(row) for row in rows)),
         freeze_header=True,
@@ -237,10 +240,10 @@ def ledger_sheet(rows: Iterable[tuple], *, title: str, columns=COLUMNS) -> Sheet
 
 def write_xlsx_file(sheets: list[Sheet]) -> FileChunks:
     """``sheets`` written to an anonymous temporary file, returned as 64 KiB pieces. Text
-    cells lose the characters XML cannot carry and are never formulas (issues/xlsx.py)."""
+    cells read back as written and are never formulas (issues/xlsx.py)."""
     out = tempfile.TemporaryFile(prefix="roundtable-", suffix=".xlsx")
     try:
-        write_workbook(out, sheets, clean=_clean_text)
+        write_workbook(out, sheets)
     except BaseException:
         out.close()
         raise
@@ -250,19 +253,6 @@ def write_xlsx_file(sheets: list[Sheet]) -> FileChunks:
 def localised(row):
     """The row with its moments in local time, as a spreadsheet shows them."""
     return [timezone.localtime(v) if isinstance(v, datetime) and v.tzinfo else v for v in row]
-
-
-def _clean_text(text: str) -> str:
-    """Drop characters XML cannot carry (rather than fail the export) and make line breaks
-    LF, which is what an XML reader would turn a bare CR into anyway."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    return text[:EXCEL_MAX_CELL_CHARS]
-
-
-def _sheet_title(title: str) -> str:
-    # Excel: at most 31 characters, none of []:*?/\ and not blank.
-    title = re.sub(r"[\[\]:*?/\\]", " ", ILLEGAL_CHARACTERS_RE.sub("", str(title))).strip()
-    return title[:31] or "Sheet1"
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -298,7 +288,7 @@ def _csv_value(value) -> str:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value.tzinfo else str(value)
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    text = well_formed(str(value))
     if isinstance(value, str) and text.startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text

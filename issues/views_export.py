@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from issues import access
 from issues.exports import (
+    CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
     content_disposition,
     export_filename,
@@ -49,6 +50,6 @@ def export_csv(request):
     if refusal:
         return refusal
     rows = ledger_rows(issues)
-    response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(stream_csv(rows), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(export_filename("ledger", "csv"))
     return response

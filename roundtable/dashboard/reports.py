@@ -21,16 +21,10 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from departments.models import Department
-from issues.exports import (
-    FileChunks,
-    _sheet_title,
-    ledger_rows,
-    ledger_sheet,
-    write_xlsx_file,
-)
+from issues.exports import FileChunks, ledger_rows, ledger_sheet, write_xlsx_file
 from issues.links import detail_href
 from issues.models import Category, Issue
-from issues.xlsx import Bold, Sheet
+from issues.xlsx import Bold, Formatted, Sheet
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
 from roundtable.lib.i18n import prefers_chinese
@@ -168,13 +162,23 @@ def display(kpi: Kpi, figures: kpis.Figures) -> str:
     return str(value)
 
 
-def change(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None) -> str:
-    """The change against the previous period: "+5", "−3 pts", or "" when not comparable."""
+def _comparable(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None):
+    """(now, before) when the figure compares with the previous period: it is of the period
+    (not of today) and was computed for both."""
     if previous is None or kpi.now:
-        return ""
+        return None
     now, before = _value(kpi, current), _value(kpi, previous)
     if now is None or before is None:
+        return None
+    return now, before
+
+
+def change(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None) -> str:
+    """The change against the previous period: "+5", "−3 pts", or "" when not comparable."""
+    values = _comparable(kpi, current, previous)
+    if values is None:
         return ""
+    now, before = values
     if kpi.kind == "rate":
         delta, unit = round((now - before) * 100), " " + _("pts")
     elif kpi.kind == "median":
@@ -620,7 +624,7 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
                 _column_label(kpi),
                 _export_value(kpi, district),
                 None if kpi.now else _export_value(kpi, previous),
-                change(kpi, district, previous),
+                _export_change(kpi, district, previous),
                 counted,
             ]
         )
@@ -661,10 +665,10 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
 
     return write_xlsx_file(
         [
-            Sheet(_sheet_title(_("Summary")), [44, 16, 16, 14, 40], summary),
-            Sheet(_sheet_title(_("Departments")), [34] + [14] * len(kpi_columns), departments),
-            Sheet(_sheet_title(_("Breakdowns")), [40, 14, 14, 14, 14], breakdowns),
-            Sheet(_sheet_title(_("Trend")), [16, 14, 14, 18, 18], trend),
+            Sheet(_("Summary"), [44, 16, 16, 14, 40], summary),
+            Sheet(_("Departments"), [34] + [14] * len(kpi_columns), departments),
+            Sheet(_("Breakdowns"), [40, 14, 14, 14, 14], breakdowns),
+            Sheet(_("Trend"), [16, 14, 14, 18, 18], trend),
             # The quarter's ledger, streamed.
             ledger_sheet(ledger_rows(quarter_ledger(period)), title=_("Ledger")),
         ]
@@ -680,6 +684,26 @@ def _export_value(kpi: Kpi, figures: kpis.Figures):
     if kpi.kind == "rate":
         return _rate_value(value)
     return value
+
+
+def _export_change(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None):
+    """The change as a number a spreadsheet computes with, shown signed: issues for a count,
+    working days for the median, percentage points for a rate (the difference of the rates
+    as the workbook shows them, to 0.1). None (an empty cell) when not comparable."""
+    values = _comparable(kpi, current, previous)
+    if values is None:
+        return None
+    now, before = values
+    if kpi.kind == "rate":
+        # Quoted literal text in a number format: no quote or backslash of its own.
+        unit = _("pts").replace('"', "").replace("\\", "")
+        return Formatted(
+            round(_rate_value(now) - _rate_value(before), 1),
+            f'+0.0" {unit}";-0.0" {unit}";"±"0.0" {unit}"',
+        )
+    if kpi.kind == "median":
+        return Formatted(now - before, '+0.0;-0.0;"±"0.0')
+    return Formatted(now - before, '+0;-0;"±"0')
 
 
 def report_filename(period: kpis.Period) -> str:

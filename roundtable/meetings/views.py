@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department, DepartmentMembership
-from issues.exports import content_disposition, ledger_rows, stream_xlsx
+from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, stream_xlsx
 from issues.filters import due_soon_until
 from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.accounts import roles
@@ -747,7 +747,7 @@ def export_xlsx(request, pk):
     local = timezone.localtime(meeting.starts_at)
     response = StreamingHttpResponse(
         stream_xlsx(ledger_rows(qs), title=_("List %(day)s") % {"day": f"{local:%Y-%m-%d}"}),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = content_disposition(
         f"meeting-{meeting.pk}-list-{local:%Y-%m-%d}.xlsx"

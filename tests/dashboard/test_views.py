@@ -235,7 +235,7 @@ def test_the_quarterly_workbook(client, w, staff):
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["Summary", "Departments", "Breakdowns", "Trend", "Ledger"]
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row}
-    assert summary["Issues raised"][:3] == (10, 2, "+8")
+    assert summary["Issues raised"][:3] == (10, 2, 8)
     assert summary["Concluded on time (%)"][0] == 75.0
     assert summary["Median working days to conclusion"][0] == 12.5
     departments = {row[0]: row for row in book["Departments"].iter_rows(values_only=True)}
@@ -254,6 +254,23 @@ def test_the_quarterly_workbook(client, w, staff):
     assert book["Ledger"].freeze_panes == "A2" and book["Ledger"]["A1"].font.b
 
 
+def test_the_workbooks_changes_are_signed_numbers_a_spreadsheet_computes_with(client, w, staff):
+    client.force_login(staff)
+    response = client.get("/dashboard/report.xlsx?period=2026Q3")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Summary"]
+    change = {row[0].value: row[3] for row in sheet.iter_rows(min_row=6) if row[0].value}
+    # As the dashboard shows them: +8, −27.5 working days, −25 pts; nothing for a figure of
+    # today or one not computed in the previous quarter.
+    assert (change["Issues raised"].value, change["Issues raised"].data_type) == (8, "n")
+    assert change["Issues raised"].number_format == '+0;-0;"±"0'
+    assert change["Median working days to conclusion"].value == -27.5
+    assert change["Median working days to conclusion"].number_format == '+0.0;-0.0;"±"0.0'
+    assert change["Concluded on time (%)"].value == -25.0
+    assert change["Concluded on time (%)"].number_format == '+0.0" pts";-0.0" pts";"±"0.0" pts"'
+    assert change["Open now"].value is None
+    assert change["Satisfaction rate (%)"].value is None
+
+
 def test_the_workbook_follows_the_readers_language(client, w, staff):
     staff.preferred_language = "zh-hans"
     staff.save()
@@ -262,6 +279,8 @@ def test_the_workbook_follows_the_readers_language(client, w, staff):
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     departments = [row[0] for row in book.worksheets[1].iter_rows(values_only=True)]
     assert "甲局" in departments and "Department A" not in departments
+    formats = {row[3].number_format for row in book.worksheets[0].iter_rows(min_row=6)}
+    assert '+0.0" 个百分点";-0.0" 个百分点";"±"0.0" 个百分点"' in formats
 
 
 # --- Recurring problems -------------------------------------------------------------------

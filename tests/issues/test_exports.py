@@ -20,6 +20,7 @@ from issues.exports import (
 from issues.models import ActionUpdate, Issue
 from roundtable.meetings.models import Meeting, Roundtable
 from tests import factories
+from tests.issues.test_xlsx import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -218,9 +219,28 @@ def test_xlsx_writes_every_payload_of_a_row_as_text():
     assert [cell.value for cell in cells] == PAYLOADS
 
 
-def test_xlsx_drops_characters_xml_cannot_carry():
-    sheet = _xlsx([("a\x00b\x0bc\x1fd", "line\r\nbreak")], columns=[("a", "A", 10), ("b", "B", 10)])
-    assert [cell.value for cell in list(sheet.iter_rows(min_row=2))[0]] == ["abcd", "line\nbreak"]
+# Stored text that broke the workbook: XML 1.0 cannot hold U+FFFF, U+FFFE or most C0
+# controls, and Excel and LibreOffice read a literal _x000D_ as an escaped carriage return.
+# (No NUL: PostgreSQL cannot store one; tests/issues/test_xlsx.py writes it.)
+HOSTILE = ["a\uffffb", "\ufffe", "_x000D_", "a\x01b\x0bc\x1fd", "=1+1", "用地审批", "😀"]
+
+
+def test_xlsx_keeps_every_row_and_the_exact_text_of_hostile_titles(ledger):
+    issues = ledger(len(HOSTILE) + 1)
+    for issue, title in zip(issues, HOSTILE, strict=False):
+        Issue.objects.filter(pk=issue.pk).update(title=title)
+    sheet = _xlsx(ledger_rows(Issue.objects.order_by("deadline")))
+    assert sheet.max_row == len(issues) + 1  # the rows after U+FFFF too
+    titles = [shown(row[TITLE].value) for row in sheet.iter_rows(min_row=2)]
+    assert titles == [*HOSTILE, issues[-1].title]
+
+
+def test_xlsx_line_breaks_are_lf():
+    sheet = _xlsx([("line\r\nbreak", "old\rmac")], columns=[("a", "A", 10), ("b", "B", 10)])
+    assert [cell.value for cell in list(sheet.iter_rows(min_row=2))[0]] == [
+        "line\nbreak",
+        "old\nmac",
+    ]
 
 
 def test_xlsx_stream_comes_in_chunks_and_closes_its_file():
@@ -274,6 +294,21 @@ def test_csv_neutralises_formula_cells_with_an_apostrophe():
     expected = ["'" + p if p.startswith(("=", "+", "-", "@", "\t", "\r")) else p for p in payloads]
     assert row == expected
     assert row[5] == "<script>alert(1)</script>"
+
+
+def test_csv_carries_any_text_and_replaces_only_lone_surrogates():
+    _header, row = _csv_one([*HOSTILE, "a\ud800b", "\ud83d\ude00"])
+    assert row == [*HOSTILE[:4], "'=1+1", *HOSTILE[5:], "a\ufffdb", "😀"]
+
+
+def test_the_csv_download_says_it_is_utf8(client, staff, ledger):
+    ledger(1)
+    client.force_login(staff)
+    response = client.get("/issues/export.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM by which Excel reads UTF-8
+    assert "用地审批" in body.decode("utf-8-sig")
 
 
 def _csv_one(values):
