@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from issues.models import Assignment, Issue
@@ -413,7 +414,11 @@ def reassign(request):
         official = form.cleaned_data["official"]
         messages.success(
             request,
-            _("%(n)d enterprise(s) now with %(official)s.")
+            ngettext(
+                "%(n)d enterprise now with %(official)s.",
+                "%(n)d enterprises now with %(official)s.",
+                changed,
+            )
             % {"n": changed, "official": official or _("nobody")},
         )
     return redirect(back)

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department, DepartmentMembership
@@ -1072,7 +1072,13 @@ def visit_new(request):
             messages.success(
                 request,
                 _("Visit recorded.")
-                + (" " + _("%(n)d issue(s) logged.") % {"n": logged} if logged else ""),
+                + (
+                    " "
+                    + ngettext("%(n)d issue logged.", "%(n)d issues logged.", logged)
+                    % {"n": logged}
+                    if logged
+                    else ""
+                ),
             )
             if request.POST.get("then") == "another":
                 return redirect("meetings:visit_new")
