@@ -264,9 +264,8 @@ def _detail_context(request, issue, **forms):
     open_states = (Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS)
     days_left = workdays.working_days_between(today, issue.deadline) if issue.deadline else None
     can = {
-        "edit": access.can_edit(user, issue) and issue.is_open,  # services.check_editable
-        "assign": access.can_assign(user, issue)
-        and issue.status not in (Issue.Status.CONCLUSION_REPORTED, Issue.Status.CLOSED),
+        "edit": access.can_edit(user, issue) and _allowed(services.check_editable, issue),
+        "assign": access.can_assign(user, issue) and _allowed(services.check_assignable, issue),
         "respond": my_assignment is not None and my_assignment.status == Assignment.Status.PENDING,
         "progress": my_assignment is not None
         and my_assignment.status == Assignment.Status.ACCEPTED
@@ -309,6 +308,15 @@ def _detail_context(request, issue, **forms):
     }
     context.update(forms)
     return context
+
+
+def _allowed(check, issue) -> bool:
+    """Whether the service's rule ``check`` lets the step go ahead (to offer its button)."""
+    try:
+        check(issue)
+    except services.TransitionRefused:
+        return False
+    return True
 
 
 def _issue(request, pk):
@@ -400,6 +408,11 @@ def issue_edit(request, pk):
 def issue_assign(request, pk):
     issue = _issue(request, pk)
     access.check(access.can_assign(request.user, issue))
+    if request.method == "GET":
+        try:
+            services.check_assignable(issue)
+        except services.TransitionRefused as exc:
+            return _refused(request, issue, exc)
     lead = issue.assignments.current().filter(role="lead").first()
     initial = {
         "lead_department": lead.department_id if lead else None,
@@ -410,6 +423,7 @@ def issue_assign(request, pk):
         "responsible_person": lead.responsible_person_id if lead else None,
     }
     form = AssignForm(request.POST or None, issue=issue, initial=initial)
+    refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -421,8 +435,9 @@ def issue_assign(request, pk):
                 deadline=data["deadline"],
                 responsible_person=data["responsible_person"],
             )
-        except services.TransitionRefused as exc:
+        except services.TransitionRefused as exc:  # concluded while the form was open
             form.add_error(None, str(exc))
+            refused = True
         else:
             for warning in form.deadline_warnings():
                 messages.warning(request, warning)
@@ -432,7 +447,7 @@ def issue_assign(request, pk):
         request,
         "issues/issue_assign.html",
         {"form": form, "issue": issue},
-        status=400 if form.is_bound else 200,
+        status=409 if refused else (400 if form.is_bound else 200),
     )
 
 
