@@ -34,6 +34,7 @@ import logging
 import smtplib
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -47,6 +48,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from departments.models import Department, DepartmentMembership
 from issues.models import Issue, Notification, ReminderLog
@@ -587,9 +589,17 @@ def one_line(text: str, limit: int = 200) -> str:
 TITLES = {
     ReminderKind.ACCEPTANCE: _("Not yet accepted: {reference} {title}"),
     ReminderKind.DEADLINE: _("Due on {deadline}: {reference} {title}"),
-    ReminderKind.OVERDUE: _("Overdue by {late} working days: {reference} {title}"),
+    ReminderKind.OVERDUE: ngettext_lazy(
+        "Overdue by {late} working day: {reference} {title}",
+        "Overdue by {late} working days: {reference} {title}",
+        "late",
+    ),
     ReminderKind.ESCALATED: _("Escalated to the chairperson: {reference} {title}"),
-    ReminderKind.NO_UPDATE: _("No update for {quiet} working days: {reference} {title}"),
+    ReminderKind.NO_UPDATE: ngettext_lazy(
+        "No update for {quiet} working day: {reference} {title}",
+        "No update for {quiet} working days: {reference} {title}",
+        "quiet",
+    ),
     ReminderKind.DIGEST: _("Weekly supervision digest, week of {due_on}"),
     ReminderKind.VISIT: _("Service visit due: {enterprise}"),
     ReminderKind.INTAKE: _("Intake closes on {closes}: {topic}"),
@@ -662,7 +672,11 @@ class Item:
     def __init__(self, row: ReminderLog, subjects: Subjects):
         self.row = row
         self.kind = row.kind
-        self.reason = row.reason
+        # The other reminders about the same subject in the same message (``_lines``), and
+        # every reason the recipient has for this line.
+        self.also: list[Item] = []
+        self.reasons: list[str] = [row.reason]
+        self.listed_issue_ids: set[int] = set()
         self.due_on = row.due_on
         self.today = subjects.today
         self._table = subjects.table
@@ -703,6 +717,25 @@ class Item:
     def deadline(self) -> date | None:
         return self.issue["deadline"] if self.issue else None
 
+    @property
+    def reason(self) -> str:
+        return " ".join(self.reasons)
+
+    @property
+    def deadline_is_today(self) -> bool:
+        return self.deadline == self.today
+
+    @property
+    def deadline_on_day_off(self) -> bool:
+        """A deadline on a weekend or holiday is reminded on the working days before it: it
+        is not "today" on any of them."""
+        return bool(self.deadline) and not self._table.is_working(self.deadline)
+
+    @property
+    def days_left(self) -> int:
+        """Calendar days from today to the deadline."""
+        return (self.deadline - self.today).days if self.deadline else 0
+
     @cached_property
     def working_days_late(self) -> int:
         return self._table.between(self.deadline, self.today) if self.deadline else 0
@@ -734,7 +767,7 @@ class Item:
         issue = self.issue or {}
         meeting = self.meeting
         return one_line(
-            str(template).format(
+            template.format(
                 reference=issue.get("reference", ""),
                 title=issue.get("title", ""),
                 deadline=self.deadline.isoformat() if self.deadline else "",
@@ -752,17 +785,37 @@ class Item:
             300,
         )
 
+    @property
+    def headline(self) -> str:
+        """The title without the issue's reference and title: what this reminder adds to
+        the line of another one about the same issue (``_lines``)."""
+        issue = self.issue or {}
+        text = self.title
+        for part in (
+            f"{issue.get('reference', '')} {issue.get('title', '')}",
+            issue.get("reference"),
+        ):
+            if part and part.strip():
+                text = text.replace(one_line(part, 300), "")
+        return text.strip(" :：") or self.title
+
     @cached_property
     def digest(self) -> list[dict]:
-        return digest_sections(self.row.recipient_id, today=self.today)
+        return digest_sections(
+            self.row.recipient_id, today=self.today, listed=self.listed_issue_ids
+        )
 
 
-def digest_sections(user_id: int, *, today: date) -> list[dict]:
+def digest_sections(user_id: int, *, today: date, listed: Iterable[int] = ()) -> list[dict]:
     """The weekly digest's sections: the issues ``user_id`` monitors, and each department
-    they head. Counts and the first ten of each list, with ledger links for the rest."""
+    they head. Counts and the first ten of each list, with ledger links for the rest.
+
+    Each issue is listed once in the message: an issue already listed (``listed``: the
+    message's other lines, then the sections before) is only counted as "listed above"."""
     soon = workdays.add_working_days(today, _rule("DUE_SOON_WORKING_DAYS"))
     week_ago = today - timedelta(days=7)
     ledger = _path("issues:ledger", default="")
+    seen = set(listed)
     sections = []
     if Issue.objects.filter(monitor_id=user_id).exists():
         sections.append(
@@ -774,6 +827,7 @@ def digest_sections(user_id: int, *, today: date) -> list[dict]:
                 soon,
                 week_ago,
                 ledger,
+                seen,
             )
         )
     heads = (
@@ -792,12 +846,14 @@ def digest_sections(user_id: int, *, today: date) -> list[dict]:
                 soon,
                 week_ago,
                 ledger,
+                seen,
             )
         )
     return sections
 
 
-def _digest_section(title, qs, params, today, soon, week_ago, ledger) -> dict:
+def _digest_section(title, qs, params, today, soon, week_ago, ledger, seen: set[int]) -> dict:
+    """One section; adds the issues it lists to ``seen``."""
     Status = Issue.Status
     active = ~Q(status__in=[Status.CLOSED, Status.CONCLUSION_REPORTED])
     counts = qs.aggregate(
@@ -808,10 +864,13 @@ def _digest_section(title, qs, params, today, soon, week_ago, ledger) -> dict:
     )
     fields = ("pk", "reference", "title", "deadline", "concluded_on")
 
-    def rows(queryset):
+    above = {}
+
+    def rows(name, queryset):
+        above[name] = queryset.filter(pk__in=seen).count() if seen else 0
         return [
             {**values, "url": absolute(_path("issues:detail", values["pk"]))}
-            for values in queryset.values(*fields)[:10]
+            for values in queryset.exclude(pk__in=seen).values(*fields)[:10]
         ]
 
     def link(extra):
@@ -820,12 +879,22 @@ def _digest_section(title, qs, params, today, soon, week_ago, ledger) -> dict:
         return absolute(f"{ledger}?{urlencode({**params, **extra})}")
 
     due_within = _rule("DUE_SOON_WORKING_DAYS")
+    lists = {
+        "overdue": rows("overdue", qs.overdue(on=today).order_by("deadline", "pk")),
+        "due_soon": rows("due_soon", qs.due_between(today, soon).order_by("deadline", "pk")),
+        "concluded": rows(
+            "concluded", qs.filter(concluded_on__gte=week_ago).order_by("-concluded_on", "pk")
+        ),
+    }
+    for listed in lists.values():
+        seen.update(row["pk"] for row in listed)
     return {
         "title": title,
         "counts": counts,
-        "overdue": rows(qs.overdue(on=today).order_by("deadline", "pk")),
-        "due_soon": rows(qs.due_between(today, soon).order_by("deadline", "pk")),
-        "concluded": rows(qs.filter(concluded_on__gte=week_ago).order_by("-concluded_on", "pk")),
+        **lists,
+        "above": above,
+        # More than this message shows: the ledger link lists them all.
+        "more": {name: counts[name] > len(listed) + above[name] for name, listed in lists.items()},
         "links": {
             "open": link({}),
             "overdue": link({"overdue": 1}),
@@ -835,29 +904,62 @@ def _digest_section(title, qs, params, today, soon, week_ago, ledger) -> dict:
     }
 
 
+def _lines(rows: list[ReminderLog], subjects: Subjects) -> list[Item]:
+    """One line per subject (an issue, a meeting, an enterprise…) per message. The reminders
+    about one issue, for each seat its recipient holds (liaison and monitor, head of two
+    departments) and each rule that fired (overdue and escalated, a deadline reminder and
+    a catch-up of an earlier one), become the line of the most pressing one, which names
+    the other kinds and gives every reason. Every row is still sent and logged."""
+    rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    groups: dict[tuple, list[ReminderLog]] = defaultdict(list)
+    for row in rows:
+        key = ("issue", row.issue_id) if row.issue_id else ("subject", row.subject_key)
+        groups[key].append(row)
+    lines = []
+    for group in groups.values():
+        group.sort(key=lambda r: (rank.get(r.kind, len(rank)), r.due_on, r.pk))
+        line = subjects.item(group[0])
+        kinds = {line.kind}
+        for row in group[1:]:
+            if row.reason not in line.reasons:
+                line.reasons.append(row.reason)
+            # Two notices are two events; two reminders of one kind say the same thing.
+            if row.kind not in kinds or row.kind == ReminderKind.NOTIFICATION:
+                kinds.add(row.kind)
+                line.also.append(subjects.item(row))
+        lines.append(line)
+    return lines
+
+
 def _sections(rows: list[ReminderLog], subjects: Subjects) -> list[dict]:
-    """A message's reminders by kind, most pressing first. Each section lists its first
-    REMINDER_ITEMS_LISTED_PER_KIND reminders in full and counts the rest (every one of them
-    is in the recipient's in-app notifications); a reason shared by the whole section is
-    said once."""
+    """A message's lines (``_lines``) by kind, most pressing first. Each section lists its
+    first REMINDER_ITEMS_LISTED_PER_KIND lines in full and counts the rest (every one of
+    them is in the recipient's in-app notifications); a reason shared by the whole section
+    is said once. The weekly digest, last, leaves out the issues listed above it."""
     listed = max(1, _rule("REMINDER_ITEMS_LISTED_PER_KIND"))
     labels = dict(ReminderKind.choices)
     by_kind = defaultdict(list)
-    for row in rows:
-        by_kind[row.kind].append(row)
+    for line in _lines(rows, subjects):
+        by_kind[line.kind].append(line)
     order = KIND_ORDER + sorted(set(by_kind) - set(KIND_ORDER))
     sections = []
+    shown_issues: set[int] = set()
     for kind in order:
         group = by_kind.get(kind)
         if not group:
             continue
-        reasons = {r.reason for r in group}
+        reasons = {line.reason for line in group}
+        items = group[:listed]
+        for item in items:
+            if kind == ReminderKind.DIGEST:
+                item.listed_issue_ids = set(shown_issues)
+            shown_issues.update(i.issue["pk"] for i in (item, *item.also) if i.issue)
         sections.append(
             {
                 "kind": kind,
                 "label": labels.get(kind, kind),
                 "count": len(group),
-                "items": [subjects.item(r) for r in group[:listed]],
+                "items": items,
                 "more": max(0, len(group) - listed),
                 "reason": reasons.pop() if len(reasons) == 1 and len(group) > 1 else "",
             }
@@ -871,16 +973,17 @@ def render_message(recipient, rows: list[ReminderLog], subjects: Subjects, *, co
     language = recipient.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         sections = _sections(rows, subjects)
+        count = sum(section["count"] for section in sections)
         context = {
             "recipient": recipient,
             "sections": sections,
-            "count": len(rows),
+            "count": count,
             "site_url": settings.SITE_URL,
             "home_url": absolute(_path("dashboard:home")),
             "notifications_url": absolute(_path("notifications:list")),
             "language": language,
         }
-        if len(rows) == 1:
+        if count == 1:
             item = sections[0]["items"][0]
             subject = render_to_string(item.subject_template, {"item": item})
         else:

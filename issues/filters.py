@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from departments.models import Department
@@ -174,7 +175,11 @@ class LedgerFilterForm(forms.Form):
         text = self.cleaned_data["q"]
         if len(text.split()) > SEARCH_WORDS:
             raise forms.ValidationError(
-                _("Search with at most %(n)d words; each of them must appear.")
+                ngettext(
+                    "Search with at most %(n)d word; it must appear.",
+                    "Search with at most %(n)d words; each of them must appear.",
+                    SEARCH_WORDS,
+                )
                 % {"n": SEARCH_WORDS}
             )
         return text

@@ -49,6 +49,7 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from departments.models import Department, DepartmentMembership
 from issues.models import ActionUpdate, Assignment, Issue
@@ -113,6 +114,19 @@ class _Name:
         return first or second
 
 
+class _Names:
+    """Several names, joined in the active language's way."""
+
+    def __init__(self, names: list):
+        self.names = names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def __str__(self) -> str:
+        return ("、" if prefers_chinese() else ", ").join(str(name) for name in self.names)
+
+
 class WorkdayTable:
     """Working-day arithmetic for a span of days, computed once from ``workdays`` (which is
     the authority); outside the span it asks ``workdays`` directly. Thousands of issues share
@@ -154,6 +168,10 @@ class WorkdayTable:
         if self._within(start) and self._within(end):
             return self.count(end) - self.count(start)
         return workdays.working_days_between(start, end)
+
+    def is_working(self, day: date) -> bool:
+        """Same answer as ``workdays.is_working_day``."""
+        return day in self._set if self._within(day) else workdays.is_working_day(day)
 
     @property
     def _set(self) -> frozenset[date]:
@@ -238,18 +256,24 @@ def _acceptance(today, table, people) -> Iterable[ReminderSpec]:
         for role, users in (("liaison", people.liaisons[dept_id]), ("head", people.heads[dept_id])):
             reason = (
                 format_lazy(
-                    _(
+                    ngettext_lazy(
                         "You are the liaison of {department}, which has not accepted this "
-                        "assignment within {days} working days."
+                        "assignment within {days} working day.",
+                        "You are the liaison of {department}, which has not accepted this "
+                        "assignment within {days} working days.",
+                        limit,
                     ),
                     department=dept,
                     days=limit,
                 )
                 if role == "liaison"
                 else format_lazy(
-                    _(
+                    ngettext_lazy(
                         "You head {department}, which has not accepted this assignment within "
-                        "{days} working days."
+                        "{days} working day.",
+                        "You head {department}, which has not accepted this assignment within "
+                        "{days} working days.",
+                        limit,
                     ),
                     department=dept,
                     days=limit,
@@ -362,13 +386,17 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
             escalated = today  # escalated by today's run (issues_escalate) before sending
         else:
             continue
+        limit = _rule("ESCALATE_AFTER_WORKING_DAYS")
         reason = format_lazy(
-            _(
+            ngettext_lazy(
                 "You head {department}, the lead department; the issue is overdue by more "
-                "than {days} working days and is on the chairperson's attention list."
+                "than {days} working day and is on the chairperson's attention list.",
+                "You head {department}, the lead department; the issue is overdue by more "
+                "than {days} working days and is on the chairperson's attention list.",
+                limit,
             ),
             department=dept,
-            days=_rule("ESCALATE_AFTER_WORKING_DAYS"),
+            days=limit,
         )
         for user_id in people.heads.get(dept_id, ()):
             yield _spec(
@@ -403,9 +431,12 @@ def _no_update(today, table, people) -> Iterable[ReminderSpec]:
             monitor_id,
             table.add(last_day, quiet * periods),
             format_lazy(
-                _(
+                ngettext_lazy(
                     "You are the monitor of this issue, which has had no update for {days} "
-                    "working days."
+                    "working day.",
+                    "You are the monitor of this issue, which has had no update for {days} "
+                    "working days.",
+                    quiet,
                 ),
                 days=quiet,
             ),
@@ -417,38 +448,43 @@ def _digests(today, table, people) -> Iterable[ReminderSpec]:
     first = first_working_day_of_week(today)
     if first is None or first > today:
         return
-    monitors = (
+    monitors = set(
         Issue.objects.exclude(status=Status.CLOSED)
         .filter(monitor__isnull=False)
         .values_list("monitor_id", flat=True)
         .distinct()
     )
-    for user_id in monitors:
-        yield _spec(
-            ReminderKind.DIGEST,
-            f"user:{user_id}",
-            user_id,
-            first,
-            _("You are the monitor of open issues: this is your weekly supervision digest."),
-        )
     departments = (
         Assignment.objects.current()
         .exclude(issue__status=Status.CLOSED)
         .values_list("department_id", flat=True)
         .distinct()
     )
-    for dept_id in departments:
+    # One digest per person, whatever seats they hold: its reason names all of them.
+    headed: dict[int, list[_Name]] = defaultdict(list)
+    for dept_id in sorted(set(departments)):
         for user_id in people.heads.get(dept_id, ()):
-            yield _spec(
-                ReminderKind.DIGEST,
-                f"user:{user_id}",
-                user_id,
-                first,
-                format_lazy(
-                    _("You head {department}: this is your weekly supervision digest."),
-                    department=people.departments.get(dept_id, ""),
+            headed[user_id].append(people.departments.get(dept_id, _Name("", "")))
+    for user_id in sorted(monitors | set(headed)):
+        names = _Names(headed.get(user_id, []))
+        if user_id in monitors and names:
+            reason = format_lazy(
+                _(
+                    "You monitor open issues and head {department}: this is your weekly "
+                    "supervision digest."
                 ),
+                department=names,
             )
+        elif names:
+            reason = format_lazy(
+                _("You head {department}: this is your weekly supervision digest."),
+                department=names,
+            )
+        else:
+            reason = _(
+                "You are the monitor of open issues: this is your weekly supervision digest."
+            )
+        yield _spec(ReminderKind.DIGEST, f"user:{user_id}", user_id, first, reason)
 
 
 def _visits(today, table, people) -> Iterable[ReminderSpec]:
@@ -480,9 +516,12 @@ def _visits(today, table, people) -> Iterable[ReminderSpec]:
             official_id,
             base + timedelta(days=interval * periods),
             format_lazy(
-                _(
+                ngettext_lazy(
                     "You are this enterprise's designated official; it has had no service "
-                    "visit for {days} days."
+                    "visit for {days} day.",
+                    "You are this enterprise's designated official; it has had no service "
+                    "visit for {days} days.",
+                    interval,
                 ),
                 days=interval,
             ),
@@ -549,9 +588,12 @@ def _meetings(today, table, people) -> Iterable[ReminderSpec]:
                         ReminderKind.MINUTES,
                         due,
                         format_lazy(
-                            _(
+                            ngettext_lazy(
                                 "You are commerce staff: the minutes are still unpublished "
-                                "{days} working days after the meeting."
+                                "{days} working day after the meeting.",
+                                "You are commerce staff: the minutes are still unpublished "
+                                "{days} working days after the meeting.",
+                                minutes_days,
                             ),
                             days=minutes_days,
                         ),
@@ -656,10 +698,14 @@ def issues_escalate(*, today: date) -> list[int]:
                         created_at=now,
                         body=str(
                             format_lazy(
-                                _(
+                                ngettext_lazy(
+                                    "Overdue by more than {days} working day (deadline "
+                                    "{deadline}): on the chairperson's attention list; the "
+                                    "lead department's head was notified.",
                                     "Overdue by more than {days} working days (deadline "
                                     "{deadline}): on the chairperson's attention list; the "
-                                    "lead department's head was notified."
+                                    "lead department's head was notified.",
+                                    limit,
                                 ),
                                 days=limit,
                                 deadline=issue.deadline.isoformat(),

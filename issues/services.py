@@ -300,10 +300,7 @@ def issue_assign(
     access.check(access.can_assign(actor, issue))
     with transaction.atomic():
         current = _locked(issue)
-        if current.status in (Status.CONCLUSION_REPORTED, Status.CLOSED):
-            raise TransitionRefused(
-                _("A concluded or closed issue cannot be reassigned; reopen it first.")
-            )
+        check_assignable(current)
         if deadline < current.raised_on:
             raise TransitionRefused(_("The deadline cannot be before the day it was raised."))
         _assign(
@@ -315,6 +312,14 @@ def issue_assign(
             responsible_person=responsible_person,
         )
     return current
+
+
+def check_assignable(issue: Issue) -> None:
+    """A concluded or closed issue keeps its departments; reopening it allows reassigning."""
+    if issue.status in (Status.CONCLUSION_REPORTED, Status.CLOSED):
+        raise TransitionRefused(
+            _("A concluded or closed issue cannot be reassigned; reopen it first.")
+        )
 
 
 def assignment_accept(*, actor: User, assignment: Assignment) -> Assignment:

@@ -35,7 +35,7 @@ from issues.forms import (
 )
 from issues.links import detail_href
 from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
-from roundtable.accounts import roles
+from roundtable.accounts import roles, submissions
 from roundtable.accounts.models import User
 from roundtable.workdays import services as workdays
 
@@ -186,36 +186,44 @@ def my_supervision(request):
 @require_http_methods(["GET", "POST"])
 def issue_new(request):
     access.check(access.can_edit(request.user, None))
+    if request.method == "POST":
+        earlier = submissions.already_created(request, Issue)
+        if earlier is not None:
+            messages.info(request, _("This form was already submitted; here is the issue."))
+            return redirect("issues:detail", pk=earlier.pk)
     form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
+    refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        token = request.POST.get("submission_token", "")
-        duplicate = _already_submitted(request, token)
-        if duplicate:
-            messages.info(request, _("This form was already submitted; here is the issue."))
-            return redirect("issues:detail", pk=duplicate)
         try:
-            issue = services.issue_create(
-                actor=request.user,
-                title=data["title"],
-                description=data["description"],
-                enterprise=data["enterprise"],
-                other_enterprises=data["other_enterprises"],
-                category=data["category"],
-                source=data["source"],
-                meeting=data["meeting"],
-                raised_on=data["raised_on"],
-                priority=data["priority"],
-                follow_up_requirement=data["follow_up_requirement"],
-                monitor=data["monitor"],
-                lead_department=data["lead_department"],
-                co_departments=data["co_departments"],
-                deadline=data["deadline"],
+            issue, created = submissions.create_once(
+                request,
+                Issue,
+                lambda: services.issue_create(
+                    actor=request.user,
+                    title=data["title"],
+                    description=data["description"],
+                    enterprise=data["enterprise"],
+                    other_enterprises=data["other_enterprises"],
+                    category=data["category"],
+                    source=data["source"],
+                    meeting=data["meeting"],
+                    raised_on=data["raised_on"],
+                    priority=data["priority"],
+                    follow_up_requirement=data["follow_up_requirement"],
+                    monitor=data["monitor"],
+                    lead_department=data["lead_department"],
+                    co_departments=data["co_departments"],
+                    deadline=data["deadline"],
+                ),
             )
         except services.TransitionRefused as exc:
             form.add_error(None, str(exc))
+            refused = True
         else:
-            _remember_submission(request, token, issue.pk)
+            if not created:
+                messages.info(request, _("This form was already submitted; here is the issue."))
+                return redirect("issues:detail", pk=issue.pk)
             for warning in form.deadline_warnings():
                 messages.warning(request, warning)
             messages.success(request, _("Issue %(ref)s logged.") % {"ref": issue.reference})
@@ -225,30 +233,9 @@ def issue_new(request):
     return render(
         request,
         "issues/issue_form.html",
-        {"form": form, "submission_token": _new_token(), "creating": True},
+        {"form": form, "creating": True},
+        status=409 if refused else 200,
     )
-
-
-def _new_token() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(16)
-
-
-def _already_submitted(request, token: str):
-    """A double click or a browser retry resubmits the same form token: answer with the
-    issue the first submission created instead of logging it twice."""
-    if not token:
-        return None
-    return request.session.get("submitted_issue_tokens", {}).get(token)
-
-
-def _remember_submission(request, token: str, pk: int) -> None:
-    if not token:
-        return
-    seen = request.session.get("submitted_issue_tokens", {})
-    seen[token] = pk
-    request.session["submitted_issue_tokens"] = dict(list(seen.items())[-50:])
 
 
 def _detail_context(request, issue, **forms):
@@ -277,9 +264,8 @@ def _detail_context(request, issue, **forms):
     open_states = (Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS)
     days_left = workdays.working_days_between(today, issue.deadline) if issue.deadline else None
     can = {
-        "edit": access.can_edit(user, issue) and issue.is_open,  # services.check_editable
-        "assign": access.can_assign(user, issue)
-        and issue.status not in (Issue.Status.CONCLUSION_REPORTED, Issue.Status.CLOSED),
+        "edit": access.can_edit(user, issue) and _allowed(services.check_editable, issue),
+        "assign": access.can_assign(user, issue) and _allowed(services.check_assignable, issue),
         "respond": my_assignment is not None and my_assignment.status == Assignment.Status.PENDING,
         "progress": my_assignment is not None
         and my_assignment.status == Assignment.Status.ACCEPTED
@@ -322,6 +308,15 @@ def _detail_context(request, issue, **forms):
     }
     context.update(forms)
     return context
+
+
+def _allowed(check, issue) -> bool:
+    """Whether the service's rule ``check`` lets the step go ahead (to offer its button)."""
+    try:
+        check(issue)
+    except services.TransitionRefused:
+        return False
+    return True
 
 
 def _issue(request, pk):
@@ -413,6 +408,11 @@ def issue_edit(request, pk):
 def issue_assign(request, pk):
     issue = _issue(request, pk)
     access.check(access.can_assign(request.user, issue))
+    if request.method == "GET":
+        try:
+            services.check_assignable(issue)
+        except services.TransitionRefused as exc:
+            return _refused(request, issue, exc)
     lead = issue.assignments.current().filter(role="lead").first()
     initial = {
         "lead_department": lead.department_id if lead else None,
@@ -423,6 +423,7 @@ def issue_assign(request, pk):
         "responsible_person": lead.responsible_person_id if lead else None,
     }
     form = AssignForm(request.POST or None, issue=issue, initial=initial)
+    refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -434,8 +435,9 @@ def issue_assign(request, pk):
                 deadline=data["deadline"],
                 responsible_person=data["responsible_person"],
             )
-        except services.TransitionRefused as exc:
+        except services.TransitionRefused as exc:  # concluded while the form was open
             form.add_error(None, str(exc))
+            refused = True
         else:
             for warning in form.deadline_warnings():
                 messages.warning(request, warning)
@@ -445,7 +447,7 @@ def issue_assign(request, pk):
         request,
         "issues/issue_assign.html",
         {"form": form, "issue": issue},
-        status=400 if form.is_bound else 200,
+        status=409 if refused else (400 if form.is_bound else 200),
     )
 
 

@@ -10,8 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from issues.models import Notification, ReminderLog
@@ -164,5 +163,13 @@ def notification_read_all(request):
         read_at=timezone.now()
     )
     if count:
-        messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.",
+                "%(count)d notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+        )
     return _back(request)

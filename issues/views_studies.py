@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from issues import access
 from issues.forms import SpecialStudyForm
 from issues.models import Issue, SpecialStudy
-from roundtable.accounts import roles
+from roundtable.accounts import roles, submissions
 from roundtable.enterprises.models import Enterprise
 
 
@@ -41,6 +41,11 @@ def _candidates(request, study=None):
 @require_http_methods(["GET", "POST"])
 def study_new(request):
     access.check(roles.is_commerce_staff(request.user))
+    if request.method == "POST":
+        earlier = submissions.already_created(request, SpecialStudy)
+        if earlier is not None:
+            messages.info(request, submissions.ALREADY_SUBMITTED)
+            return redirect("issues:study_detail", pk=earlier.pk)
     candidates = _candidates(request)
     form = SpecialStudyForm(
         request.POST or None,
@@ -48,13 +53,21 @@ def study_new(request):
         initial={"issues": list(candidates.values_list("pk", flat=True))},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            study = form.save(commit=False)
-            study.created_by = request.user
-            study._history_user = request.user
-            study.save()
-            _link(study, form.cleaned_data.get("issues") or [], request.user)
-        messages.success(request, _("Special study created."))
+
+        def create():
+            with transaction.atomic():
+                study = form.save(commit=False)
+                study.created_by = request.user
+                study._history_user = request.user
+                study.save()
+                _link(study, form.cleaned_data.get("issues") or [], request.user)
+            return study
+
+        study, created = submissions.create_once(request, SpecialStudy, create)
+        if created:
+            messages.success(request, _("Special study created."))
+        else:
+            messages.info(request, submissions.ALREADY_SUBMITTED)
         return redirect("issues:study_detail", pk=study.pk)
     return render(request, "issues/study_form.html", {"form": form})
 

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "roundtable.accounts.middleware.UserLanguageMiddleware",
     "roundtable.accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "roundtable.lib.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -279,9 +280,9 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 else:
-    # No mail server configured: every message is written to var/mail/, one file per message,
-    # so that the embedded default really delivers somewhere a person can read.
-    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    # No mail server configured: every message is written to var/mail/, one .eml file per
+    # message, so that the embedded default really delivers somewhere a person can read.
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "roundtable.lib.mail.EmailBackend")
     EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Roundtable <roundtable@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

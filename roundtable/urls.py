@@ -23,3 +23,8 @@ urlpatterns = [
     path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),
 ]
+
+# The portal's own pages for a refused request and a server error, in the reader's language
+# (403, 404 and the CSRF failure use templates/403.html, 404.html and CSRF_FAILURE_VIEW).
+handler400 = "roundtable.lib.errors.bad_request"
+handler500 = "roundtable.lib.errors.server_error"

@@ -42,3 +42,26 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, stored in the transaction that created the object
+    (``roundtable/accounts/submissions.py``). A form sent again (a double click, a browser
+    retry, a retry after the first answer was lost, say when the session could not be saved)
+    finds the object its first sending created instead of creating a second one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_token_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} → {self.content_type_id}:{self.object_id}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from departments.models import Department
@@ -62,7 +62,12 @@ def kpi_list() -> list[Kpi]:
         Kpi("overdue", _("Overdue now"), now=True),
         Kpi(
             "response_rate",
-            _("Accepted within %(days)s working days") % {"days": days},
+            ngettext(
+                "Accepted within %(days)s working day",
+                "Accepted within %(days)s working days",
+                days,
+            )
+            % {"days": days},
             "rate",
             part="responded",
             whole="response_due",
@@ -618,7 +623,9 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
         if kpi.kind == "rate":
             counted = f"{getattr(district, kpi.part)} / {getattr(district, kpi.whole)}"
         elif kpi.kind == "median":
-            counted = _("%(n)s issues concluded") % {"n": district.concluded}
+            counted = ngettext(
+                "%(n)s issue concluded", "%(n)s issues concluded", district.concluded
+            ) % {"n": district.concluded}
         summary.append(
             [
                 _column_label(kpi),

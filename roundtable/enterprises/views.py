@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from issues.models import Assignment, Issue
+from roundtable.accounts import submissions
 from roundtable.accounts.models import User
 from roundtable.enterprises import access, services
 from roundtable.enterprises.forms import (
@@ -206,19 +208,31 @@ def _refused(form, exc: services.EnterpriseRefused) -> None:
 @require_http_methods(["GET", "POST"])
 def enterprise_new(request):
     access.check(access.can_edit(request.user))
+    if request.method == "POST":
+        earlier = submissions.already_created(request, Enterprise)
+        if earlier is not None:
+            messages.info(request, submissions.ALREADY_SUBMITTED)
+            return redirect("enterprises:detail", pk=earlier.pk)
     form = EnterpriseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            enterprise = services.enterprise_create(
-                actor=request.user,
-                associations=form.cleaned_data["associations"],
-                **_enterprise_fields(form),
+            enterprise, created = submissions.create_once(
+                request,
+                Enterprise,
+                lambda: services.enterprise_create(
+                    actor=request.user,
+                    associations=form.cleaned_data["associations"],
+                    **_enterprise_fields(form),
+                ),
             )
         except services.EnterpriseRefused as exc:
             _refused(form, exc)
             existing = exc.existing
         else:
-            messages.success(request, _("%(name)s registered.") % {"name": enterprise.name})
+            if created:
+                messages.success(request, _("%(name)s registered.") % {"name": enterprise.name})
+            else:
+                messages.info(request, submissions.ALREADY_SUBMITTED)
             return redirect("enterprises:detail", pk=enterprise.pk)
     else:
         existing = None
@@ -413,7 +427,11 @@ def reassign(request):
         official = form.cleaned_data["official"]
         messages.success(
             request,
-            _("%(n)d enterprise(s) now with %(official)s.")
+            ngettext(
+                "%(n)d enterprise now with %(official)s.",
+                "%(n)d enterprises now with %(official)s.",
+                changed,
+            )
             % {"n": changed, "official": official or _("nobody")},
         )
     return redirect(back)

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from departments.models import Department
 from issues import services as issue_services
@@ -82,7 +83,11 @@ def _text(value: str, *, label: str, field: str, required: bool = True) -> str:
         raise MeetingRefused(_("%(label)s cannot be empty.") % {"label": label}, field=field)
     if len(value) > TEXT_MAX:
         raise MeetingRefused(
-            _("%(label)s is too long (at most %(max)d characters).")
+            ngettext(
+                "%(label)s is too long (at most %(max)d character).",
+                "%(label)s is too long (at most %(max)d characters).",
+                TEXT_MAX,
+            )
             % {"label": label, "max": TEXT_MAX},
             field=field,
         )

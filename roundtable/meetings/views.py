@@ -18,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department, DepartmentMembership
 from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, stream_xlsx
 from issues.filters import due_soon_until
 from issues.models import ActionUpdate, Assignment, Issue
-from roundtable.accounts import roles
+from roundtable.accounts import roles, submissions
 from roundtable.lib.i18n import prefers_chinese
 from roundtable.meetings import access, feeds, services
 from roundtable.meetings.forms import (
@@ -484,6 +484,25 @@ def _participants(form) -> dict:
     }
 
 
+def _already_created(request, model):
+    """What an earlier sending of this create form made (``accounts.submissions``); the
+    caller redirects to it."""
+    if request.method != "POST":
+        return None
+    earlier = submissions.already_created(request, model)
+    if earlier is not None:
+        messages.info(request, submissions.ALREADY_SUBMITTED)
+    return earlier
+
+
+def _created_message(request, created: bool, text) -> None:
+    messages.add_message(
+        request,
+        messages.SUCCESS if created else messages.INFO,
+        text if created else submissions.ALREADY_SUBMITTED,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request):
@@ -494,15 +513,22 @@ def meeting_new(request):
     day = request.GET.get("day", "")
     if re.match(r"^\d{4}-\d{2}-\d{2}$", day):
         initial["starts_at"] = f"{day}T14:30"
+    earlier = _already_created(request, Meeting)
+    if earlier is not None:
+        return redirect("meetings:detail", pk=earlier.pk)
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = _meeting_fields(form)
         try:
-            meeting = services.meeting_plan(actor=request.user, **fields, **_participants(form))
+            meeting, created = submissions.create_once(
+                request,
+                Meeting,
+                lambda: services.meeting_plan(actor=request.user, **fields, **_participants(form)),
+            )
         except services.MeetingRefused as exc:
             _refused(form, exc)
         else:
-            messages.success(request, _("Meeting planned."))
+            _created_message(request, created, _("Meeting planned."))
             return redirect("meetings:detail", pk=meeting.pk)
     return render(
         request,
@@ -788,17 +814,26 @@ def intake_open(request, pk):
 @require_http_methods(["GET", "POST"])
 def intake_new(request, pk):
     meeting = _editable_meeting(request, pk)
+    intake = reverse("meetings:detail", args=[meeting.pk]) + "#intake"
+    if _already_created(request, IntakeItem) is not None:
+        return redirect(intake)
     form = IntakeItemForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            services.intake_item_record(actor=request.user, meeting=meeting, **form.cleaned_data)
+            _item, created = submissions.create_once(
+                request,
+                IntakeItem,
+                lambda: services.intake_item_record(
+                    actor=request.user, meeting=meeting, **form.cleaned_data
+                ),
+            )
         except services.MeetingRefused as exc:
             _refused(form, exc)
         else:
-            messages.success(request, _("Concern recorded."))
-            if request.POST.get("then") == "another":
+            _created_message(request, created, _("Concern recorded."))
+            if created and request.POST.get("then") == "another":
                 return redirect("meetings:intake_new", pk=meeting.pk)
-            return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#intake")
+            return redirect(intake)
     return render(
         request,
         "meetings/intake_form.html",
@@ -1003,29 +1038,39 @@ def point_new(request, pk):
                 "title": item.text[:200],
                 "category": item.category_id,
             }
+    points = reverse("meetings:detail", args=[meeting.pk]) + "#list"
+    if _already_created(request, Issue) is not None:
+        return redirect(points)
     form = AgreedPointForm(request.POST or None, meeting=meeting, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            issue = services.agreed_point_to_issue(
-                actor=request.user,
-                meeting=meeting,
-                title=data["title"],
-                description=data["description"],
-                enterprise=data["enterprise"],
-                other_enterprises=data["other_enterprises"],
-                category=data["category"],
-                lead_department=data["lead_department"],
-                co_departments=data["co_departments"],
-                deadline=data["deadline"],
-                follow_up_requirement=data["follow_up_requirement"],
-                monitor=data["monitor"],
-                priority=data["priority"],
-                intake_item=data["intake_item"],
+            issue, created = submissions.create_once(
+                request,
+                Issue,
+                lambda: services.agreed_point_to_issue(
+                    actor=request.user,
+                    meeting=meeting,
+                    title=data["title"],
+                    description=data["description"],
+                    enterprise=data["enterprise"],
+                    other_enterprises=data["other_enterprises"],
+                    category=data["category"],
+                    lead_department=data["lead_department"],
+                    co_departments=data["co_departments"],
+                    deadline=data["deadline"],
+                    follow_up_requirement=data["follow_up_requirement"],
+                    monitor=data["monitor"],
+                    priority=data["priority"],
+                    intake_item=data["intake_item"],
+                ),
             )
         except services.MeetingRefused as exc:
             _refused(form, exc)
         else:
+            if not created:
+                messages.info(request, submissions.ALREADY_SUBMITTED)
+                return redirect(points)
             for warning in form.deadline_warnings():
                 messages.warning(request, warning)
             messages.success(
@@ -1033,7 +1078,7 @@ def point_new(request, pk):
             )
             if request.POST.get("then") == "another":
                 return redirect("meetings:point_new", pk=meeting.pk)
-            return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#list")
+            return redirect(points)
     return render(
         request,
         "meetings/point_form.html",
@@ -1049,30 +1094,46 @@ def point_new(request, pk):
 @require_http_methods(["GET", "POST"])
 def visit_new(request):
     access.check(access.can_plan(request.user))
+    earlier = _already_created(request, Meeting)
+    if earlier is not None:
+        return redirect("meetings:detail", pk=earlier.pk)
     form = VisitForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visit = services.service_visit_record(
-                actor=request.user,
-                enterprises=list(data["enterprises"]),
-                starts_at=data["starts_at"],
-                topic=data["topic"],
-                notes=data["notes"],
-                venue=data["venue"],
-                people=list(data["users"]),
-                departments=list(data["departments"]),
-                issues_raised=form.issue_lines(),
-                category=data["category"],
+            visit, created = submissions.create_once(
+                request,
+                Meeting,
+                lambda: services.service_visit_record(
+                    actor=request.user,
+                    enterprises=list(data["enterprises"]),
+                    starts_at=data["starts_at"],
+                    topic=data["topic"],
+                    notes=data["notes"],
+                    venue=data["venue"],
+                    people=list(data["users"]),
+                    departments=list(data["departments"]),
+                    issues_raised=form.issue_lines(),
+                    category=data["category"],
+                ),
             )
         except services.MeetingRefused as exc:
             _refused(form, exc)
         else:
+            if not created:
+                messages.info(request, submissions.ALREADY_SUBMITTED)
+                return redirect("meetings:detail", pk=visit.pk)
             logged = visit.issues.count()
             messages.success(
                 request,
                 _("Visit recorded.")
-                + (" " + _("%(n)d issue(s) logged.") % {"n": logged} if logged else ""),
+                + (
+                    " "
+                    + ngettext("%(n)d issue logged.", "%(n)d issues logged.", logged)
+                    % {"n": logged}
+                    if logged
+                    else ""
+                ),
             )
             if request.POST.get("then") == "another":
                 return redirect("meetings:visit_new")

@@ -190,8 +190,12 @@ def test_the_weekly_digest_lists_the_monitors_and_the_heads_issues(people):
     digest = body[body.index("Weekly supervision digest") :]
     assert "Issues you monitor" in digest
     assert "4 open, 1 overdue, 1 due soon, 1 concluded in the last 7 days." in digest
-    for issue in (overdue, soon, done):
+    for issue in (soon, done):
         assert issue.reference in digest
+    # The overdue one has its own line above (the monitor's overdue reminder): listed once.
+    assert body.count(overdue.reference) == 1
+    assert overdue.reference not in digest
+    assert "1 more is listed above." in digest
     assert f"?monitor={people['Mo'].pk}" in digest
     head = _only_message_to(people["HA"]).body
     assert "Department A" in head and f"department={people['dept_a'].pk}" in head

@@ -77,15 +77,9 @@ PeriodicTask.objects.create(name="reminders for DAY", task="issues.tasks.send_re
 
 
 def _messages(folder: Path) -> list:
-    """Every message the file backend wrote (one file per connection, messages separated
-    by a line of 79 dashes)."""
-    found = []
-    for path in sorted(folder.glob("*.log")) if folder.exists() else []:
-        for chunk in path.read_bytes().split(b"-" * 79):
-            chunk = chunk.strip(b"\n")
-            if chunk:
-                found.append(message_from_bytes(chunk, policy=policy.default))
-    return found
+    """Every message the embedded default's backend wrote: one .eml file each."""
+    paths = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in paths]
 
 
 def _overdue_messages(folder: Path) -> list:
@@ -178,7 +172,7 @@ def test_embedded_worker_and_beat_send_a_due_reminder(tmp_path):
         tmp_path,
         SQLITE_PATH=str(db),
         EMAIL_HOST="",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_BACKEND="roundtable.lib.mail.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
         LOG_LEVEL="INFO",
     )
@@ -206,7 +200,7 @@ def test_redis_worker_and_beat_send_a_due_reminder_after_a_flush(tmp_path):
             REDIS_URL=url,
             CELERY_QUEUE=queue,
             EMAIL_HOST="",
-            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_BACKEND="roundtable.lib.mail.EmailBackend",
             EMAIL_FILE_PATH=str(mail_dir),
             LOG_LEVEL="INFO",
             **db_env,
@@ -280,7 +274,7 @@ def test_a_process_killed_mid_send_loses_nothing(seeded_sqlite, tmp_path, point)
         tmp_path,
         SQLITE_PATH=str(db),
         EMAIL_HOST="",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_BACKEND="roundtable.lib.mail.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
         REMINDER_CLAIM_LEASE_SECONDS="1",
     )
