@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
-from issues import access, services
+from issues import access, services, views_deadlines
 from issues.attachments import attachment_response, store_attachment
 from issues.filters import due_soon_until, filtered
 from issues.forms import (
@@ -187,7 +187,8 @@ def my_supervision(request):
 def issue_new(request):
     access.check(access.can_edit(request.user, None))
     form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+    previewing = views_deadlines.previewing(request)
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         token = request.POST.get("submission_token", "")
         duplicate = _already_submitted(request, token)
@@ -225,7 +226,12 @@ def issue_new(request):
     return render(
         request,
         "issues/issue_form.html",
-        {"form": form, "submission_token": _new_token(), "creating": True},
+        {
+            "form": form,
+            "submission_token": _new_token(),
+            "creating": True,
+            "previewing": previewing,
+        },
     )
 
 
@@ -270,7 +276,12 @@ def _detail_context(request, issue, **forms):
         None,
     )
     deadline_note = ""
-    if issue.deadline and workdays.is_provisional(issue.deadline):
+    if issue.deadline_provisional:
+        deadline_note = _(
+            "provisional: counted Monday to Friday until the official holidays are published; "
+            "it will be counted again then"
+        )
+    elif issue.deadline and workdays.is_provisional(issue.deadline):
         deadline_note = _("provisional: %(year)s's official holidays are not published yet") % {
             "year": issue.deadline.year
         }
@@ -423,7 +434,8 @@ def issue_assign(request, pk):
         "responsible_person": lead.responsible_person_id if lead else None,
     }
     form = AssignForm(request.POST or None, issue=issue, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    previewing = views_deadlines.previewing(request)
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             services.issue_assign(
@@ -444,8 +456,8 @@ def issue_assign(request, pk):
     return render(
         request,
         "issues/issue_assign.html",
-        {"form": form, "issue": issue},
-        status=400 if form.is_bound else 200,
+        {"form": form, "issue": issue, "previewing": previewing},
+        status=400 if form.is_bound and not previewing else 200,
     )
 
 
