@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
+from issues import access
 from issues.models import Issue
 from roundtable.workdays import services as workdays
 
@@ -55,6 +56,10 @@ def provisional_deadlines(issues=None) -> ProvisionalDeadlines:
     settled, waiting = [], []
     for issue in qs.filter(deadline_provisional=True).order_by("deadline", "pk"):
         old = stored_deadline(issue)
+        if workdays.counts_provisionally(old.counted_from, old.day):
+            # A year of its count is still not published: it waits, as it is, for that one.
+            waiting.append(DeadlineRecount(issue, old, old))
+            continue
         new = workdays.recount(old)
         (waiting if new.provisional else settled).append(DeadlineRecount(issue, old, new))
     return ProvisionalDeadlines(settled, waiting)
@@ -63,8 +68,6 @@ def provisional_deadlines(issues=None) -> ProvisionalDeadlines:
 def calendar_follow_ups(user) -> list[workdays.FollowUp]:
     """Registered with the calendar (apps.py): after an edit, the provisional deadlines that
     can be counted again, with a link for those who may do it."""
-    from issues import access
-
     count = len(provisional_deadlines().settled)
     if not count:
         return []

@@ -12,6 +12,7 @@ import time_machine
 from celery.signals import task_prerun
 from django.core.management import call_command
 from django.core.signals import request_started
+from django.db import close_old_connections
 from django.db.models import F
 
 from issues.models import Assignment
@@ -42,10 +43,19 @@ def versioned(db):
     CalendarVersion.objects.get_or_create(pk=1, defaults={"number": 1})
 
 
+def _request_starts():
+    # As Django's test client does: the signal without closing the test's connection.
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+
+
 @pytest.mark.parametrize(
     "start_of_work",
     [
-        pytest.param(lambda: request_started.send(sender=None), id="web request"),
+        pytest.param(_request_starts, id="web request"),
         pytest.param(lambda: task_prerun.send(sender=None, task_id="t", task=None), id="task"),
     ],
 )
