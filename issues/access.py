@@ -85,6 +85,12 @@ def can_decide_extension(user, issue: Issue) -> bool:
     return roles.is_commerce_staff(user)
 
 
+def can_set_deadlines(user) -> bool:
+    """Preview deadlines as they are typed, and count provisional ones again once their
+    year is published: commerce staff, who give deadlines."""
+    return roles.is_commerce_staff(user)
+
+
 def can_close(user, issue: Issue) -> bool:
     return roles.is_commerce_staff(user)
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IssuesConfig(AppConfig):
     name = "issues"
     verbose_name = _("Issues")
+
+    def ready(self):
+        from issues import selectors
+        from roundtable.workdays import services as workdays
+
+        # After a calendar edit, its admin pages point to the deadlines to count again.
+        workdays.register_follow_up(selectors.calendar_follow_ups)

@@ -1,8 +1,10 @@
 """Forms validate what was typed; the services in issues/services.py change state."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,46 +60,146 @@ def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> No
         field.widget.choices.queryset = Enterprise.objects.filter(pk__in=ids)
 
 
-class DeadlineMixin:
-    """A deadline given either as a date or as a number of working days from the day the
-    issue was raised; a day off gets a warning, an unpublished year a provisional mark."""
+_PREVIEW_ATTRS = {
+    # The date a deadline field gives, shown as it is typed (issues/views_deadlines.py); the
+    # "Show the deadline" button does the same without JavaScript.
+    "hx-get": reverse_lazy("issues:deadline_preview"),
+    "hx-trigger": "input changed delay:300ms, change",
+    "hx-target": "#deadline-preview",
+    "hx-include": "[name=deadline], [name=deadline_working_days]",
+}
 
-    def clean_deadline_fields(self, cleaned, start: date):
-        deadline = cleaned.get("deadline")
+
+def deadline_field() -> forms.DateField:
+    return forms.DateField(
+        required=False, label=_("Deadline"), widget=DateInput(attrs=_PREVIEW_ATTRS)
+    )
+
+
+def working_days_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=250,
+        label=_("…or in working days"),
+        help_text=_("Counted from today, skipping official holidays."),
+        widget=forms.NumberInput(attrs=_PREVIEW_ATTRS),
+    )
+
+
+def confirm_past_field() -> forms.BooleanField:
+    # Shown in the preview only when the deadline has passed (partials/deadline_preview.html).
+    return forms.BooleanField(required=False, label=_("Keep this deadline although it has passed"))
+
+
+@dataclass
+class DeadlinePreview:
+    """What a form's deadline fields give, shown before saving: the date, how it was
+    counted, warnings, and the errors of those two fields."""
+
+    deadline: workdays.Deadline | None
+    warnings: list
+    errors: list
+    past: bool  # the date has passed: the preview offers the box that keeps it
+
+
+class DeadlineMixin:
+    """A deadline given either as a date or as N working days counted from today
+    (``workdays.deadline_in_working_days``: the day it is given, never the day the issue was
+    raised). ``cleaned_data["deadline"]`` is a ``workdays.Deadline`` for the services. A day
+    off gets a warning, an unpublished year a provisional mark; a date that has already
+    passed is saved only once the user has seen it and ticked ``confirm_past_deadline``."""
+
+    def clean_deadline_fields(
+        self, cleaned, earliest: date, earliest_error
+    ) -> workdays.Deadline | None:
+        """``earliest``: the first day the deadline may be; ``earliest_error`` says so."""
+        day = cleaned.get("deadline")
         days = cleaned.get("deadline_working_days")
-        if deadline and days:
+        self.deadline_given = self.past_deadline_error = None
+        if day and days:
             self.add_error(
                 "deadline_working_days",
                 _("Give the deadline as a date or in working days, not both."),
             )
+            cleaned["deadline"] = None
             return None
         if days:
-            deadline = workdays.add_working_days(start, days)
-            cleaned["deadline"] = deadline
-        if deadline:
-            _check_plausible_field(self, "deadline", deadline, _("The deadline"))
-            if deadline < start:
-                self.add_error(
-                    "deadline",
-                    _("The deadline cannot be before the day the issue was raised (%(day)s).")
-                    % {"day": start},
-                )
+            deadline = workdays.deadline_in_working_days(days)
+        elif day:
+            deadline = workdays.Deadline(day)
+        else:
+            return None
+        cleaned["deadline"] = deadline
+        _check_plausible_field(self, "deadline", deadline.day, _("The deadline"))
+        if self.has_error("deadline"):
+            return None
+        self.deadline_given = deadline
+        if deadline.day < earliest:
+            self.add_error("deadline", earliest_error)
+        elif deadline.day < timezone.localdate() and not cleaned.get("confirm_past_deadline"):
+            self.past_deadline_error = _(
+                "The deadline %(day)s has already passed: the issue would be overdue at once. "
+                "Tick the box below the date to keep it."
+            ) % {"day": deadline.day}
+            self.add_error("deadline", self.past_deadline_error)
         return deadline
 
     def deadline_warnings(self) -> list[str]:
-        deadline = self.cleaned_data.get("deadline")
+        deadline = getattr(self, "deadline_given", None)
+        if deadline is None:
+            return []
+        day = deadline.day
         warnings = []
-        if deadline and not workdays.is_working_day(deadline):
-            warnings.append(_("The deadline %(day)s is not a working day.") % {"day": deadline})
-        if deadline and workdays.is_provisional(deadline):
+        if day < timezone.localdate():
+            warnings.append(
+                _("The deadline %(day)s has already passed: the issue will be overdue at once.")
+                % {"day": day}
+            )
+        if not workdays.is_working_day(day):
+            warnings.append(_("The deadline %(day)s is not a working day.") % {"day": day})
+        if deadline.provisional:
+            warnings.append(
+                _(
+                    "Counted Monday to Friday in %(year)s, whose official holidays are not "
+                    "published yet: the deadline is provisional, and commerce staff can count "
+                    "it again when they are."
+                )
+                % {"year": day.year}
+            )
+        elif workdays.is_provisional(day):
             warnings.append(
                 _(
                     "%(year)s's official holidays are not published yet: the deadline is "
                     "provisional."
                 )
-                % {"year": deadline.year}
+                % {"year": day.year}
             )
         return warnings
+
+    def deadline_preview(self) -> DeadlinePreview | None:
+        """The deadline the typed fields give, for showing before saving; None when the form
+        is not bound or gives no deadline."""
+        if not self.is_bound:
+            return None
+        self.errors  # noqa: B018 - validates once, which sets deadline_given
+        # The preview shows the passed date as a warning with the box to tick, not as an error.
+        past_error = getattr(self, "past_deadline_error", None)
+        errors = [
+            error
+            for name in ("deadline", "deadline_working_days")
+            for error in self.errors.get(name, [])
+            if error != past_error
+        ]
+        deadline = getattr(self, "deadline_given", None)
+        if deadline is None and not errors:
+            return None
+        return DeadlinePreview(
+            deadline=deadline,
+            warnings=self.deadline_warnings(),
+            errors=errors,
+            past=deadline is not None and deadline.day < timezone.localdate(),
+        )
 
 
 def _check_plausible_field(form, name, value, label):
@@ -122,14 +224,9 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
         label=_("Co-handling departments"),
         widget=forms.CheckboxSelectMultiple,
     )
-    deadline = forms.DateField(required=False, label=_("Deadline"), widget=DateInput())
-    deadline_working_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=250,
-        label=_("…or in working days"),
-        help_text=_("Counted from the day raised, skipping official holidays."),
-    )
+    deadline = deadline_field()
+    deadline_working_days = working_days_field()
+    confirm_past_deadline = confirm_past_field()
 
     class Meta:
         model = Issue
@@ -178,7 +275,12 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         start = cleaned.get("raised_on") or timezone.localdate()
-        deadline = self.clean_deadline_fields(cleaned, start)
+        deadline = self.clean_deadline_fields(
+            cleaned,
+            start,
+            _("The deadline cannot be before the day the issue was raised (%(day)s).")
+            % {"day": start},
+        )
         lead = cleaned.get("lead_department")
         if lead and not deadline and not self.has_error("deadline"):
             self.add_error("deadline", _("Give a deadline when assigning a lead department."))
@@ -254,10 +356,9 @@ class AssignForm(DeadlineMixin, forms.Form):
         required=False,
         label=_("Responsible person"),
     )
-    deadline = forms.DateField(required=False, label=_("Deadline"), widget=DateInput())
-    deadline_working_days = forms.IntegerField(
-        required=False, min_value=1, max_value=250, label=_("…or in working days")
-    )
+    deadline = deadline_field()
+    deadline_working_days = working_days_field()
+    confirm_past_deadline = confirm_past_field()
 
     def __init__(self, *args, issue: Issue, **kwargs):
         self.issue = issue
@@ -265,12 +366,46 @@ class AssignForm(DeadlineMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        deadline = self.clean_deadline_fields(cleaned, self.issue.raised_on)
+        raised = self.issue.raised_on
+        deadline = self.clean_deadline_fields(
+            cleaned,
+            raised,
+            _("The deadline cannot be before the day the issue was raised (%(day)s).")
+            % {"day": raised},
+        )
         if not deadline and not self.errors:
             self.add_error("deadline", _("Give a deadline."))
         lead = cleaned.get("lead_department")
         if lead and lead in (cleaned.get("co_departments") or []):
             self.add_error("co_departments", _("The lead department cannot also co-handle."))
+        return cleaned
+
+
+class DeadlinePreviewForm(DeadlineMixin, forms.Form):
+    """The deadline fields alone, for the preview that answers as they are typed."""
+
+    deadline = deadline_field()
+    deadline_working_days = working_days_field()
+    confirm_past_deadline = confirm_past_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_deadline_fields(cleaned, EARLIEST, "")
+        return cleaned
+
+
+class RecountDeadlinesForm(forms.Form):
+    """The list of provisional deadlines as the user saw it: the calendar's version and the
+    issues listed, so that nothing is recounted that was not shown."""
+
+    calendar_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        ids = self.data.getlist("issue")
+        if not ids or not all(i.isdigit() and len(i) < 19 for i in ids):
+            raise forms.ValidationError(_("The list of issues was not understood."))
+        cleaned["issue_ids"] = [int(i) for i in ids]
         return cleaned
 
 

@@ -34,9 +34,16 @@ REASONS = {
 }
 
 
+CALENDAR_PUBLISHED = "calendar published: "
+
+
 def reason_label(code: str) -> str:
     if code.startswith("edited"):
         return str(pgettext_lazy("history", "edited"))
+    if code.startswith(CALENDAR_PUBLISHED):
+        return str(
+            pgettext_lazy("history", "deadline counted again: calendar for %(years)s published")
+        ) % {"years": code.removeprefix(CALENDAR_PUBLISHED)}
     return str(REASONS.get(code, code))
 
 

@@ -232,6 +232,19 @@ class Issue(ChoiceLabelsMixin, models.Model):
     original_deadline = models.DateField(
         _("original deadline"), null=True, blank=True, editable=False
     )
+    # A deadline given as N working days keeps N and the day it was counted from; one counted
+    # across a year not yet published is provisional until issues.services recounts it
+    # (issue_deadlines_recompute). A deadline given as a date clears all three.
+    deadline_working_days = models.PositiveSmallIntegerField(
+        _("deadline in working days"), null=True, blank=True, editable=False
+    )
+    deadline_counted_from = models.DateField(
+        _("deadline counted from"), null=True, blank=True, editable=False
+    )
+    # A database default too: bulk loaders insert rows without naming the column.
+    deadline_provisional = models.BooleanField(
+        _("provisional deadline"), default=False, db_default=False, editable=False
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.LOGGED
     )
@@ -297,6 +310,12 @@ class Issue(ChoiceLabelsMixin, models.Model):
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
                 name="closed_issue_has_closed_at",
             ),
+            # A provisional deadline can be recounted: it knows its N and its first day.
+            models.CheckConstraint(
+                condition=Q(deadline_provisional=False)
+                | Q(deadline_working_days__isnull=False, deadline_counted_from__isnull=False),
+                name="provisional_deadline_has_its_count",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "deadline"]),
@@ -337,6 +356,12 @@ class Issue(ChoiceLabelsMixin, models.Model):
                 include=["status", "id"],
                 condition=Q(status__in=["logged", "assigned", "returned", "in_progress"]),
                 name="issue_active_deadline",
+            ),
+            # Provisional deadlines to recount once their year is published: a few rows.
+            models.Index(
+                fields=["deadline"],
+                condition=Q(deadline_provisional=True),
+                name="issue_provisional_deadline",
             ),
             models.Index(
                 fields=["escalated_on"],
@@ -542,6 +567,7 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
         REOPENED = "reopened", _("Reopened")
         STATUS_CHANGE = "status", _("Status changed")
         ESCALATED = "escalated", _("Escalated")
+        DEADLINE_RECOUNTED = "deadline", _("Deadline recounted")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="updates"

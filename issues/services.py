@@ -12,13 +12,15 @@ reason, and bumps ``Issue.version`` so that concurrent editors notice.
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department, DepartmentMembership
-from issues import access
+from issues import access, selectors
+from issues.history import CALENDAR_PUBLISHED
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -29,6 +31,8 @@ from issues.models import (
 from issues.references import next_reference
 from roundtable.accounts.models import User
 from roundtable.dashboard import cache as dashboard_cache
+from roundtable.workdays import services as workdays
+from roundtable.workdays.services import Deadline
 
 Status = Issue.Status
 
@@ -119,6 +123,16 @@ def _clean_text(text: str) -> str:
     return (text or "").strip()
 
 
+def _set_deadline(issue: Issue, deadline: Deadline) -> None:
+    """The deadline and how it was given: N working days and the day counted from, marked
+    provisional when the count crossed a year not yet published; a date clears all three,
+    so that no mark outlives the deadline it was about."""
+    issue.deadline = deadline.day
+    issue.deadline_working_days = deadline.working_days
+    issue.deadline_counted_from = deadline.counted_from
+    issue.deadline_provisional = deadline.provisional
+
+
 # --- Logging and editing ------------------------------------------------------------------
 
 EDITABLE_FIELDS = (
@@ -151,10 +165,11 @@ def issue_create(
     monitor: User | None = None,
     lead_department: Department | None = None,
     co_departments: Iterable[Department] = (),
-    deadline: date | None = None,
+    deadline: date | Deadline | None = None,
     responsible_person: User | None = None,
 ) -> Issue:
-    """Log an issue; with a lead department and a deadline it is assigned at once."""
+    """Log an issue; with a lead department and a deadline it is assigned at once. A deadline
+    in working days is a ``Deadline`` (``workdays.deadline_in_working_days``)."""
     access.check(access.can_edit(actor, None))
     raised_on = raised_on or timezone.localdate()
     with transaction.atomic():
@@ -270,10 +285,11 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     lead = next(a for a in issue.assignments.current() if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:
         issue.status = Status.ASSIGNED
-    issue.deadline = deadline
+    deadline = workdays.as_deadline(deadline)
+    _set_deadline(issue, deadline)
     issue.lead_department = lead_department
     if issue.original_deadline is None:
-        issue.original_deadline = deadline
+        issue.original_deadline = deadline.day
     _save(issue, actor, "assigned")
     departments = Department.objects.in_bulk(list(wanted))
     names = ", ".join(str(departments[pk]) for pk in wanted)
@@ -293,15 +309,17 @@ def issue_assign(
     issue: Issue,
     lead_department: Department,
     co_departments: Iterable[Department] = (),
-    deadline: date,
+    deadline: date | Deadline,
     responsible_person: User | None = None,
 ) -> Issue:
-    """Assign or reassign. Departments dropped from the issue lose their access at once."""
+    """Assign or reassign. Departments dropped from the issue lose their access at once.
+    A deadline in working days is a ``Deadline`` counted from today
+    (``workdays.deadline_in_working_days``), not from the day the issue was raised."""
     access.check(access.can_assign(actor, issue))
     with transaction.atomic():
         current = _locked(issue)
         check_assignable(current)
-        if deadline < current.raised_on:
+        if workdays.as_deadline(deadline).day < current.raised_on:
             raise TransitionRefused(_("The deadline cannot be before the day it was raised."))
         _assign(
             current,
@@ -480,7 +498,7 @@ def extension_decide(
         extension._history_user = actor
         extension.save()
         if grant:
-            issue.deadline = extension.requested_deadline
+            _set_deadline(issue, workdays.as_deadline(extension.requested_deadline))
         _save(issue, actor, "extension " + extension.status)
         _timeline(
             issue,
@@ -656,3 +674,83 @@ def issue_add_instruction(*, actor: User, issue: Issue, body: str) -> ActionUpda
             actor=actor,
         )
     return update
+
+
+# --- Deadlines after a calendar edit ------------------------------------------------------
+
+
+def _years_text(years: list[int]) -> str:
+    return ", ".join(str(year) for year in years)
+
+
+def _recount_reason(recount: selectors.DeadlineRecount) -> str:
+    """The timeline's words, in the site's language like the system's other entries."""
+    old, new = recount.old, recount.new
+    values = {
+        "old": old.day.isoformat(),
+        "new": new.day.isoformat(),
+        "n": old.working_days,
+        "start": old.counted_from.isoformat(),
+        "years": _years_text(recount.years),
+    }
+    if recount.changed:
+        text = gettext_lazy(
+            "%(old)s → %(new)s: %(n)s working days from %(start)s, counted again with the "
+            "official calendar for %(years)s now that it is published."
+        )
+    else:
+        text = gettext_lazy(
+            "%(new)s stays: %(n)s working days from %(start)s give the same day with the "
+            "official calendar for %(years)s, now published. The deadline is no longer "
+            "provisional."
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text) % values
+
+
+def issue_deadlines_recompute(
+    *, actor: User, calendar_version: int | None = None, issue_ids: Iterable[int] | None = None
+) -> list[selectors.DeadlineRecount]:
+    """Count again, with the calendar as it is now, the provisional deadlines of open issues
+    (of ``issue_ids``, all by default) whose years are all published: each issue locked, its
+    deadline set from its N and first day, its version bumped, a history row and a timeline
+    entry naming the calendar year published. A deadline that comes out the same loses its
+    mark the same way, never silently; one still crossing an unpublished year is left as it
+    is. The lead department is told when the date moves.
+
+    ``calendar_version`` is the one the caller's list of old and new dates was computed
+    with: when the calendar changed since, nothing is saved (``TransitionRefused``), so that
+    no date is set that the user did not see. Returns the recounts made."""
+    access.check(access.can_set_deadlines(actor))
+    with transaction.atomic():
+        if calendar_version is not None and calendar_version != workdays.calendar_version():
+            raise TransitionRefused(
+                _(
+                    "The working-day calendar changed while this page was open. Check the "
+                    "new dates below and count them again."
+                )
+            )
+        issues = Issue.objects.select_for_update(of=("self",))
+        if issue_ids is not None:
+            issues = issues.filter(pk__in=list(issue_ids))
+        done = selectors.provisional_deadlines(issues).settled
+        for recount in done:
+            issue = recount.issue
+            _set_deadline(issue, recount.new)
+            _save(issue, actor, CALENDAR_PUBLISHED + _years_text(recount.years))
+            _timeline(
+                issue, actor, ActionUpdate.Kind.DEADLINE_RECOUNTED, body=_recount_reason(recount)
+            )
+            if recount.changed and issue.lead_department_id:
+                _notify(
+                    _department_people([issue.lead_department_id]),
+                    issue=issue,
+                    title=gettext_lazy("deadline now %(day)s"),
+                    params={"day": recount.new.day.isoformat()},
+                    reason=gettext_lazy(
+                        "Your department leads this issue; its deadline in working days was "
+                        "counted again with the newly published official calendar."
+                    ),
+                    actor=actor,
+                )
+    return done

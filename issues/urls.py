@@ -1,6 +1,6 @@
 from django.urls import path
 
-from issues import views, views_export, views_studies
+from issues import views, views_deadlines, views_export, views_studies
 
 app_name = "issues"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("new/", views.issue_new, name="new"),
     path("my-department/", views.my_department, name="my_department"),
     path("supervision/", views.my_supervision, name="supervision"),
+    path("deadlines/preview/", views_deadlines.deadline_preview, name="deadline_preview"),
+    path(
+        "deadlines/provisional/",
+        views_deadlines.provisional_deadlines,
+        name="provisional_deadlines",
+    ),
     path("<int:pk>/", views.issue_detail, name="detail"),
     path("<int:pk>/edit/", views.issue_edit, name="edit"),
     path("<int:pk>/assign/", views.issue_assign, name="assign"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
-from issues import access, services
+from issues import access, services, views_deadlines
 from issues.attachments import attachment_response, store_attachment
 from issues.filters import due_soon_until, filtered
 from issues.forms import (
@@ -193,7 +193,8 @@ def issue_new(request):
             return redirect("issues:detail", pk=earlier.pk)
     form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
     refused = False
-    if request.method == "POST" and form.is_valid():
+    previewing = views_deadlines.previewing(request)
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             issue, created = submissions.create_once(
@@ -233,7 +234,7 @@ def issue_new(request):
     return render(
         request,
         "issues/issue_form.html",
-        {"form": form, "creating": True},
+        {"form": form, "creating": True, "previewing": previewing},
         status=409 if refused else 200,
     )
 
@@ -257,7 +258,12 @@ def _detail_context(request, issue, **forms):
         None,
     )
     deadline_note = ""
-    if issue.deadline and workdays.is_provisional(issue.deadline):
+    if issue.deadline_provisional:
+        deadline_note = _(
+            "provisional: counted Monday to Friday until the official holidays are published; "
+            "it will be counted again then"
+        )
+    elif issue.deadline and workdays.is_provisional(issue.deadline):
         deadline_note = _("provisional: %(year)s's official holidays are not published yet") % {
             "year": issue.deadline.year
         }
@@ -424,7 +430,8 @@ def issue_assign(request, pk):
     }
     form = AssignForm(request.POST or None, issue=issue, initial=initial)
     refused = False
-    if request.method == "POST" and form.is_valid():
+    previewing = views_deadlines.previewing(request)
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             services.issue_assign(
@@ -446,8 +453,8 @@ def issue_assign(request, pk):
     return render(
         request,
         "issues/issue_assign.html",
-        {"form": form, "issue": issue},
-        status=409 if refused else (400 if form.is_bound else 200),
+        {"form": form, "issue": issue, "previewing": previewing},
+        status=409 if refused else (400 if form.is_bound and not previewing else 200),
     )
 
 

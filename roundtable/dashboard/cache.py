@@ -8,6 +8,9 @@ The cache is Django's default: Redis when REDIS_URL is set, local memory otherwi
 memory is per process, so with several web processes a bump reaches only the one that made the
 change; the others catch up within ``TTL``. A cache that fails (Redis down) never fails the
 page: the figures are computed instead.
+
+An edit of the working-day calendar needs no bump: the calendar's version, read from the
+database once per request, is part of every key, so every process sees the edit at once.
 """
 
 import hashlib
@@ -15,6 +18,8 @@ import logging
 import time
 
 from django.core.cache import cache
+
+from roundtable.workdays import services as workdays
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +57,13 @@ def bump() -> None:
 
 
 def get_or_compute(name: str, parts: tuple, compute, *, ttl: int = TTL):
-    """``compute()``'s result, cached under ``name``, ``parts`` and the ledger version."""
+    """``compute()``'s result, cached under ``name``, ``parts``, the ledger version and the
+    working-day calendar's version: the figures count working days, so an edit of the
+    calendar (in any process: the version is in the database) recomputes them at once."""
     current = version()
+    calendar = workdays.calendar_version()
     digest = hashlib.sha1("|".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
-    key = f"dashboard:{name}:{current}:{digest}"
+    key = f"dashboard:{name}:{current}:{calendar}:{digest}"
     if current:
         try:
             value = cache.get(key)

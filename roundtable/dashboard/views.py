@@ -163,6 +163,10 @@ def home(request):
         context["pending_extensions"] = ExtensionRequest.objects.filter(
             status=ExtensionRequest.Status.PENDING
         ).count()
+        context["provisional_deadlines_url"] = _url_or_empty("issues:provisional_deadlines")
+    if roles.is_commerce_staff(user) or roles.is_administrator(user):
+        # What a calendar edit left to do (provisional deadlines to count again).
+        context["calendar_follow_ups"] = workdays.follow_ups(user)
     dept_ids = roles.department_ids(user)
     if dept_ids:
         mine = Assignment.objects.current().filter(department_id__in=dept_ids)

@@ -12,7 +12,10 @@ from issues.forms import (
     DeadlineMixin,
     EnterpriseChoiceField,
     _check_plausible,
+    confirm_past_field,
+    deadline_field,
     enterprise_widget_choices,
+    working_days_field,
 )
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue
 from roundtable.accounts.models import User
@@ -419,14 +422,9 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
         label=_("Co-handling departments"),
         widget=forms.CheckboxSelectMultiple,
     )
-    deadline = forms.DateField(required=False, label=_("Deadline"), widget=DateInput())
-    deadline_working_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=250,
-        label=_("…or in working days"),
-        help_text=_("Counted from the day of the meeting, skipping official holidays."),
-    )
+    deadline = deadline_field()
+    deadline_working_days = working_days_field()
+    confirm_past_deadline = confirm_past_field()
     follow_up_requirement = forms.CharField(
         label=_("Follow-up requirement"),
         required=False,
@@ -466,7 +464,12 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        deadline = self.clean_deadline_fields(cleaned, self.meeting_day())
+        held = self.meeting_day()
+        deadline = self.clean_deadline_fields(
+            cleaned,
+            held,
+            _("The deadline cannot be before the meeting (%(day)s).") % {"day": held},
+        )
         if (
             not deadline
             and not self.has_error("deadline")

@@ -34,6 +34,8 @@ from roundtable.meetings.models import (
     RoundtableSeat,
     new_feed_token,
 )
+from roundtable.workdays import services as workdays
+from roundtable.workdays.services import Deadline
 
 Status = Meeting.Status
 Kind = Meeting.Kind
@@ -483,7 +485,7 @@ def agreed_point_to_issue(
     enterprise: Enterprise,
     category: Category,
     lead_department: Department,
-    deadline: date,
+    deadline: date | Deadline,
     co_departments: Iterable[Department] = (),
     follow_up_requirement: str = "",
     monitor: User | None = None,
@@ -499,7 +501,7 @@ def agreed_point_to_issue(
     access.check(access.can_edit(actor, meeting))
     title = _text(title, label=_("The agreed point"), field="title")
     raised_on = min(_local_day(meeting.starts_at), timezone.localdate())
-    if deadline < raised_on:
+    if workdays.as_deadline(deadline).day < raised_on:
         raise MeetingRefused(
             _("The deadline cannot be before the meeting (%(day)s).") % {"day": raised_on},
             field="deadline",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department, DepartmentMembership
+from issues import views_deadlines
 from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, stream_xlsx
 from issues.filters import due_soon_until
 from issues.models import ActionUpdate, Assignment, Issue
@@ -1042,7 +1043,8 @@ def point_new(request, pk):
     if _already_created(request, Issue) is not None:
         return redirect(points)
     form = AgreedPointForm(request.POST or None, meeting=meeting, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    previewing = views_deadlines.previewing(request)
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             issue, created = submissions.create_once(
@@ -1082,8 +1084,8 @@ def point_new(request, pk):
     return render(
         request,
         "meetings/point_form.html",
-        {"form": form, "meeting": meeting},
-        status=400 if form.is_bound else 200,
+        {"form": form, "meeting": meeting, "previewing": previewing},
+        status=400 if form.is_bound and not previewing else 200,
     )
 
 

@@ -48,3 +48,23 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarVersion(models.Model):
+    """One row whose number every edit of the calendar raises (``services.calendar_changed``).
+
+    Each process keeps the calendar in memory and compares this number with the one it read
+    the calendar at, once per request or task: an edit made in one process (the admin's web
+    worker, ``seed_calendar``) reaches every other web and Celery worker at its next request
+    or task. Caches of figures computed from working days (the dashboard's) carry the number
+    in their keys."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    number = models.PositiveBigIntegerField(_("number"), default=1)
+
+    class Meta:
+        verbose_name = _("calendar version")
+        verbose_name_plural = _("calendar versions")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -5,15 +5,28 @@ is the ``CalendarYear``/``CalendarDay`` tables, seeded from the chinese-calendar
 ``manage.py seed_calendar`` and edited by administrators when the next year's arrangement is
 published. A year that is not published counts Monday to Friday only, and its dates are
 *provisional*: callers show that rather than fail.
+
+Each process keeps the calendar in memory. Every edit raises ``CalendarVersion.number``
+(``calendar_changed``); a process reads that number once per request or Celery task (and at
+least every minute in between) and drops what it kept when the number moved, so an edit made
+anywhere is seen everywhere at the next request or task.
 """
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from roundtable.workdays.models import CalendarDay, CalendarYear
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-_CACHE_SECONDS = 60
+from roundtable.workdays.models import CalendarDay, CalendarVersion, CalendarYear
+
+# Outside requests and tasks (a shell, a long management command) the version is read again
+# after this long.
+_RECHECK_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -23,26 +36,81 @@ class _Year:
     working_days: frozenset[date]
 
 
-_cache: dict[int, tuple[float, _Year]] = {}
+_cache: dict[int, _Year] = {}
+_loaded_version: int | None = None
+# When this thread last compared the version: None at the start of each request and task.
+_checked = threading.local()
 
 
 def clear_cache() -> None:
     """Forget the cached calendar (after an edit; tests call it between cases)."""
+    global _loaded_version
     _cache.clear()
+    _loaded_version = None
+    _checked.at = None
+
+
+def start_of_work(**_signal_kwargs) -> None:
+    """Connected to ``request_started`` and Celery's ``task_prerun`` (apps.py): the next
+    calendar read in this request or task first checks that the calendar is current."""
+    _checked.at = None
+
+
+def _read_version() -> int:
+    return CalendarVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+
+def _ensure_current() -> None:
+    """Drop the kept calendar when it was edited since it was read, in any process. One
+    query per request or task; nothing after that."""
+    global _loaded_version
+    now = time.monotonic()
+    at = getattr(_checked, "at", None)
+    if at is not None and now - at < _RECHECK_SECONDS and _loaded_version is not None:
+        return
+    current = _read_version()
+    if current != _loaded_version:
+        _cache.clear()
+        _loaded_version = current
+    _checked.at = now
+
+
+def calendar_version() -> int:
+    """The version of the calendar this request or task counts with: a key part for caches
+    of anything computed from working days."""
+    _ensure_current()
+    return _loaded_version or 0
+
+
+def calendar_changed() -> None:
+    """Record an edit of the calendar (a day or a year added, changed or deleted). Call it in
+    the transaction that made the edit: this process counts with the edit at once, every other
+    process from its next request or task, and cached figures keyed by ``calendar_version``
+    are recomputed."""
+    with transaction.atomic():
+        updated = CalendarVersion.objects.filter(pk=1).update(number=F("number") + 1)
+        if not updated:
+            # Milliseconds: a row that was deleted restarts above every number used before.
+            CalendarVersion.objects.get_or_create(
+                pk=1, defaults={"number": int(time.time() * 1000)}
+            )
+    clear_cache()
+    # A rollback leaves the old calendar: read it again then too.
+    transaction.on_commit(clear_cache)
 
 
 def _year(year: int) -> _Year:
+    _ensure_current()
     hit = _cache.get(year)
-    now = time.monotonic()
-    if hit and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
+    if hit is not None:
+        return hit
     published = CalendarYear.objects.filter(year=year, published=True).exists()
     off, work = set(), set()
     if published:
         for day, kind in CalendarDay.objects.filter(date__year=year).values_list("date", "kind"):
             (off if kind == CalendarDay.Kind.DAY_OFF else work).add(day)
     data = _Year(published, frozenset(off), frozenset(work))
-    _cache[year] = (now, data)
+    _cache[year] = data
     return data
 
 
@@ -107,3 +175,76 @@ def working_days_between(start: date, end: date) -> int:
 def next_working_day(day: date) -> date:
     """``day`` when it is a working day, else the first working day after it."""
     return add_working_days(day, 0)
+
+
+# --- Deadlines given in working days ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline as it was given: a date, or ``working_days`` working days counted from
+    ``counted_from``. ``provisional`` when that count crosses a year whose official
+    arrangement is not published yet: the date is recounted when it is."""
+
+    day: date
+    working_days: int | None = None
+    counted_from: date | None = None
+    provisional: bool = False
+
+
+def deadline_in_working_days(n: int, *, today: date | None = None) -> Deadline:
+    """The one rule for a deadline given as "``n`` working days": counted from the day it
+    is given, today in Asia/Shanghai, whatever day the issue was raised or its meeting held.
+    Every form that takes working days, its preview and the recount after a calendar edit
+    call this (``today`` is given only to recount a deadline from the day it was given)."""
+    base = today or timezone.localdate()
+    day = add_working_days(base, n)
+    return Deadline(day, n, base, counts_provisionally(base, day))
+
+
+def as_deadline(value: date | Deadline) -> Deadline:
+    """A date given as such is a ``Deadline`` with no count behind it."""
+    return value if isinstance(value, Deadline) else Deadline(value)
+
+
+def recount(deadline: Deadline) -> Deadline:
+    """``deadline`` counted again from the day it was given, with the calendar as it is now."""
+    if deadline.working_days is None or deadline.counted_from is None:
+        return deadline
+    return deadline_in_working_days(deadline.working_days, today=deadline.counted_from)
+
+
+def counts_provisionally(start: date, end: date) -> bool:
+    """True when counting working days from ``start`` to ``end`` crosses a year whose official
+    arrangement is not published yet."""
+    low, high = min(start, end), max(start, end)
+    return any(not _year(year).published for year in range(low.year, high.year + 1))
+
+
+# --- What depends on the calendar ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Something an edit of the calendar leaves to do, for the calendar's admin pages: ``url``
+    is "" when the user may not open the page that does it."""
+
+    text: str
+    link_text: str = ""
+    url: str = ""
+
+
+# Higher layers that keep something computed from the calendar and need a person after an
+# edit (issues: provisional deadlines to recount) register a function of the user here; the
+# calendar's admin pages show what they return without importing them.
+_follow_ups: list[Callable[[object], list[FollowUp]]] = []
+
+
+def register_follow_up(function: Callable[[object], list[FollowUp]]) -> None:
+    if function not in _follow_ups:
+        _follow_ups.append(function)
+
+
+def follow_ups(user) -> list[FollowUp]:
+    """What the calendar as it is now leaves to do, for ``user``."""
+    return [item for function in _follow_ups for item in function(user)]

@@ -241,7 +241,7 @@ def test_log_and_start_another_keeps_the_typed_text_on_error(staff, new_issue_po
 
 
 @pytest.mark.parametrize(
-    ("raised_on", "working_days", "deadline"),
+    ("today", "working_days", "deadline"),
     [
         # Mon 28 Sep + 3: 29 Sep, 30 Sep, then 1 to 7 Oct are off, so Thu 8 Oct.
         ("2026-09-28", 3, date(2026, 10, 8)),
@@ -254,19 +254,23 @@ def test_log_and_start_another_keeps_the_typed_text_on_error(staff, new_issue_po
         ("2026-09-29", 5, date(2026, 10, 12)),
     ],
 )
-def test_a_deadline_in_working_days_follows_the_official_calendar(
-    staff, new_issue_post, raised_on, working_days, deadline
+def test_a_deadline_in_working_days_counts_from_the_day_it_is_given_by_the_official_calendar(
+    staff, new_issue_post, today, working_days, deadline
 ):
+    # The issue was raised on 1 September: the count starts on the day the form is sent.
     client = _as(staff)
-    post = new_issue_post | {
-        "raised_on": raised_on,
-        "deadline": "",
-        "deadline_working_days": str(working_days),
-    }
-    response = client.post("/issues/new/", post, follow=True)
+    post = new_issue_post | {"deadline": "", "deadline_working_days": str(working_days)}
+    with time_machine.travel(f"{today} 10:00 +0800", tick=False):
+        response = client.post("/issues/new/", post, follow=True)
 
     issue = Issue.objects.get()
+    assert issue.raised_on == date(2026, 9, 1)
     assert issue.deadline == deadline
+    assert (issue.deadline_working_days, issue.deadline_counted_from) == (
+        working_days,
+        date.fromisoformat(today),
+    )
+    assert not issue.deadline_provisional
     doc = _doc(response)
     assert doc.get_element_by_id("issue-deadline").text_content().split()[0] == str(deadline)
     assert not any("not a working day" in m for m in _messages(response))

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from issues import services
 from issues.attachments import store_attachment
 from issues.models import Issue, Notification, SpecialStudy
+from roundtable.workdays import services as workdays
 from tests import factories
 from tests.meetings import world as meetings_world
 
@@ -81,6 +82,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
         "A_dept": dept_a.pk,
         "B_dept": dept_b.pk,
         "reference": x.reference,
+        # The calendar's version, which the list of provisional deadlines is posted with.
+        "calendar_version": workdays.calendar_version(),
         # A notification of LA's (X assigned to A), for the notifications rows.
         "note": Notification.objects.filter(recipient=la).values_list("pk", flat=True).first() or 0,
     }

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from roundtable.workdays.models import CalendarDay, CalendarYear
 from roundtable.workdays.seed import seed_from_package
-from roundtable.workdays.services import clear_cache
+from roundtable.workdays.services import calendar_changed, follow_ups
 
 
 class Command(BaseCommand):
@@ -18,5 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, overwrite=False, **options):
         with transaction.atomic():
             seeded, first, last = seed_from_package(CalendarYear, CalendarDay, overwrite=overwrite)
-        clear_cache()
+            if seeded:
+                calendar_changed()
         self.stdout.write(f"Calendar: {seeded} year(s) seeded; the package covers {first}–{last}.")
+        for item in follow_ups(None):
+            self.stdout.write(str(item.text))
