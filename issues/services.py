@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from departments.models import Department, DepartmentMembership
 from issues import access, selectors
@@ -693,19 +693,27 @@ def _recount_reason(recount: selectors.DeadlineRecount) -> str:
         "start": old.counted_from.isoformat(),
         "years": _years_text(recount.years),
     }
-    if recount.changed:
-        text = gettext_lazy(
-            "%(old)s → %(new)s: %(n)s working days from %(start)s, counted again with the "
-            "official calendar for %(years)s now that it is published."
-        )
-    else:
-        text = gettext_lazy(
-            "%(new)s stays: %(n)s working days from %(start)s give the same day with the "
-            "official calendar for %(years)s, now published. The deadline is no longer "
-            "provisional."
-        )
+    n = old.working_days
     with translation.override(settings.LANGUAGE_CODE):
-        return str(text) % values
+        if recount.changed:
+            text = ngettext(
+                "%(old)s → %(new)s: %(n)s working day from %(start)s, counted again with the "
+                "official calendar for %(years)s now that it is published.",
+                "%(old)s → %(new)s: %(n)s working days from %(start)s, counted again with the "
+                "official calendar for %(years)s now that it is published.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "%(new)s stays: %(n)s working day from %(start)s gives the same day with the "
+                "official calendar for %(years)s, now published. The deadline is no longer "
+                "provisional.",
+                "%(new)s stays: %(n)s working days from %(start)s give the same day with the "
+                "official calendar for %(years)s, now published. The deadline is no longer "
+                "provisional.",
+                n,
+            )
+        return text % values
 
 
 def issue_deadlines_recompute(
