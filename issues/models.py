@@ -648,6 +648,7 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
         RETRY = "retry", _("Failed, will retry")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
+        SKIPPED = "skipped", _("Not sent: out of the recipient's scope")
 
     kind = models.CharField(_("kind"), max_length=40)
     subject_key = models.CharField(
@@ -698,7 +699,9 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
                 fields=["subject_key", "kind", "recipient", "due_on"], name="reminder_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["claimed", "sent", "retry", "failed", "uncertain"]),
+                condition=Q(
+                    status__in=["claimed", "sent", "retry", "failed", "uncertain", "skipped"]
+                ),
                 name="reminder_status_valid",
             ),
         ]
@@ -718,6 +721,14 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def visible_to(self, user):
+        """``user``'s own notifications, less those about an issue they may no longer read
+        (a reassignment took it from their department): the list, the header's count and
+        "mark all as read" all show these. The issue rule is ``Issue.objects.visible_to``,
+        as a correlated EXISTS, so the count stays one query."""
+        readable = Issue.objects.visible_to(user).filter(pk=OuterRef("issue_id"))
+        return self.filter(recipient=user).filter(Q(issue__isnull=True) | Exists(readable))
 
 
 class Notification(ChoiceLabelsMixin, models.Model):
