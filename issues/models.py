@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -128,6 +128,13 @@ class IssueQuerySet(models.QuerySet):
         semi-join, so counts need no DISTINCT."""
         current = Assignment.objects.current().filter(department_id__in=department_ids)
         return self.filter(pk__in=current.values("issue_id"))
+
+    def count_by(self, field: str) -> dict:
+        """{value of ``field``: how many of these issues have it}, in one grouped query: for
+        figures per study, meeting or enterprise. Call it on ``visible_to(reader)`` so that a
+        figure counts only what the reader may see."""
+        rows = self.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+        return dict(rows)
 
     def for_department(self, department_id, *, role: str | None = None):
         assignments = Assignment.objects.current().filter(

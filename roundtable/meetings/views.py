@@ -392,13 +392,18 @@ def meeting_list(request):
         .filter(starts_at__gte=_aware(period["start"]), starts_at__lt=_aware(period["end"]))
         .order_by("starts_at", "pk")
     )
-    if access.sees_everything(user):
-        # How many ledger issues each meeting produced; others would be counting issues
-        # they may not read.
-        qs = qs.annotate(issue_count=Count("issues"))
     if kind:
         qs = qs.filter(kind=kind)
     meetings = list(qs)
+    # How many of each meeting's ledger issues the reader may see (the meeting's list and the
+    # ledger filtered by meeting show the same ones).
+    counts = (
+        Issue.objects.visible_to(user)
+        .filter(meeting__in=[m.pk for m in meetings])
+        .count_by("meeting")
+    )
+    for m in meetings:
+        m.issue_count = counts.get(m.pk, 0)
     by_day = {}
     for m in meetings:
         by_day.setdefault(timezone.localtime(m.starts_at).date(), []).append(m)
