@@ -117,12 +117,13 @@ def _offset(delta: timedelta) -> str:
     return f"{sign}{hours:02d}{minutes:02d}"
 
 
-def timezone_lines(zone_name: str, *, year: int) -> list[str]:
+def timezone_lines(zone_name: str, *, year: int | None = None) -> list[str]:
     """A VTIMEZONE for ``zone_name`` (3.6.5) when its UTC offset does not change in ``year``
     and the next (Asia/Shanghai: +08:00 since 1991), else one for UTC, which is what every
     timed event here is written in. No event refers to it (TZID): it is there so that the
     calendar has a component when it has no event, and it names the portal's time zone."""
     zone = ZoneInfo(zone_name)
+    year = year or datetime.now(UTC).year
     samples = [datetime(y, m, 1, 12, tzinfo=zone) for y in (year, year + 1) for m in (1, 4, 7, 10)]
     offsets = {s.utcoffset() for s in samples}
     if len(offsets) == 1:
@@ -147,7 +148,7 @@ def text(lines: Iterable[str]) -> str:
     return "".join(fold(line) + CRLF for line in lines)
 
 
-def header(*, name: str, zone_name: str, year: int, refresh_hours: int = 1) -> str:
+def header(*, name: str, zone_name: str, year: int | None = None, refresh_hours: int = 1) -> str:
     """The start of a VCALENDAR, up to its first event: its properties and a VTIMEZONE."""
     return text(
         [
@@ -171,9 +172,7 @@ def events_text(events: Iterable[Event]) -> str:
 FOOTER = "END:VCALENDAR" + CRLF
 
 
-def calendar(
-    *, name: str, events: Iterable[Event], zone_name: str = "UTC", year: int = 2026
-) -> str:
+def calendar(*, name: str, events: Iterable[Event], zone_name: str = "UTC") -> str:
     """The whole VCALENDAR as text, CRLF line endings, every line folded. (The feed streams
     the same pieces: ``header``, ``events_text`` per chunk, ``FOOTER``.)"""
-    return header(name=name, zone_name=zone_name, year=year) + events_text(events) + FOOTER
+    return header(name=name, zone_name=zone_name) + events_text(events) + FOOTER

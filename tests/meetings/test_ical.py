@@ -74,6 +74,15 @@ def test_a_calendar_uses_crlf_everywhere():
     assert "SUMMARY:Two\\nlines\r\n" in text
 
 
+def test_the_time_zone_component_names_a_fixed_offset_zone_or_falls_back_to_utc():
+    shanghai = ical.timezone_lines("Asia/Shanghai", year=2026)
+    assert "TZID:Asia/Shanghai" in shanghai and "TZOFFSETTO:+0800" in shanghai
+    # A zone with summer time would need its rules; the feed's times are UTC anyway.
+    berlin = ical.timezone_lines("Europe/Berlin", year=2026)
+    assert "TZID:UTC" in berlin and "TZOFFSETTO:+0000" in berlin
+    assert "TZOFFSETTO:+0530" in ical.timezone_lines("Asia/Kolkata", year=2026)
+
+
 # --- The feed -----------------------------------------------------------------------------
 
 
