@@ -22,6 +22,13 @@ twice"), so that they are counted apart. A failed send is retried with back-off
 ``failed`` with the reason; a permanent refusal (5xx) fails at once. When the mail server
 cannot be reached, the rest of the run is put back for the next one, untried.
 
+**Scope at send time.** A reminder or notice about an issue goes only to someone who may
+still read that issue when it is sent (``Issue.objects.visible_to``, the ledger's rule): one
+queued before a reassignment took the issue from the recipient's department, or before their
+membership ended, is marked ``skipped`` with the reason (``OUT_OF_SCOPE``), never sent and
+never retried. The check is one query per recipient, over all the issues of their message.
+Weekly digests are built at send time from the issues the recipient may read.
+
 Notification e-mails follow the same path: every in-app ``Notification`` written by
 ``issues/services.py`` without a reminder row gets one (kind "notification") from
 ``reminders_deliver_pending``, which beat runs every minute. Nothing here is called from a web
@@ -53,6 +60,7 @@ from django.utils.translation import ngettext_lazy
 from departments.models import Department, DepartmentMembership
 from issues.models import Issue, Notification, ReminderLog
 from issues.reminders import ReminderKind, ReminderSpec, WorkdayTable
+from roundtable.accounts import roles
 from roundtable.enterprises.models import Enterprise
 from roundtable.meetings.models import Meeting, Roundtable
 from roundtable.workdays import services as workdays
@@ -70,6 +78,10 @@ UNCERTAIN_NOTE = (
 # On a message's marker row while the mail server is being asked to take the message.
 IN_FLIGHT = "Sending: if this stays, the worker stopped while the mail server was taking it."
 NOT_TRIED = "Not tried: the mail server could not be reached earlier in this run."
+OUT_OF_SCOPE = (
+    "Not sent: when it was due to go, the recipient could no longer read this issue "
+    "(reassigned away from their department, or their membership ended)."
+)
 
 
 def fault_point(name: str) -> None:
@@ -91,6 +103,7 @@ class DeliveryReport:
     retry: int = 0
     failed: int = 0
     deferred: int = 0
+    skipped: int = 0
 
     def add(self, other: DeliveryReport) -> DeliveryReport:
         for name in self.__dataclass_fields__:
@@ -101,7 +114,7 @@ class DeliveryReport:
         return (
             f"{self.claimed} claimed, {self.messages} messages, {self.sent} sent, "
             f"{self.uncertain} uncertain, {self.retry} to retry, {self.failed} failed, "
-            f"{self.deferred} deferred"
+            f"{self.deferred} deferred, {self.skipped} skipped"
         )
 
 
@@ -448,6 +461,26 @@ def _release(rows, report: DeliveryReport) -> None:
             )
 
 
+def _out_of_scope(rows: list[ReminderLog]) -> list[ReminderLog]:
+    """The rows of one recipient's message about an issue that recipient may not read now.
+    One query for the whole message (in slices of 5,000 ids), whatever its size."""
+    issue_ids = sorted({r.issue_id for r in rows if r.issue_id})
+    if not issue_ids:
+        return []
+    readable = set()
+    visible = Issue.objects.visible_to(rows[0].recipient)
+    for start in range(0, len(issue_ids), 5000):
+        readable.update(
+            visible.filter(pk__in=issue_ids[start : start + 5000]).values_list("pk", flat=True)
+        )
+    return [r for r in rows if r.issue_id and r.issue_id not in readable]
+
+
+def _skip(rows: list[ReminderLog], report: DeliveryReport) -> None:
+    """Settle, for good, reminders that are no longer the recipient's business."""
+    report.skipped += _update(rows, status=LogStatus.SKIPPED, error=OUT_OF_SCOPE, next_try_at=None)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = [f"{code} {_text(msg)}" for code, msg in exc.recipients.values()]
@@ -503,6 +536,8 @@ def reminders_deliver(*, rows: list[ReminderLog], now: datetime) -> DeliveryRepo
         return report
     for row in rows:
         row._uncertain = _was_cut_off(row)
+    # Who may read what is asked per recipient below: their roles are read here for all.
+    roles.preload({row.recipient_id: row.recipient for row in rows}.values())
     subjects = Subjects(rows, now)
     by_recipient: dict[int, list[ReminderLog]] = defaultdict(list)
     for row in rows:
@@ -533,6 +568,13 @@ def reminders_deliver(*, rows: list[ReminderLog], now: datetime) -> DeliveryRepo
                     report=report,
                 )
                 continue
+            dropped = _out_of_scope(own)
+            if dropped:
+                _skip(dropped, report)
+                gone = {r.pk for r in dropped}
+                own = [r for r in own if r.pk not in gone]
+                if not own:
+                    continue
             fault_point("claimed")
             marker = _mark_in_flight(own)
             if marker is None:
@@ -801,27 +843,29 @@ class Item:
 
     @cached_property
     def digest(self) -> list[dict]:
-        return digest_sections(
-            self.row.recipient_id, today=self.today, listed=self.listed_issue_ids
-        )
+        return digest_sections(self.row.recipient, today=self.today, listed=self.listed_issue_ids)
 
 
-def digest_sections(user_id: int, *, today: date, listed: Iterable[int] = ()) -> list[dict]:
-    """The weekly digest's sections: the issues ``user_id`` monitors, and each department
-    they head. Counts and the first ten of each list, with ledger links for the rest.
+def digest_sections(user, *, today: date, listed: Iterable[int] = ()) -> list[dict]:
+    """The weekly digest's sections: the issues ``user`` monitors, and each department they
+    head. Counts and the first ten of each list, with ledger links for the rest. Every
+    section counts and lists only issues ``user`` may read when it is sent
+    (``Issue.objects.visible_to``), in SQL: a query per section, not per issue.
 
     Each issue is listed once in the message: an issue already listed (``listed``: the
     message's other lines, then the sections before) is only counted as "listed above"."""
     soon = workdays.add_working_days(today, _rule("DUE_SOON_WORKING_DAYS"))
     week_ago = today - timedelta(days=7)
     ledger = _path("issues:ledger", default="")
+    readable = Issue.objects.visible_to(user)
+    user_id = user.pk
     seen = set(listed)
     sections = []
-    if Issue.objects.filter(monitor_id=user_id).exists():
+    if readable.filter(monitor_id=user_id).exists():
         sections.append(
             _digest_section(
                 translation.gettext("Issues you monitor"),
-                Issue.objects.filter(monitor_id=user_id),
+                readable.filter(monitor_id=user_id),
                 {"monitor": user_id},
                 today,
                 soon,
@@ -840,7 +884,7 @@ def digest_sections(user_id: int, *, today: date, listed: Iterable[int] = ()) ->
         sections.append(
             _digest_section(
                 dept.name,
-                Issue.objects.for_department(dept.pk),
+                readable.for_department(dept.pk),
                 {"department": dept.pk},
                 today,
                 soon,

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -128,6 +128,13 @@ class IssueQuerySet(models.QuerySet):
         semi-join, so counts need no DISTINCT."""
         current = Assignment.objects.current().filter(department_id__in=department_ids)
         return self.filter(pk__in=current.values("issue_id"))
+
+    def count_by(self, field: str) -> dict:
+        """{value of ``field``: how many of these issues have it}, in one grouped query: for
+        figures per study, meeting or enterprise. Call it on ``visible_to(reader)`` so that a
+        figure counts only what the reader may see."""
+        rows = self.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+        return dict(rows)
 
     def for_department(self, department_id, *, role: str | None = None):
         assignments = Assignment.objects.current().filter(
@@ -674,6 +681,7 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
         RETRY = "retry", _("Failed, will retry")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
+        SKIPPED = "skipped", _("Not sent: out of the recipient's scope")
 
     kind = models.CharField(_("kind"), max_length=40)
     subject_key = models.CharField(
@@ -724,7 +732,9 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
                 fields=["subject_key", "kind", "recipient", "due_on"], name="reminder_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["claimed", "sent", "retry", "failed", "uncertain"]),
+                condition=Q(
+                    status__in=["claimed", "sent", "retry", "failed", "uncertain", "skipped"]
+                ),
                 name="reminder_status_valid",
             ),
         ]
@@ -744,6 +754,14 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def visible_to(self, user):
+        """``user``'s own notifications, less those about an issue they may no longer read
+        (a reassignment took it from their department): the list, the header's count and
+        "mark all as read" all show these. The issue rule is ``Issue.objects.visible_to``,
+        as a correlated EXISTS, so the count stays one query."""
+        readable = Issue.objects.visible_to(user).filter(pk=OuterRef("issue_id"))
+        return self.filter(recipient=user).filter(Q(issue__isnull=True) | Exists(readable))
 
 
 class Notification(ChoiceLabelsMixin, models.Model):

@@ -24,6 +24,7 @@ STATUS_TONES = {
     ReminderLog.Status.RETRY: "warning",
     ReminderLog.Status.FAILED: "danger",
     ReminderLog.Status.UNCERTAIN: "warning",
+    ReminderLog.Status.SKIPPED: "",
 }
 NOTIFICATION_PAGE_SIZE = 30
 
@@ -115,8 +116,9 @@ def reminder_log(request):
 @login_required
 @require_GET
 def notification_list(request):
-    """The signed-in user's notifications, newest first; ``?show=unread`` for unread only."""
-    qs = Notification.objects.filter(recipient=request.user)
+    """The signed-in user's notifications, newest first; ``?show=unread`` for unread only.
+    Notices about an issue the user may no longer read are left out (``visible_to``)."""
+    qs = Notification.objects.visible_to(request.user)
     unread = qs.unread().count()
     show_unread = request.GET.get("show") == "unread"
     if show_unread:
@@ -142,9 +144,9 @@ def _back(request):
 @login_required
 @require_POST
 def notification_read(request, pk):
-    """Mark one of the user's own notifications read (404 for anyone else's); with
-    ``open`` set, go on to what it is about."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    """Mark one of the user's own notifications read (404 for anyone else's, and for one
+    about an issue they may no longer read); with ``open`` set, go on to what it is about."""
+    notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -159,9 +161,7 @@ def notification_read(request, pk):
 @login_required
 @require_POST
 def notification_read_all(request):
-    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    count = Notification.objects.visible_to(request.user).unread().update(read_at=timezone.now())
     if count:
         messages.success(
             request,

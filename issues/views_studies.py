@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,9 +19,15 @@ from roundtable.enterprises.models import Enterprise
 @require_GET
 def study_list(request):
     access.require_case_user(request.user)
-    studies = SpecialStudy.objects.select_related("lead_department").annotate(
-        issue_count=Count("issues")
+    studies = list(SpecialStudy.objects.select_related("lead_department"))
+    # Only the issues the reader may see: the figure matches the study's page and the ledger.
+    counts = (
+        Issue.objects.visible_to(request.user)
+        .filter(special_study__in=[s.pk for s in studies])
+        .count_by("special_study")
     )
+    for study in studies:
+        study.issue_count = counts.get(study.pk, 0)
     return render(
         request,
         "issues/study_list.html",

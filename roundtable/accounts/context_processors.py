@@ -21,11 +21,12 @@ def roles(request):
         }
 
     def unread():
-        # One indexed count, only on pages that show the header's bell.
+        # One count, only on pages that show the header's bell; the same notifications as
+        # the list (none about an issue the user may no longer read).
         if not user.is_authenticated:
             return 0
         from issues.models import Notification
 
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return Notification.objects.visible_to(user).unread().count()
 
     return {"role": SimpleLazyObject(compute), "unread_notifications": SimpleLazyObject(unread)}

@@ -56,6 +56,32 @@ def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> fr
     return frozenset(cache.get(role, ()))
 
 
+def preload(users) -> None:
+    """Read the groups and current department memberships of many ``users`` in two queries
+    and keep them on each user object, as the functions above do one user at a time: asking
+    about each of them afterwards (``Issue.objects.visible_to``) reads nothing more."""
+    from departments.models import DepartmentMembership
+
+    people = {user.pk: user for user in users if user.pk is not None}
+    if not people:
+        return
+    groups = {pk: set() for pk in people}
+    for user_id, name in User.groups.through.objects.filter(user_id__in=people).values_list(
+        "user_id", "group__name"
+    ):
+        groups[user_id].add(name)
+    departments = {pk: {} for pk in people}
+    for user_id, dept_id, member_role in (
+        DepartmentMembership.objects.current()
+        .filter(user_id__in=people)
+        .values_list("user_id", "department_id", "role")
+    ):
+        departments[user_id].setdefault(member_role, set()).add(dept_id)
+    for pk, user in people.items():
+        user._role_groups = frozenset(groups[pk])
+        user._role_departments = departments[pk]
+
+
 def is_department_member(user) -> bool:
     return bool(department_ids(user))
 

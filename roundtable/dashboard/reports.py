@@ -196,11 +196,8 @@ def change(kpi: Kpi, current: kpis.Figures, previous: kpis.Figures | None) -> st
     return f"{sign}{days_text(abs(delta)) if kpi.kind == 'median' else abs(delta)}{unit}"
 
 
-def _link(kpi_name: str, count: int, period, department_id, *, linked: bool = True) -> dict:
-    return {
-        "value": count,
-        "href": ledger_url(kpi_name, period, department_id) if linked else "",
-    }
+def _link(kpi_name: str, count: int, period, department_id) -> dict:
+    return {"value": count, "href": ledger_url(kpi_name, period, department_id)}
 
 
 def kpi_cell(
@@ -211,10 +208,10 @@ def kpi_cell(
     department_id: int | None = None,
     previous: kpis.Figures | None = None,
     previous_period: kpis.Period | None = None,
-    linked: bool = True,
 ) -> dict:
-    """Everything a page shows for one KPI of one scope; every number with its ledger link
-    (``linked=False`` for readers whose ledger would not hold all of those issues)."""
+    """Everything a page shows for one KPI of one scope; every number with its ledger link.
+    Show it only to readers whose ledger holds all of those issues (the department
+    dashboard leaves the district's figures out for department members)."""
     cell = {
         "key": kpi.key,
         "label": kpi.label,
@@ -226,15 +223,11 @@ def kpi_cell(
         "previous_label": previous_period.label if previous_period else "",
     }
     if kpi.kind == "count":
-        cell["count"] = _link(kpi.key, _value(kpi, figures), period, department_id, linked=linked)
+        cell["count"] = _link(kpi.key, _value(kpi, figures), period, department_id)
     else:
         if kpi.part:
-            cell["part"] = _link(
-                kpi.part, getattr(figures, kpi.part), period, department_id, linked=linked
-            )
-        cell["whole"] = _link(
-            kpi.whole, getattr(figures, kpi.whole), period, department_id, linked=linked
-        )
+            cell["part"] = _link(kpi.part, getattr(figures, kpi.part), period, department_id)
+        cell["whole"] = _link(kpi.whole, getattr(figures, kpi.whole), period, department_id)
     return cell
 
 

@@ -120,17 +120,19 @@ def _ledger_counts(qs, today, due_soon_until):
 ESCALATED_SHOWN = 20
 
 
-def _escalated_issues() -> dict:
+def _escalated_issues(user) -> dict:
     """The chairperson's attention list: issues escalated for being overdue by more than
     ESCALATE_AFTER_WORKING_DAYS working days (issues/reminders.py) and still being handled.
-    An extension granted since the escalation takes the issue off the list. One query."""
+    An extension granted since the escalation takes the issue off the list. One query, over
+    the issues ``user`` may read (the chair's office reads them all)."""
     from django.db.models import F, OuterRef, Subquery
 
     from roundtable.lib.i18n import prefers_chinese
 
     lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
     rows = list(
-        Issue.objects.filter(
+        Issue.objects.visible_to(user)
+        .filter(
             escalated_on__isnull=False,
             escalated_on__gt=F("deadline"),
             status__in=[Issue.Status.ASSIGNED, Issue.Status.IN_PROGRESS],
@@ -158,7 +160,10 @@ def home(request):
     context = {"today": today, "due_soon_until": due_soon_until, "sections": []}
 
     if roles.can_read_all_issues(user):
-        context["district"] = _ledger_counts(Issue.objects.all(), today, due_soon_until)
+        # The whole ledger, by the ledger's own rule (every figure here counts what the
+        # reader may see).
+        readable = Issue.objects.visible_to(user)
+        context["district"] = _ledger_counts(readable, today, due_soon_until)
     if roles.is_commerce_staff(user):
         context["pending_extensions"] = ExtensionRequest.objects.filter(
             status=ExtensionRequest.Status.PENDING
@@ -177,7 +182,7 @@ def home(request):
         from departments.models import Department
 
         context["my_departments"] = list(Department.objects.filter(pk__in=dept_ids))
-    monitored = Issue.objects.filter(monitor=user)
+    monitored = Issue.objects.visible_to(user).filter(monitor=user)
     if monitored.exists():
         context["monitoring"] = _ledger_counts(monitored, today, due_soon_until)
     if roles.is_administrator(user):
@@ -196,7 +201,7 @@ def home(request):
         }
         context["heartbeats"] = _heartbeats(timezone.now())
     if roles.is_chair(user):
-        context["escalated"] = _escalated_issues()
+        context["escalated"] = _escalated_issues(user)
     context["roles"] = roles.role_labels(user)
     context["primary_role"] = _primary_role(user, context)
     context["heading"] = HEADINGS[context["primary_role"]]
@@ -360,8 +365,9 @@ def department(request):
                     previous=data["previous"],
                     previous_period=previous_period,
                 ),
-                # The district's issues are not all in a department's ledger: no links.
-                "district": reports.kpi_cell(kpi, data["district"], period, linked=reads_all),
+                # The district's figures count issues outside a department's scope: only
+                # those who read the whole ledger see them (and they link to it).
+                "district": reports.kpi_cell(kpi, data["district"], period) if reads_all else None,
             }
         )
     context = {

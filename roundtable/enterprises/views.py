@@ -10,8 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,18 +51,6 @@ def autocomplete(request):
     )
 
 
-def _open_issue_count():
-    issues = (
-        Issue.objects.filter(enterprise=OuterRef("pk"))
-        .exclude(status=Issue.Status.CLOSED)
-        .order_by()
-        .values("enterprise")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(issues), 0)
-
-
 def _last_visit():
     visits = (
         Meeting.objects.service_visits()
@@ -75,17 +62,15 @@ def _last_visit():
     return Subquery(visits)
 
 
-def _with_open_issues(enterprises) -> None:
-    """Set ``open_issues`` on each enterprise of a page: one grouped query for the page's
-    rows. (As a subquery in the page's own query, the database would count the issues of
-    every row it skips on the way to page 50 as well.)"""
-    counts = dict(
-        Issue.objects.filter(enterprise_id__in=[e.pk for e in enterprises])
-        .exclude(status=Issue.Status.CLOSED)
-        .order_by()
-        .values("enterprise_id")
-        .annotate(n=Count("pk"))
-        .values_list("enterprise_id", "n")
+def _with_open_issues(enterprises, reader) -> None:
+    """Set ``open_issues`` on each enterprise: its open issues that ``reader`` may see in the
+    ledger (raised by it), in one grouped query for all of them. (As a subquery in a page's
+    own query, the database would count the issues of every row it skips as well.)"""
+    counts = (
+        Issue.objects.visible_to(reader)
+        .open()
+        .filter(enterprise_id__in=[e.pk for e in enterprises])
+        .count_by("enterprise")
     )
     for e in enterprises:
         e.open_issues = counts.get(e.pk, 0)
@@ -106,7 +91,7 @@ def enterprise_list(request):
         .order_by("name_zh")
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    _with_open_issues(page.object_list)
+    _with_open_issues(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -344,11 +329,14 @@ def portfolio(request):
         if official is None:
             raise Http404
     today = timezone.localdate()
-    enterprises = (
+    enterprises = list(
         Enterprise.objects.filter(designated_official=official)
-        .annotate(last_visit=_last_visit(), open_issues=_open_issue_count())
+        .annotate(last_visit=_last_visit())
         .order_by("name_zh")
     )
+    # The reader's count, not the official's: staff looking at a department head's
+    # portfolio see every open issue; the head sees those the ledger shows them.
+    _with_open_issues(enterprises, user)
     rows = _portfolio_rows(enterprises, today)
     can_reassign = access.can_reassign(user)
     return render(

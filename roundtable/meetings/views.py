@@ -19,7 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from departments.models import Department, DepartmentMembership
 from issues import views_deadlines
@@ -388,13 +393,18 @@ def meeting_list(request):
         .filter(starts_at__gte=_aware(period["start"]), starts_at__lt=_aware(period["end"]))
         .order_by("starts_at", "pk")
     )
-    if access.sees_everything(user):
-        # How many ledger issues each meeting produced; others would be counting issues
-        # they may not read.
-        qs = qs.annotate(issue_count=Count("issues"))
     if kind:
         qs = qs.filter(kind=kind)
     meetings = list(qs)
+    # How many of each meeting's ledger issues the reader may see (the meeting's list and the
+    # ledger filtered by meeting show the same ones).
+    counts = (
+        Issue.objects.visible_to(user)
+        .filter(meeting__in=[m.pk for m in meetings])
+        .count_by("meeting")
+    )
+    for m in meetings:
+        m.issue_count = counts.get(m.pk, 0)
     by_day = {}
     for m in meetings:
         by_day.setdefault(timezone.localtime(m.starts_at).date(), []).append(m)
@@ -1148,25 +1158,31 @@ def visit_new(request):
 # --- Calendar feed ------------------------------------------------------------------------
 
 FEED_READ_RECORD_EVERY = timedelta(hours=1)
+FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
-@require_GET
+@require_safe
 def feed(request, token):
     """A user's private iCalendar feed. No sign-in: the 256-bit token is the credential.
-    Unknown and revoked tokens, and tokens of deactivated users, answer 404."""
+    Unknown and revoked tokens, and tokens of deactivated users, answer 404 (to HEAD too).
+
+    GET streams every event (feeds.calendar_chunks); HEAD answers with the same headers and
+    no body, without reading the events, and does not count as a read."""
     subscription = feeds.active_feed(token)
     if subscription is None:
         raise Http404
-    now = timezone.now()
-    if (
-        subscription.last_read_at is None
-        or now - subscription.last_read_at > FEED_READ_RECORD_EVERY
-    ):
-        CalendarFeed.objects.filter(pk=subscription.pk).update(last_read_at=now)
-    response = HttpResponse(
-        feeds.calendar_text(subscription.user, now=now).encode("utf-8"),
-        content_type="text/calendar; charset=utf-8",
-    )
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=FEED_CONTENT_TYPE)
+    else:
+        now = timezone.now()
+        if (
+            subscription.last_read_at is None
+            or now - subscription.last_read_at > FEED_READ_RECORD_EVERY
+        ):
+            CalendarFeed.objects.filter(pk=subscription.pk).update(last_read_at=now)
+        response = StreamingHttpResponse(
+            feeds.calendar_chunks(subscription.user, now=now), content_type=FEED_CONTENT_TYPE
+        )
     response["Content-Disposition"] = content_disposition("roundtable.ics", disposition="inline")
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"

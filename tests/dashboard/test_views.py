@@ -76,18 +76,24 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
         assert response["Location"].startswith("/accounts/login/")
 
 
-def test_a_liaison_sees_their_own_department_beside_the_district(client, w, liaison_a):
+def test_a_liaison_sees_their_own_department_and_not_the_districts_figures(
+    client, w, liaison_a, staff
+):
     client.force_login(liaison_a)
     response = client.get("/dashboard/department/?period=2026Q3")
     assert response.status_code == 200
     assert response.context["department"] == w.dept_a
     rows = {row["department"]["key"]: row for row in response.context["rows"]}
     assert rows["raised"]["department"]["count"]["value"] == 6
-    assert rows["raised"]["district"]["count"]["value"] == 10
-    # The district's figures are shown, but not linked: the liaison's ledger holds only the
-    # issues of their department.
-    assert rows["raised"]["district"]["count"]["href"] == ""
     assert rows["on_time_rate"]["department"]["display"] == "100%"
+    # The district's figures count other departments' issues, outside the liaison's scope
+    # (issue 12): only readers of the whole ledger get them, linked to it.
+    assert all(row["district"] is None for row in rows.values())
+    client.force_login(staff)
+    response = client.get(f"/dashboard/department/?period=2026Q3&department={w.dept_a.pk}")
+    rows = {row["department"]["key"]: row for row in response.context["rows"]}
+    assert rows["raised"]["district"]["count"]["value"] == 10
+    assert rows["raised"]["district"]["count"]["href"].startswith("/issues/?")
 
 
 def test_a_liaison_cannot_open_another_departments_dashboard(client, w, liaison_a, liaison_c):

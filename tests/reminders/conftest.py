@@ -93,8 +93,11 @@ def make_issue(
 
 @pytest.fixture
 def people(dept_a, dept_b, liaison_a, liaison_b, head_a, monitor, staff, chair):
-    """The personas, plus RA: the person responsible for an issue in A, who holds no seat."""
+    """The personas, plus RA: the person responsible for issues in A. RA is A's second
+    liaison: a reminder goes only to someone who may read its issue when it is sent, and
+    the assignment form names responsible people among department members."""
     responsible = factories.UserFactory(username="resp_a", full_name="Responsible A")
+    factories.MembershipFactory(user=responsible, department=dept_a, role="liaison")
     return {
         "dept_a": dept_a,
         "dept_b": dept_b,

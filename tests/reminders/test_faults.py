@@ -259,6 +259,7 @@ def test_beat_down_through_national_day_catches_up_on_the_first_working_day(peop
     assert due_on == {date(2026, 9, 30)}
     assert Counter(u for _k, _s, u, _d in sent_keys(kinds=[K.ACCEPTANCE])) == {
         "liaison_a": 1,
+        "resp_a": 1,  # A's second liaison
         "head_a": 1,
     }
     assert not ReminderLog.objects.filter(

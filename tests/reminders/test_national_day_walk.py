@@ -29,11 +29,13 @@ K = ReminderKind
 EXPECTED = {
     date(2026, 9, 29): {
         (K.DEADLINE, "liaison_a"),
+        (K.DEADLINE, "resp_a"),  # A's second liaison
         (K.DIGEST, "monitor"),  # the week of 28 Sep, caught up on Tuesday
         (K.DIGEST, "head_a"),
     },
     date(2026, 10, 8): {
         (K.DEADLINE, "liaison_a"),  # responsible person and lead liaison: one person
+        (K.DEADLINE, "resp_a"),
         (K.DIGEST, "monitor"),  # the National Day week's first working day
         (K.DIGEST, "head_a"),
     },

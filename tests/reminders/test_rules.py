@@ -43,6 +43,7 @@ def test_unaccepted_assignment_goes_to_the_departments_liaison_and_head_after_tw
     )
     expected = {
         (ReminderKind.ACCEPTANCE, "liaison_a", TODAY),
+        (ReminderKind.ACCEPTANCE, "resp_a", TODAY),  # A's second liaison
         (ReminderKind.ACCEPTANCE, "head_a", TODAY),
     }
     assert due(kind=ReminderKind.ACCEPTANCE) == expected

@@ -59,6 +59,10 @@ head, responsible, monitor = user("head"), user("responsible"), user("monitor", 
 dept = Department.objects.create(code="pnr", name_zh="规划局", name_en="Planning Bureau")
 DepartmentMembership.objects.create(department=dept, user=head, role="head",
                                     started_on=date(2020, 1, 1))
+# The responsible person is one of the department's people: reminders go only to someone who
+# may read the issue when they are sent.
+DepartmentMembership.objects.create(department=dept, user=responsible, role="liaison",
+                                    started_on=date(2020, 1, 1))
 from roundtable.lib.uscc import check_character
 code = "91500103000000001"
 enterprise = Enterprise.objects.create(name_zh="测试企业", credit_code=code + check_character(code),

@@ -133,6 +133,9 @@ def test_access_matrix_cell(row, persona, expected, client, personas, dept_a, de
         path = _fill(row["path"], ids)
         if row["method"] == "GET":
             response = client.get(path)
+        elif row["method"] == "HEAD":
+            response = client.head(path)
+            assert response.content == b""
         else:
             data = {k: _fill(v, ids) for k, v in (row.get("data") or {}).items()}
             if data.get("file") == "@pdf":
