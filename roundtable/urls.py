@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from issues.urls_reminders import notification_patterns
 from roundtable.accounts import roles
+from roundtable.ops import views as ops_views
 
 
 def _admin_has_permission(request):
@@ -13,7 +14,14 @@ def _admin_has_permission(request):
 admin.site.has_permission = _admin_has_permission
 admin.site.site_header = "Roundtable"
 
+# The 500 page shows the request id and touches no database.
+handler500 = "roundtable.ops.views.server_error"
+
 urlpatterns = [
+    # Answered by roundtable.ops.middleware before sessions and authentication; listed here
+    # for reverse() and the access matrix.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("roundtable.accounts.urls")),
     path("issues/", include("issues.urls")),

@@ -1,0 +1,34 @@
+"""Health and readiness answers (no sign-in, see health.py) and the 500 page."""
+
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
+
+from roundtable.lib.logs import current_request_id
+from roundtable.ops import health
+
+
+@require_safe
+def healthz(request):
+    """The process is up and answers. No database, no cache: always 200 while it runs."""
+    response = JsonResponse({"status": health.OK})
+    add_never_cache_headers(response)
+    return response
+
+
+@require_safe
+def readyz(request):
+    """200 when every dependency answers (``warn`` is still 200), 503 when one fails; the
+    body names each check and its result."""
+    result = health.readiness()
+    response = JsonResponse(result.as_json(), status=result.http_status)
+    add_never_cache_headers(response)
+    return response
+
+
+def server_error(request):
+    """The 500 page, with the request id for the user to quote. No database, no context
+    processors: the failure may be the database itself."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": current_request_id()}))
