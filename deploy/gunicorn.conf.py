@@ -51,7 +51,10 @@ access_log_format = (
 )
 _log_format = os.environ.get("LOG_FORMAT", "plain").strip().lower()
 logconfig_dict = logging_config(log_format=_log_format, level=os.environ.get("LOG_LEVEL", "INFO"))
-logconfig_dict["formatters"]["access"] = {"format": "%(asctime)s %(name)s %(message)s"}
+logconfig_dict["formatters"]["access"] = {
+    "()": "roundtable.lib.logs.UtcFormatter",
+    "format": "%(asctime)s %(name)s %(message)s",
+}
 logconfig_dict["handlers"]["access"] = {
     "class": "logging.StreamHandler",
     "stream": "ext://sys.stdout",

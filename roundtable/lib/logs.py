@@ -12,6 +12,7 @@ these classes before the application exists.
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -83,6 +84,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class UtcFormatter(logging.Formatter):
+    """Plain lines with the time in UTC, ISO 8601: gunicorn's master logs before Django sets
+    the process's time zone and its workers after, so local times would disagree."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOG_FORMATS = ("plain", "json")
 
@@ -96,7 +106,7 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "roundtable.lib.logs.RequestIdFilter"}},
         "formatters": {
-            "plain": {"format": PLAIN_FORMAT},
+            "plain": {"()": "roundtable.lib.logs.UtcFormatter", "format": PLAIN_FORMAT},
             "json": {"()": "roundtable.lib.logs.JsonFormatter"},
         },
         "handlers": {

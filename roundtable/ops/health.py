@@ -122,12 +122,13 @@ def readiness() -> Readiness:
         return result
 
 
-def forget() -> None:
-    """Drop the kept answer (tests; an operator's shell)."""
+def forget(*, reports: bool = True) -> None:
+    """Drop the kept answer, and with ``reports`` what was last logged (tests; a shell)."""
     global _last
     with _lock:
         _last = None
-        _reported.clear()
+        if reports:
+            _reported.clear()
 
 
 def _run_checks() -> Readiness:

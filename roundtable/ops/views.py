@@ -24,6 +24,8 @@ def readyz(request):
     result = health.readiness()
     response = JsonResponse(result.as_json(), status=result.http_status)
     add_never_cache_headers(response)
+    # Not one "Service Unavailable" error line per poll: health.py logs each check's change.
+    response._has_been_logged = True
     return response
 
 
