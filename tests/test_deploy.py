@@ -375,3 +375,37 @@ def test_the_example_environment_file_reads_the_same_in_systemd_and_bash():
         text=True,
     )
     assert result.stdout == "Roundtable <roundtable@example.gov.cn>"
+
+
+# --- Static files -------------------------------------------------------------------------
+
+
+def test_collectstatic_writes_hashed_names_that_the_pages_then_link(tmp_path):
+    """The recipe's collectstatic: every file gets a hashed copy (and a .gz) and the manifest,
+    after which pages link the hashed names that nginx and WhiteNoise cache for a year."""
+    static_root = tmp_path / "static"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(static_root))
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collect.returncode == 0, collect.stdout + collect.stderr
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["css/app.css"]
+    assert re.fullmatch(r"css/app\.[0-9a-f]{12}\.css", hashed)
+    assert (static_root / hashed).exists() and (static_root / f"{hashed}.gz").exists()
+    render = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c"]
+        + ["from django.templatetags.static import static; print(static('css/app.css'))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert render.stdout.strip().splitlines()[-1] == f"/static/{hashed}"
