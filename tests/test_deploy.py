@@ -94,6 +94,8 @@ def test_compose_runs_the_whole_stack_from_one_image():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"].startswith("redis://redis:")
+        # The host paths of deploy/roundtable.env.example (copied to .env) must not win.
+        assert env["STATIC_ROOT"] == "/app/staticfiles" and env["GUNICORN_BIND"] == "0.0.0.0:8000"
         assert "state:/var/lib/roundtable" in services[name]["volumes"]  # MEDIA_ROOT below it
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
