@@ -7,21 +7,36 @@ system; the cleaned-up original name is kept only as display text. Downloads are
 ``attachment`` with ``nosniff`` and a sandboxing CSP, so even a file that slipped through
 cannot run as a page of this site (osTicket #3764, CVE-2020-24917).
 
+A file is written before the transaction that records it commits. A caller wraps that
+transaction in ``files_removed_on_rollback()``, which deletes the files it stored if the
+transaction fails; whatever still escapes (a process killed in between) is deleted by the
+nightly ``orphan_files_sweep``.
+
 None of these functions checks access: the view asks ``issues.access`` first.
 """
 
+import logging
+import posixpath
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.exports import content_disposition
 from issues.models import Attachment
+
+logger = logging.getLogger(__name__)
 
 HEAD_BYTES = 8 * 1024
 MAX_NAME_CHARS = 200
@@ -187,10 +202,9 @@ def store_attachment(*, issue, uploaded_file, user, update=None) -> Attachment:
     """Validate ``uploaded_file`` and save it as an attachment of ``issue``.
 
     Raises ``ValidationError`` (nothing written) if the file is refused. The caller has
-    checked that ``user`` may add files to ``issue`` and runs this inside its transaction;
-    if the database write fails here the file is removed again. (If the caller's transaction
-    rolls back later, the stored file stays behind, unreferenced: harmless, and a cleanup
-    job can remove files without a row.)
+    checked that ``user`` may add files to ``issue`` and runs this inside its transaction,
+    wrapped in ``files_removed_on_rollback()``: if the database write fails here the file is
+    removed at once, and if the caller's transaction fails later, when it does.
     """
     content_type, name = validate_upload(uploaded_file)
     storage_key = f"{secrets.token_hex(16)}.{extension(name)}"
@@ -205,12 +219,91 @@ def store_attachment(*, issue, uploaded_file, user, update=None) -> Attachment:
     )
     # upload_to (issues.models.attachment_path) builds the path from storage_key alone.
     attachment.file.save(storage_key, uploaded_file, save=False)
+    stored = _stored_in_transaction.get()
+    if stored is not None:
+        stored.append(attachment.file.name)
     try:
         attachment.save()
     except BaseException:
         attachment.file.delete(save=False)
         raise
     return attachment
+
+
+# The files stored inside the innermost files_removed_on_rollback() block.
+_stored_in_transaction: ContextVar[list[str] | None] = ContextVar("stored_files", default=None)
+
+
+@contextmanager
+def files_removed_on_rollback() -> Iterator[None]:
+    """Around a transaction that stores attachments: if an exception leaves the block (the
+    transaction rolled back, or its commit failed), the files stored in it are deleted, so
+    that no file is left without its row. Put it outside ``transaction.atomic()``::
+
+        with files_removed_on_rollback(), transaction.atomic():
+            store_attachment(...)
+    """
+    stored: list[str] = []
+    token = _stored_in_transaction.set(stored)
+    try:
+        yield
+    except BaseException:
+        for name in stored:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("could not delete %s after a rollback", name, exc_info=True)
+        raise
+    finally:
+        _stored_in_transaction.reset(token)
+
+
+ATTACHMENTS_DIR = "attachments"
+
+
+def _stored_files(folder: str) -> Iterator[str]:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield posixpath.join(folder, name)
+    for sub in sorted(folders):
+        yield from _stored_files(posixpath.join(folder, sub))
+
+
+def orphan_files_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> list[str]:
+    """Delete files under MEDIA_ROOT/attachments/ that no Attachment row names and that are
+    older than ORPHAN_FILE_MIN_AGE_HOURS (a younger one may belong to a transaction still
+    under way). Returns the names deleted. Files elsewhere in MEDIA_ROOT are left alone."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.ORPHAN_FILE_MIN_AGE_HOURS)
+    deleted: list[str] = []
+    batch: list[str] = []
+
+    def settle(names: list[str]) -> None:
+        known = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in names:
+            if name in known:
+                continue
+            try:
+                if default_storage.get_modified_time(name) >= cutoff:
+                    continue
+                default_storage.delete(name)
+            except FileNotFoundError:
+                continue
+            deleted.append(name)
+
+    for name in _stored_files(ATTACHMENTS_DIR):
+        batch.append(name)
+        if len(batch) >= batch_size:
+            settle(batch)
+            batch = []
+    if batch:
+        settle(batch)
+    if deleted:
+        logger.info("deleted %d orphaned attachment files", len(deleted))
+    return deleted
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:

@@ -804,6 +804,8 @@ class Notification(ChoiceLabelsMixin, models.Model):
                 condition=Q(reminder__isnull=True),
                 name="notification_unmailed",
             ),
+            # The nightly purge (issues/retention.py) finds the expired notices by age.
+            models.Index(fields=["created_at"], name="notification_created"),
         ]
 
     def __str__(self) -> str:

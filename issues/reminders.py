@@ -656,6 +656,48 @@ def reminders_due(*, today: date) -> list[ReminderSpec]:
     return list(specs.values())
 
 
+# --- What the log must keep ---------------------------------------------------------------
+
+# The exactly-once claim is the log row: once it is gone, a rule that yields the same key again
+# sends again. Most rules yield keys dated within a short window before today, and a purge of
+# rows older than this many days can never meet them: deadline reminders (at most
+# max(DEADLINE_REMINDER_DAYS) working days back), overdue (today), no update (less than
+# STALE_AFTER_WORKING_DAYS working days), the weekly digest (this week), intake and meeting
+# reminders (the event is still ahead), the quarter warning (this quarter) and notification
+# e-mails (NOTIFICATION_EMAIL_MAX_AGE_HOURS). ``log_rows_still_needed`` covers the others.
+MIN_LOG_RETENTION_DAYS = 120
+
+
+def log_rows_still_needed(*, today: date) -> Q:
+    """The reminder-log rows that a rule can still yield again, whatever their age: those
+    kinds keep the date they were first due while their condition lasts, and a condition can
+    come back (an issue reopened years later is overdue and escalated again, under the same
+    ``escalated_on``). A purge must keep them, or the reminder goes out a second time.
+
+    * acceptance: due a fixed number of working days after ``assigned_at``, for as long as the
+      assignment stays pending: kept while the issue has a pending current assignment;
+    * escalated: due on ``Issue.escalated_on``: kept while that is still the row's day;
+    * minutes unpublished: due a fixed time after the meeting: kept until they are published;
+    * service visit: due within the enterprise's visit interval, which may be longer than
+      the retention: kept while younger than the longest interval.
+    """
+    longest_visit = Enterprise.objects.aggregate(n=Max("visit_interval_days"))["n"] or 0
+    return (
+        Q(
+            kind=ReminderKind.ACCEPTANCE,
+            issue_id__in=Assignment.objects.current()
+            .filter(status=Assignment.Status.PENDING)
+            .values("issue_id"),
+        )
+        | Q(kind=ReminderKind.ESCALATED, issue__escalated_on=F("due_on"))
+        | Q(
+            kind=ReminderKind.MINUTES,
+            meeting_id__in=Meeting.objects.filter(minutes_published_at__isnull=True).values("pk"),
+        )
+        | Q(kind=ReminderKind.VISIT, due_on__gt=today - timedelta(days=longest_visit))
+    )
+
+
 # --- Escalation ---------------------------------------------------------------------------
 
 

@@ -74,3 +74,20 @@ def _check_broker_at_start(sender=None, **kwargs) -> None:
         )
     elif policy == "noeviction":
         logger.info("broker check: Redis maxmemory-policy is noeviction")
+
+
+@shared_task(ignore_result=True, time_limit=60 * 60, soft_time_limit=55 * 60, **_RETRY)
+def purge_expired() -> str:
+    """Nightly: delete reminder-log rows and notifications past RETENTION_DAYS
+    (issues/retention.py), in batches."""
+    from issues import retention
+
+    return retention.expired_purge().summary()
+
+
+@shared_task(ignore_result=True, time_limit=60 * 60, soft_time_limit=55 * 60, **_RETRY)
+def sweep_orphan_files() -> str:
+    """Nightly: delete attachment files that no attachment row names, older than a day."""
+    from issues import attachments
+
+    return f"deleted {len(attachments.orphan_files_sweep())} orphaned files"

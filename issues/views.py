@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.models import Department
 from issues import access, services, views_deadlines
-from issues.attachments import attachment_response, store_attachment
+from issues.attachments import attachment_response, files_removed_on_rollback, store_attachment
 from issues.filters import due_soon_until, filtered
 from issues.forms import (
     AssignForm,
@@ -521,7 +521,7 @@ def issue_progress(request, pk):
     form = ProgressForm(request.POST, request.FILES)
 
     def perform(data):
-        with transaction.atomic():
+        with files_removed_on_rollback(), transaction.atomic():
             update = services.issue_post_progress(
                 actor=request.user, issue=issue, body=data["body"]
             )
@@ -667,7 +667,7 @@ def attachment_upload(request, pk):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with files_removed_on_rollback(), transaction.atomic():
                 store_attachment(
                     issue=issue, uploaded_file=form.cleaned_data["file"], user=request.user
                 )

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,10 @@ from issues.reminders import ReminderKind
 from roundtable.accounts import roles
 
 LOG_PAGE_SIZE = 50
+# The log grows by thousands of rows a day: the page never counts the whole table. Counts stop
+# at this many ("10,000+"), and pages follow the primary key (?before= / ?after=), not an
+# offset, so the thousandth page costs what the first does.
+LOG_COUNT_CAP = 10_000
 STATUS_TONES = {
     ReminderLog.Status.CLAIMED: "",
     ReminderLog.Status.SENT: "success",
@@ -71,11 +75,27 @@ def _filtered_log(data):
     return qs
 
 
+def capped_count(qs, cap: int = None) -> tuple[int, bool]:
+    """How many rows ``qs`` has, counting no further than ``cap``: (count, more than cap)."""
+    cap = LOG_COUNT_CAP if cap is None else cap
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _cursor(value) -> int | None:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n < 2**63 else None
+
+
 @login_required
 @require_GET
 def reminder_log(request):
-    """What was sent, to whom, when, delivered or failed and why. The subject of a reminder
-    is named by its reference only; the issue itself opens for those who may read it."""
+    """What was sent, to whom, when, delivered or failed and why, newest first. The subject
+    of a reminder is named by its reference only; the issue itself opens for those who may
+    read it. ``?before=<id>`` shows the page of older entries, ``?after=<id>`` newer ones."""
     user = request.user
     if not (roles.is_administrator(user) or roles.is_commerce_staff(user)):
         raise PermissionDenied
@@ -83,29 +103,56 @@ def reminder_log(request):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = _filtered_log(data)
     # Counts per status for the other filters, so each figure says what the status filter
-    # would show.
-    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    # would show; each stops at LOG_COUNT_CAP.
+    status_counts = {value: capped_count(qs.filter(status=value)) for value in ReminderLog.Status}
     if data.get("status"):
         qs = qs.filter(status=data["status"])
-    qs = qs.select_related("recipient", "issue", "meeting").order_by("-claimed_at", "-pk")
-    page = Paginator(qs, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    total = capped_count(qs)
+    qs = qs.select_related("recipient", "issue", "meeting")
+    before, after = _cursor(request.GET.get("before")), _cursor(request.GET.get("after"))
+    if after is not None:
+        # Newer entries: the LOG_PAGE_SIZE just above ``after``, shown newest first.
+        rows = list(qs.filter(pk__gt=after).order_by("pk")[: LOG_PAGE_SIZE + 1])
+        has_newer = len(rows) > LOG_PAGE_SIZE
+        rows = rows[:LOG_PAGE_SIZE][::-1]
+        has_older = bool(rows)
+    else:
+        if before is not None:
+            qs = qs.filter(pk__lt=before)
+        rows = list(qs.order_by("-pk")[: LOG_PAGE_SIZE + 1])
+        has_older = len(rows) > LOG_PAGE_SIZE
+        rows = rows[:LOG_PAGE_SIZE]
+        has_newer = before is not None and bool(rows)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "before", "after"):
+        query.pop(key, None)
     by_status = query.copy()
     by_status.pop("status", None)
     prefix = f"?{by_status.urlencode()}&" if by_status else "?"
     kinds = dict(ReminderKind.choices)
-    for row in page.object_list:
+    for row in rows:
         row.kind_label = kinds.get(row.kind, row.kind)
     return render(
         request,
         "reminders/log.html",
         {
             "form": form,
-            "page": page,
+            "rows": rows,
+            "total": total[0],
+            "total_capped": total[1],
+            "total_text": f"{total[0]:,}",
+            "older": rows[-1].pk if rows and has_older else None,
+            "newer": rows[0].pk if rows and has_newer else None,
             "query": query.urlencode(),
             "status_counts": [
-                (label, counts.get(value, 0), f"{prefix}status={value}", STATUS_TONES[value])
+                (
+                    label,
+                    f"{status_counts[value][0]:,}+"
+                    if status_counts[value][1]
+                    else status_counts[value][0],
+                    f"{prefix}status={value}",
+                    STATUS_TONES[value],
+                )
                 for value, label in ReminderLog.Status.choices
             ],
             "can_open_issues": roles.can_read_all_issues(user),

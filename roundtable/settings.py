@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib.env import env_bool, env_int, env_list, env_str
+from roundtable.lib.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -59,9 +60,14 @@ INSTALLED_APPS = [
     "roundtable.meetings",
     "issues",
     "roundtable.dashboard",
+    "roundtable.ops",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, the 500 page included.
+    "roundtable.lib.middleware.RequestIdMiddleware",
+    # /healthz and /readyz, answered before sessions, authentication and the HTTPS redirect.
+    "roundtable.ops.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "roundtable.lib.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -110,6 +116,11 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request (and /readyz) in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        )
 else:
     DATABASES = {
         "default": {
@@ -207,8 +218,14 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Serve straight from the source folders when nothing has been collected (development, tests);
-# production runs collectstatic and WhiteNoise serves the collected copy.
+# collectstatic writes each file under a name with its content's hash (app.3f1c….css) and the
+# manifest staticfiles.json, so that WhiteNoise (or nginx, deploy/nginx/roundtable.conf) can
+# let browsers cache it for a year. Until something has been collected (development, tests),
+# pages link the plain names and WhiteNoise serves them straight from the source folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "roundtable.lib.staticfiles.HashedStaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists() or DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: downloads go through an access-checked view
@@ -313,19 +330,25 @@ ROUNDTABLE = {
     "NOTIFICATION_EMAIL_MAX_AGE_HOURS": env_int("NOTIFICATION_EMAIL_MAX_AGE_HOURS", 72),
 }
 
+# --- Retention ----------------------------------------------------------------------------
+
+# Days kept before the daily purge (issues/retention.py) deletes them; 0 keeps them forever.
+# A reminder-log row that a reminder rule still needs to stay exactly-once is always kept.
+RETENTION_DAYS = {
+    "reminder_log": env_int("RETENTION_REMINDER_LOG_DAYS", 400),
+    "read_notifications": env_int("RETENTION_READ_NOTIFICATIONS_DAYS", 180),
+    "unread_notifications": env_int("RETENTION_UNREAD_NOTIFICATIONS_DAYS", 400),
+}
+# Files in MEDIA_ROOT/attachments/ with no Attachment row, older than this, are deleted by the
+# daily sweep (a transaction that stored a file and then failed, a crash in between).
+ORPHAN_FILE_MIN_AGE_HOURS = env_int("ORPHAN_FILE_MIN_AGE_HOURS", 24)
+
 # --- Logging ------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+# Every line carries the request id (or the task's); LOG_FORMAT=json writes one JSON object per
+# line (roundtable/lib/logs.py). The Celery worker and beat use the same configuration.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
 
 # --- Periodic jobs ---
 # django-celery-beat's DatabaseScheduler copies these into its tables when beat starts; the
@@ -350,5 +373,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issues.tasks.deliver_pending",
         "schedule": float(env_int("DELIVER_PENDING_EVERY_SECONDS", 60)),
         "options": {"expire_seconds": 55},
+    },
+    # Retention (RETENTION_DAYS) and the sweep of orphaned attachment files, at night.
+    "purge-expired": {
+        "task": "issues.tasks.purge_expired",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expire_seconds": 6 * 3600},
+    },
+    "sweep-orphan-files": {
+        "task": "issues.tasks.sweep_orphan_files",
+        "schedule": crontab(minute=45, hour=3),
+        "options": {"expire_seconds": 6 * 3600},
     },
 }

@@ -31,12 +31,15 @@ def _isolated(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
+    from roundtable.ops import health
     from roundtable.workdays import services as workdays
 
     cache.clear()
     workdays.clear_cache()
+    health.forget()
     yield
     workdays.clear_cache()
+    health.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,11 @@
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A heartbeat older than this means that the worker or beat has probably stopped: the
+# administrator's home page shows a warning, and /readyz fails its "worker" check.
+HEARTBEAT_STALE_AFTER = timedelta(minutes=10)
 
 
 class Heartbeat(models.Model):
@@ -17,3 +23,8 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def heartbeat_is_stale(seen_at: datetime | None, *, now: datetime) -> bool:
+    """No heartbeat yet, or none for HEARTBEAT_STALE_AFTER."""
+    return seen_at is None or now - seen_at > HEARTBEAT_STALE_AFTER

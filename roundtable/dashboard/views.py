@@ -20,7 +20,7 @@ from issues.exports import XLSX_CONTENT_TYPE, content_disposition
 from issues.models import Assignment, ExtensionRequest, Issue
 from roundtable.accounts import roles
 from roundtable.dashboard import cache, kpis, reports
-from roundtable.dashboard.models import Heartbeat
+from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarYear
 
@@ -28,8 +28,6 @@ from roundtable.workdays.models import CalendarYear
 # The worker records "worker" every minute when beat asks it to (dashboard.tasks), so one row
 # proves that both run.
 EXPECTED_PROCESSES = {"worker": _("Background worker")}
-# A heartbeat older than this is shown as a warning: the worker or beat has probably stopped.
-HEARTBEAT_STALE_AFTER = timedelta(minutes=10)
 
 
 def _heartbeats(now):
@@ -45,7 +43,7 @@ def _heartbeats(now):
                 "label": EXPECTED_PROCESSES.get(name, name),
                 "seen_at": seen_at,
                 "detail": hb.detail if hb else "",
-                "stale": seen_at is None or now - seen_at > HEARTBEAT_STALE_AFTER,
+                "stale": heartbeat_is_stale(seen_at, now=now),
             }
         )
     return result
@@ -197,7 +195,7 @@ def home(request):
             "this_year_published": today.year in published,
             "next_year": next_year,
             "next_year_published": next_year in published,
-            "show_next_year_warning": today.month >= 11 and next_year not in published,
+            "show_next_year_warning": workdays.next_year_missing(today, published=published),
         }
         context["heartbeats"] = _heartbeats(timezone.now())
     if roles.is_chair(user):

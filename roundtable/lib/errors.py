@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.csrf import requires_csrf_token
 
+from roundtable.lib import logs
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,5 +61,8 @@ def bad_request(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    """handler500: 500.html is self-contained, so it renders with the database down."""
-    return HttpResponseServerError(_page(request, "500.html"))
+    """handler500: 500.html is self-contained, so it renders with the database down. It
+    shows the request id (``roundtable.lib.logs``) for the user to quote."""
+    return HttpResponseServerError(
+        _page(request, "500.html", {"request_id": logs.current_request_id()})
+    )

@@ -1,9 +1,41 @@
 from django.conf import settings
+from django.core.signals import request_finished
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from roundtable.lib import logs
 from roundtable.lib.errors import request_language
+
+
+class RequestIdMiddleware:
+    """Give every request an id: the proxy's ``X-Request-ID`` when it is a safe token (nginx
+    sends its ``$request_id``), else a new one. It is in every log line written while the
+    request is handled (``roundtable.lib.logs``), in the ``X-Request-ID`` response header, in
+    the headers of the tasks the request queues, and on the 500 page, so that a user can quote
+    it and an operator can find every line about that request. First in MIDDLEWARE.
+
+    The id stays set until the response is closed (``request_finished``), not only while the
+    middleware runs: Django logs a 4xx after the middleware has returned, and a streamed
+    export is produced after that too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rid = logs.safe_request_id(request.META.get("HTTP_X_REQUEST_ID")) or logs.new_request_id()
+        request.request_id = rid
+        logs.request_id.set(rid)
+        response = self.get_response(request)
+        response["X-Request-ID"] = rid
+        return response
+
+
+def _forget_request_id(**kwargs) -> None:
+    logs.request_id.set(None)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="roundtable.forget_request_id")
 
 
 class RequestSizeLimitMiddleware:
@@ -18,8 +50,7 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.ATTACHMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if length > limit:
+        if length > request_body_limit():
             # No request context: this runs before sessions and authentication, so the
             # reader's language is looked up from the session cookie, or the browser's.
             with translation.override(request_language(request)):
@@ -45,3 +76,9 @@ class MethodNotAllowedPageMiddleware:
         response.content = render_to_string("405.html", request=request)
         response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+def request_body_limit() -> int:
+    """The largest request body accepted: one attachment plus the form's text. The proxy's
+    upload limit (nginx's client_max_body_size in deploy/nginx/roundtable.conf) matches it."""
+    return settings.ATTACHMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE

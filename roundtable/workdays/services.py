@@ -119,6 +119,21 @@ def is_provisional(day: date) -> bool:
     return not _year(day.year).published
 
 
+# The State Council publishes the next year's arrangement late in the year: from this month
+# on, a next year that is still unpublished is worth a warning (never a failure).
+WARN_NEXT_YEAR_FROM_MONTH = 11
+
+
+def next_year_missing(today: date, *, published: set[int] | None = None) -> bool:
+    """True from November on while next year's calendar is not published. ``published``
+    (the published years, if the caller has them) saves the query."""
+    if today.month < WARN_NEXT_YEAR_FROM_MONTH:
+        return False
+    if published is not None:
+        return today.year + 1 not in published
+    return not CalendarYear.objects.filter(year=today.year + 1, published=True).exists()
+
+
 def is_working_day(day: date) -> bool:
     info = _year(day.year)
     if day in info.days_off:

@@ -9,10 +9,12 @@ import time_machine
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from issues import services
 from issues.attachments import store_attachment
 from issues.models import Issue, Notification, SpecialStudy
+from roundtable.dashboard.models import Heartbeat
 from roundtable.workdays import services as workdays
 from tests import factories
 from tests.meetings import world as meetings_world
@@ -67,6 +69,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
         issue=x, uploaded_file=SimpleUploadedFile("report.pdf", PDF), user=staff
     )
     study = SpecialStudy.objects.create(title="Common land-use delays", lead_department=dept_a)
+    # A running worker, so that /readyz answers 200 (matrix_ops.yaml).
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
     Issue.objects.filter(pk=x.pk).update(special_study=study)
     x.refresh_from_db()
     ids = {
