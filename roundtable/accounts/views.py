@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -9,16 +11,53 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from roundtable.accounts import throttle
 from roundtable.accounts.forms import LoginForm
+from roundtable.lib.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+
+def locked_response(request):
+    """The lock-out page (429), the same for every username and every limit."""
+    return render(
+        request,
+        settings.AXES_LOCKOUT_TEMPLATE,
+        {"cooloff_timedelta": throttle.sign_in_window()},
+        status=429,
+    )
+
+
+def log_refused_sign_in(request, username: str, *, step: str = "password") -> None:
+    """One log line per refused sign-in: the username typed and the client's address, never
+    the password or code. Counted for the coarse throttles, unless they refused it."""
+    address = client_ip(request)
+    logger.warning(
+        "sign-in refused (%s): username=%r address=%s", step, (username or "")[:150], address
+    )
+    if step != "throttled":
+        throttle.sign_in_failed(address=address, username=username or "")
 
 
 class LoginView(auth_views.LoginView):
-    """Sign-in. Throttling is django-axes' (settings, AXES_*); ``next`` is checked by Django
-    against this host, so an off-site ``next`` falls back to the home page."""
+    """Sign-in. django-axes locks a username from an address (AXES_*), and
+    ``accounts/throttle.py`` adds the coarse limits per address and per username. ``next`` is
+    checked by Django against this host, so an off-site ``next`` falls back to the home page."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        if throttle.sign_in_blocked(address=client_ip(request), username=username):
+            log_refused_sign_in(request, username, step="throttled")
+            return locked_response(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        log_refused_sign_in(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
