@@ -22,6 +22,11 @@ twice"), so that they are counted apart. A failed send is retried with back-off
 ``failed`` with the reason; a permanent refusal (5xx) fails at once. When the mail server
 cannot be reached, the rest of the run is put back for the next one, untried.
 
+Messages that other apps queue through ``roundtable/lib/outbox.py`` (a password-reset link, an
+invitation) are rows too: written ``queued`` in the request's transaction by ``outbox_write``,
+taken by the next ``reminders_deliver_pending``, and each sent as a message of its own, built
+by the function its app registered.
+
 Notification e-mails follow the same path: every in-app ``Notification`` written by
 ``issues/services.py`` without a reminder row gets one (kind "notification") from
 ``reminders_deliver_pending``, which beat runs every minute. Nothing here is called from a web
@@ -52,6 +57,7 @@ from departments.models import Department, DepartmentMembership
 from issues.models import Issue, Notification, ReminderLog
 from issues.reminders import ReminderKind, ReminderSpec, WorkdayTable
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import outbox
 from roundtable.meetings.models import Meeting, Roundtable
 from roundtable.workdays import services as workdays
 
@@ -68,6 +74,7 @@ UNCERTAIN_NOTE = (
 # On a message's marker row while the mail server is being asked to take the message.
 IN_FLIGHT = "Sending: if this stays, the worker stopped while the mail server was taking it."
 NOT_TRIED = "Not tried: the mail server could not be reached earlier in this run."
+AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 def fault_point(name: str) -> None:
@@ -310,9 +317,24 @@ def notifications_claim(*, now: datetime, token: str) -> int:
     return len(links)
 
 
+def outbox_write(*, kind: str, recipient_id: int) -> None:
+    """The outbox's writer (``roundtable.lib.outbox.queue``): one queued row, in the caller's
+    transaction, that the next delivery run claims and sends on its own."""
+    ReminderLog.objects.create(
+        kind=kind,
+        subject_key=f"mail:{_new_token()[:24]}",
+        recipient_id=recipient_id,
+        due_on=timezone.localdate(),
+        status=LogStatus.QUEUED,
+        claimed_at=timezone.now(),
+        claim_token="",
+    )
+
+
 def reminders_deliver_pending(*, now: datetime | None = None) -> DeliveryReport:
-    """The every-minute job: e-mail new in-app notifications, retry failed sends whose time
-    has come, and take over claims whose worker died (older than the lease)."""
+    """The every-minute job: e-mail new in-app notifications and queued messages, retry
+    failed sends whose time has come, and take over claims whose worker died (older than the
+    lease)."""
     now = now or timezone.now()
     token = _new_token()
     notifications_claim(now=now, token=token)
@@ -332,9 +354,9 @@ def reminders_deliver_pending(*, now: datetime | None = None) -> DeliveryReport:
             stale, claim_token=dead_token, recipient_id=recipient_id
         ).exclude(error__startswith=UNCERTAIN_NOTE).update(error=UNCERTAIN_NOTE)
     # One conditional UPDATE: of two workers recovering the same row, only one matches.
-    ReminderLog.objects.filter(stale | Q(status=LogStatus.RETRY, next_try_at__lte=now)).exclude(
-        claim_token=token
-    ).update(
+    ReminderLog.objects.filter(
+        stale | Q(status=LogStatus.RETRY, next_try_at__lte=now) | Q(status=LogStatus.QUEUED)
+    ).exclude(claim_token=token).update(
         status=LogStatus.CLAIMED, claim_token=token, claimed_at=timezone.now(), next_try_at=None
     )
     return reminders_deliver(rows=_claimed_by(token), now=now)
@@ -502,9 +524,10 @@ def reminders_deliver(*, rows: list[ReminderLog], now: datetime) -> DeliveryRepo
     for row in rows:
         row._uncertain = _was_cut_off(row)
     subjects = Subjects(rows, now)
-    by_recipient: dict[int, list[ReminderLog]] = defaultdict(list)
+    # One message per recipient; a message of a registered kind (outbox) goes on its own.
+    by_recipient: dict[tuple[int, int], list[ReminderLog]] = defaultdict(list)
     for row in rows:
-        by_recipient[row.recipient_id].append(row)
+        by_recipient[(row.recipient_id, row.pk if outbox.get(row.kind) else 0)].append(row)
     connection = mail.get_connection()
     unreachable = False
     lease = timedelta(seconds=_rule("REMINDER_CLAIM_LEASE_SECONDS"))
@@ -867,7 +890,15 @@ def _sections(rows: list[ReminderLog], subjects: Subjects) -> list[dict]:
 
 def render_message(recipient, rows: list[ReminderLog], subjects: Subjects, *, connection=None):
     """One e-mail to ``recipient`` for all its ``rows``, in the recipient's language: plain
-    text and HTML (autoescaped), a link to each subject, and why they got each reminder."""
+    text and HTML (autoescaped), a link to each subject, and why they got each reminder. A
+    row of a registered outbox kind is its own message, built by its app."""
+    registered = outbox.get(rows[0].kind) if len(rows) == 1 else None
+    if registered is not None:
+        message = registered.build(recipient)
+        message.connection = connection
+        message.subject = one_line(message.subject)
+        message.extra_headers = {**AUTOMATIC, **message.extra_headers}
+        return message
     language = recipient.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         sections = _sections(rows, subjects)
@@ -892,7 +923,7 @@ def render_message(recipient, rows: list[ReminderLog], subjects: Subjects, *, co
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+        headers=dict(AUTOMATIC),
         connection=connection,
     )
     message.attach_alternative(html, "text/html")

@@ -648,6 +648,8 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
         RETRY = "retry", _("Failed, will retry")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
+        # Queued by a web request (roundtable/lib/outbox.py), for the next delivery run.
+        QUEUED = "queued", _("Waiting to be sent")
 
     kind = models.CharField(_("kind"), max_length=40)
     subject_key = models.CharField(
@@ -698,7 +700,9 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
                 fields=["subject_key", "kind", "recipient", "due_on"], name="reminder_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["claimed", "sent", "retry", "failed", "uncertain"]),
+                condition=Q(
+                    status__in=["claimed", "sent", "retry", "failed", "uncertain", "queued"]
+                ),
                 name="reminder_status_valid",
             ),
         ]

@@ -73,6 +73,14 @@ def sign_in_failed(*, address: str, username: str) -> None:
         _hit("signin-user", username, window=window)
 
 
+def sign_in_cleared(*, username: str) -> None:
+    """Forget the username's failures (its owner has just proved who they are by e-mail)."""
+    try:
+        cache.delete(_key("signin-user", username))
+    except Exception:
+        logger.warning("throttle cache unavailable", exc_info=True)
+
+
 def password_reset_allowed(*, address: str, email: str) -> bool:
     """Count a password-reset request and say whether it is within both hourly limits:
     PASSWORD_RESET_PER_ADDRESS requests from an address and PASSWORD_RESET_PER_EMAIL for one

@@ -6,11 +6,11 @@ import re
 
 import pytest
 from axes.models import AccessFailureLog
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from roundtable.accounts.models import UserSession
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +278,8 @@ def test_session_key_changes_at_sign_in(client, staff):
 
     after = client.cookies["sessionid"].value
     assert after != before
-    assert not Session.objects.filter(session_key=before).exists()
+    assert not UserSession.objects.filter(session_key=before).exists()
+    assert UserSession.objects.filter(session_key=after, user_id=staff.pk).exists()
     assert _is_signed_in(client)
 
 
