@@ -2,9 +2,11 @@
 django-simple-history's records of the user (roles included) and of their department
 memberships."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -74,9 +76,9 @@ def _show(name: str, value) -> str:
     return str(value)
 
 
-def _roles(record, group_names: dict[int, str]) -> str:
+def _roles(group_ids, group_names: dict[int, str]) -> str:
     labels = dict(Role.choices)
-    names = sorted(group_names.get(row.group_id, "") for row in record.groups.all() if row.group_id)
+    names = sorted(group_names.get(pk, "") for pk in group_ids)
     return ", ".join(str(labels.get(n, n)) for n in names if n) or "—"
 
 
@@ -86,10 +88,15 @@ def user_history(user: User) -> list[Entry]:
 
     group_names = dict(Group.objects.values_list("pk", "name"))
     records = list(
-        user.history.select_related("history_user")
-        .prefetch_related("groups")
-        .order_by("history_date", "history_id")
+        user.history.select_related("history_user").order_by("history_date", "history_id")
     )
+    # The roles each record saw (django-simple-history's m2m snapshot), in one query.
+    snapshot = apps.get_model("accounts", "HistoricalUser_groups")
+    groups_at = defaultdict(set)
+    for history_id, group_id in snapshot.objects.filter(
+        history_id__in=[r.history_id for r in records]
+    ).values_list("history_id", "group_id"):
+        groups_at[history_id].add(group_id)
     entries = []
     previous = None
     for record in records:
@@ -99,8 +106,10 @@ def user_history(user: User) -> list[Entry]:
                 old, new = getattr(previous, name), getattr(record, name)
                 if old != new:
                     changes.append(Change(str(label), _show(name, old), _show(name, new)))
-        roles_before = _roles(previous, group_names) if previous is not None else "—"
-        roles_now = _roles(record, group_names)
+        roles_before = (
+            _roles(groups_at[previous.history_id], group_names) if previous is not None else "—"
+        )
+        roles_now = _roles(groups_at[record.history_id], group_names)
         if roles_before != roles_now:
             changes.append(Change(str(_("Roles")), roles_before, roles_now))
         entries.append(
