@@ -119,7 +119,7 @@ def password_set_by_link(*, user: User, new_password: str, invitation: bool) -> 
             reason="invitation accepted" if invitation else "password reset by link",
         )
         sessions_end(user_id=user.pk)
-        transaction.on_commit(lambda: _lift_sign_in_locks(user.get_username()))
+        _lift_sign_in_locks(user.get_username())
 
 
 def _lift_sign_in_locks(username: str) -> None:

@@ -34,7 +34,7 @@ class _Generator(PasswordResetTokenGenerator):
             for secret in [self.secret, *self.secret_fallbacks]
         ):
             return False
-        return 0 <= self._num_seconds(self._now()) - ts <= self.timeout()
+        return self._num_seconds(self._now()) - ts <= self.timeout()
 
 
 class PasswordResetTokens(_Generator):
