@@ -112,14 +112,10 @@ def user_history(user: User) -> list[Entry]:
         roles_now = _roles(groups_at[record.history_id], group_names)
         if roles_before != roles_now:
             changes.append(Change(str(_("Roles")), roles_before, roles_now))
-        entries.append(
-            Entry(
-                record.history_date,
-                record.history_user,
-                reason_label(record.history_change_reason),
-                changes,
-            )
+        what = reason_label(record.history_change_reason) or reason_label(
+            "created" if record.history_type == "+" else "edited"
         )
+        entries.append(Entry(record.history_date, record.history_user, what, changes))
         previous = record
     memberships = (
         DepartmentMembership.history.filter(user_id=user.pk)
