@@ -29,6 +29,11 @@ membership ended, is marked ``skipped`` with the reason (``OUT_OF_SCOPE``), neve
 never retried. The check is one query per recipient, over all the issues of their message.
 Weekly digests are built at send time from the issues the recipient may read.
 
+Messages that other apps queue through ``roundtable/lib/outbox.py`` (a password-reset link, an
+invitation) are rows too: written ``queued`` in the request's transaction by ``outbox_write``,
+taken by the next ``reminders_deliver_pending``, and each sent as a message of its own, built
+by the function its app registered.
+
 Notification e-mails follow the same path: every in-app ``Notification`` written by
 ``issues/services.py`` without a reminder row gets one (kind "notification") from
 ``reminders_deliver_pending``, which beat runs every minute. Nothing here is called from a web
@@ -62,6 +67,7 @@ from issues.models import Issue, Notification, ReminderLog
 from issues.reminders import ReminderKind, ReminderSpec, WorkdayTable
 from roundtable.accounts import roles
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import outbox
 from roundtable.meetings.models import Meeting, Roundtable
 from roundtable.workdays import services as workdays
 
@@ -82,6 +88,8 @@ OUT_OF_SCOPE = (
     "Not sent: when it was due to go, the recipient could no longer read this issue "
     "(reassigned away from their department, or their membership ended)."
 )
+
+AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 def fault_point(name: str) -> None:
@@ -325,9 +333,24 @@ def notifications_claim(*, now: datetime, token: str) -> int:
     return len(links)
 
 
+def outbox_write(*, kind: str, recipient_id: int) -> None:
+    """The outbox's writer (``roundtable.lib.outbox.queue``): one queued row, in the caller's
+    transaction, that the next delivery run claims and sends on its own."""
+    ReminderLog.objects.create(
+        kind=kind,
+        subject_key=f"mail:{_new_token()[:24]}",
+        recipient_id=recipient_id,
+        due_on=timezone.localdate(),
+        status=LogStatus.QUEUED,
+        claimed_at=timezone.now(),
+        claim_token="",
+    )
+
+
 def reminders_deliver_pending(*, now: datetime | None = None) -> DeliveryReport:
-    """The every-minute job: e-mail new in-app notifications, retry failed sends whose time
-    has come, and take over claims whose worker died (older than the lease)."""
+    """The every-minute job: e-mail new in-app notifications and queued messages, retry
+    failed sends whose time has come, and take over claims whose worker died (older than the
+    lease)."""
     now = now or timezone.now()
     token = _new_token()
     notifications_claim(now=now, token=token)
@@ -347,9 +370,9 @@ def reminders_deliver_pending(*, now: datetime | None = None) -> DeliveryReport:
             stale, claim_token=dead_token, recipient_id=recipient_id
         ).exclude(error__startswith=UNCERTAIN_NOTE).update(error=UNCERTAIN_NOTE)
     # One conditional UPDATE: of two workers recovering the same row, only one matches.
-    ReminderLog.objects.filter(stale | Q(status=LogStatus.RETRY, next_try_at__lte=now)).exclude(
-        claim_token=token
-    ).update(
+    ReminderLog.objects.filter(
+        stale | Q(status=LogStatus.RETRY, next_try_at__lte=now) | Q(status=LogStatus.QUEUED)
+    ).exclude(claim_token=token).update(
         status=LogStatus.CLAIMED, claim_token=token, claimed_at=timezone.now(), next_try_at=None
     )
     return reminders_deliver(rows=_claimed_by(token), now=now)
@@ -539,9 +562,10 @@ def reminders_deliver(*, rows: list[ReminderLog], now: datetime) -> DeliveryRepo
     # Who may read what is asked per recipient below: their roles are read here for all.
     roles.preload({row.recipient_id: row.recipient for row in rows}.values())
     subjects = Subjects(rows, now)
-    by_recipient: dict[int, list[ReminderLog]] = defaultdict(list)
+    # One message per recipient; a message of a registered kind (outbox) goes on its own.
+    by_recipient: dict[tuple[int, int], list[ReminderLog]] = defaultdict(list)
     for row in rows:
-        by_recipient[row.recipient_id].append(row)
+        by_recipient[(row.recipient_id, row.pk if outbox.get(row.kind) else 0)].append(row)
     connection = mail.get_connection()
     unreachable = False
     lease = timedelta(seconds=_rule("REMINDER_CLAIM_LEASE_SECONDS"))
@@ -1013,7 +1037,15 @@ def _sections(rows: list[ReminderLog], subjects: Subjects) -> list[dict]:
 
 def render_message(recipient, rows: list[ReminderLog], subjects: Subjects, *, connection=None):
     """One e-mail to ``recipient`` for all its ``rows``, in the recipient's language: plain
-    text and HTML (autoescaped), a link to each subject, and why they got each reminder."""
+    text and HTML (autoescaped), a link to each subject, and why they got each reminder. A
+    row of a registered outbox kind is its own message, built by its app."""
+    registered = outbox.get(rows[0].kind) if len(rows) == 1 else None
+    if registered is not None:
+        message = registered.build(recipient)
+        message.connection = connection
+        message.subject = one_line(message.subject)
+        message.extra_headers = {**AUTOMATIC, **message.extra_headers}
+        return message
     language = recipient.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         sections = _sections(rows, subjects)
@@ -1039,7 +1071,7 @@ def render_message(recipient, rows: list[ReminderLog], subjects: Subjects, *, co
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+        headers=dict(AUTOMATIC),
         connection=connection,
     )
     message.attach_alternative(html, "text/html")

@@ -682,6 +682,8 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Possibly sent twice (worker died after sending)")
         SKIPPED = "skipped", _("Not sent: out of the recipient's scope")
+        # Queued by a web request (roundtable/lib/outbox.py), for the next delivery run.
+        QUEUED = "queued", _("Waiting to be sent")
 
     kind = models.CharField(_("kind"), max_length=40)
     subject_key = models.CharField(
@@ -733,7 +735,15 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    status__in=["claimed", "sent", "retry", "failed", "uncertain", "skipped"]
+                    status__in=[
+                        "claimed",
+                        "sent",
+                        "retry",
+                        "failed",
+                        "uncertain",
+                        "skipped",
+                        "queued",
+                    ]
                 ),
                 name="reminder_status_valid",
             ),

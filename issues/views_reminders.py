@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from issues.models import Notification, ReminderLog
 from issues.reminders import ReminderKind
 from roundtable.accounts import roles
+from roundtable.lib import outbox
 
 LOG_PAGE_SIZE = 50
 # The log grows by thousands of rows a day: the page never counts the whole table. Counts stop
@@ -29,14 +30,13 @@ STATUS_TONES = {
     ReminderLog.Status.FAILED: "danger",
     ReminderLog.Status.UNCERTAIN: "warning",
     ReminderLog.Status.SKIPPED: "",
+    ReminderLog.Status.QUEUED: "",
 }
 NOTIFICATION_PAGE_SIZE = 30
 
 
 class ReminderLogFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        required=False, choices=[("", "—"), *ReminderKind.choices], label=gettext_lazy("Kind")
-    )
+    kind = forms.ChoiceField(required=False, label=gettext_lazy("Kind"))
     status = forms.ChoiceField(
         required=False,
         choices=[("", "—"), *ReminderLog.Status.choices],
@@ -55,6 +55,15 @@ class ReminderLogFilterForm(forms.Form):
         label=gettext_lazy("to"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—"), *_kind_labels().items()]
+
+
+def _kind_labels() -> dict:
+    """Reminder kinds, and the kinds of message other apps send through the outbox."""
+    return {**dict(ReminderKind.choices), **outbox.labels()}
 
 
 def _filtered_log(data):
@@ -129,7 +138,7 @@ def reminder_log(request):
     by_status = query.copy()
     by_status.pop("status", None)
     prefix = f"?{by_status.urlencode()}&" if by_status else "?"
-    kinds = dict(ReminderKind.choices)
+    kinds = _kind_labels()
     for row in rows:
         row.kind_label = kinds.get(row.kind, row.kind)
     return render(

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "roundtable.accounts",
     "roundtable.workdays",
     "departments",
@@ -76,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "roundtable.accounts.middleware.SecondFactorRequiredMiddleware",
     "roundtable.accounts.middleware.UserLanguageMiddleware",
     "roundtable.accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -158,16 +164,37 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling: the fifth failure locks that username, and separately that address, for
-# a cool-off period. The lock-out page says the same thing whatever the username was.
+# Sign-in throttling (roundtable/accounts/throttle.py explains the three limits). django-axes
+# locks a username tried from one address after AXES_FAILURE_LIMIT failures, so that one
+# person's typos behind an office's single NAT address do not pause the whole building; the
+# portal adds a coarse limit per address and one per username. The lock-out page says the
+# same thing whatever the username was.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 50)
+SIGN_IN_FAILURES_PER_USERNAME = env_int("SIGN_IN_FAILURES_PER_USERNAME", 20)
+# Reverse proxies of ours in front of the portal (nginx: 1). The client's address is then read
+# from X-Forwarded-For, counting PROXY_COUNT entries from the right (roundtable/lib/client_ip.py).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "roundtable.lib.client_ip.client_ip"
+
+# Password reset and invitations (roundtable/accounts/tokens.py): a link works once, until
+# the password is set or for this long. Requests per hour from an address and per e-mail.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 20)
+PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3)
+
+# Second factor (TOTP, django-otp). Any user may turn it on; with this set, administrators
+# and the chair's office must (they are sent to the enrolment page until they have).
+REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Roundtable")
 
 # --- Security -----------------------------------------------------------------------------
 
@@ -176,6 +203,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that record the user, so that a user's sessions can be ended server-side.
+SESSION_ENGINE = "roundtable.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 10)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

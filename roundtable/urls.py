@@ -1,5 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import include, path, reverse
 
 from issues.urls_reminders import notification_patterns
 from roundtable.accounts import roles
@@ -11,7 +14,19 @@ def _admin_has_permission(request):
     return roles.is_administrator(request.user) and request.user.is_staff
 
 
+def _admin_login(request, extra_context=None):
+    # One sign-in for the whole portal, with its throttles and second factor: the admin's
+    # own login form would skip both. A signed-in non-administrator is refused.
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(
+        request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"),
+        login_url=reverse("accounts:login"),
+    )
+
+
 admin.site.has_permission = _admin_has_permission
+admin.site.login = _admin_login
 admin.site.site_header = "Roundtable"
 
 urlpatterns = [

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from roundtable.accounts.models import User
@@ -16,3 +18,10 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
             {"fields": ("full_name", "title", "office_phone", "mobile", "preferred_language")},
         ),
     )
+
+
+# Authenticators and backup codes are managed in the portal's own pages (an administrator
+# resets a user's second factor there); the admin would show their secrets.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

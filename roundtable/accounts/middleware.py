@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
@@ -30,3 +33,43 @@ class NoStoreForAuthenticatedMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class SecondFactorRequiredMiddleware:
+    """With REQUIRE_2FA_FOR_ADMINS, an administrator or member of the chair's office whose
+    session has not passed a second factor (none set up yet, or an administrator reset it)
+    is sent to set one up before any other page: only the set-up pages, sign-out and the
+    language switch stay open (WhiteNoise serves static files before this). Costs nothing
+    when the setting is off."""
+
+    ALLOWED = {
+        "accounts:two_factor",
+        "accounts:two_factor_enrol",
+        "accounts:logout",
+        "accounts:set_language",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.REQUIRE_2FA_FOR_ADMINS:
+            user = getattr(request, "user", None)
+            if (
+                user is not None
+                and user.is_authenticated
+                and not user.is_verified()
+                and self._view_name(request) not in self.ALLOWED
+            ):
+                from roundtable.accounts.services import second_factor_required
+
+                if second_factor_required(user):
+                    return redirect("accounts:two_factor_enrol")
+        return self.get_response(request)
+
+    @staticmethod
+    def _view_name(request) -> str:
+        try:
+            return resolve(request.path_info).view_name
+        except Resolver404:
+            return ""

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,7 +30,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.CHINESE
     )
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Roles are auth groups: their changes are kept with the user's (who gave which role when).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     class Meta:
         verbose_name = _("user")
@@ -65,3 +67,20 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} → {self.content_type_id}:{self.object_id}"
+
+
+class UserSession(AbstractBaseSession):
+    """A session, with the id of the user signed in to it (``roundtable.accounts.sessions``),
+    so that a user's sessions can be ended server-side: when they change their password (the
+    others), reset it, or are deactivated (all)."""
+
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from roundtable.accounts.sessions import SessionStore
+
+        return SessionStore

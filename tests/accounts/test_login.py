@@ -1,15 +1,16 @@
 """Sign-in, sign-out, throttling, redirects, session and CSRF (SECURITY.md §2 cases 18–21)."""
 
 import html
+import logging
 import re
 
 import pytest
 from axes.models import AccessFailureLog
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from roundtable.accounts.models import UserSession
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -95,28 +96,42 @@ def test_failed_sign_in_keeps_the_username_and_clears_the_password(client, staff
 # --- Throttling (case 20) ---------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_even_with_the_right_password(client, staff):
-    # Each attempt from its own address: only the username's count can trigger the lock.
-    for attempt in range(4):
-        response = _sign_in(client, "staff", "wrong", ip=f"10.1.0.{attempt + 1}")
+def test_five_failures_lock_the_username_from_that_address_even_with_the_right_password(
+    client, staff
+):
+    for _attempt in range(4):
+        response = _sign_in(client, "staff", "wrong", ip="10.1.0.1")
         assert response.status_code == 200
         assert _form_errors(response) == BAD_LOGIN
-    _sign_in(client, "staff", "wrong", ip="10.1.0.5")
+    _sign_in(client, "staff", "wrong", ip="10.1.0.1")
 
-    response = _sign_in(client, "staff", PASSWORD, ip="10.1.0.6")
+    response = _sign_in(client, "staff", PASSWORD, ip="10.1.0.1")
 
     assert response.status_code == 429
     assert LOCKED in _text(response)
     assert not _is_signed_in(client)
 
 
-def test_lockout_page_is_the_same_for_a_real_and_an_unknown_username(client, staff):
-    for n in range(5):
-        _sign_in(client, "staff", "wrong", ip=f"10.2.0.{n + 1}")
-        _sign_in(client, "no-such-user", "wrong", ip=f"10.3.0.{n + 1}")
+def test_a_locked_username_does_not_pause_colleagues_behind_the_same_address(client, staff, chair):
+    # One office, one NAT address: the staff member's typos lock only the staff member.
+    for _attempt in range(5):
+        _sign_in(client, "staff", "wrong", ip="10.7.0.1")
+    assert _sign_in(client, "staff", PASSWORD, ip="10.7.0.1").status_code == 429
 
-    real = _sign_in(client, "staff", PASSWORD, ip="10.2.0.9")
-    unknown = _sign_in(client, "no-such-user", PASSWORD, ip="10.3.0.9")
+    colleague = Client()
+    response = _sign_in(colleague, "chair", PASSWORD, ip="10.7.0.1")
+
+    assert response.status_code == 302
+    assert _is_signed_in(colleague)
+
+
+def test_lockout_page_is_the_same_for_a_real_and_an_unknown_username(client, staff):
+    for _n in range(5):
+        _sign_in(client, "staff", "wrong", ip="10.2.0.1")
+        _sign_in(client, "no-such-user", "wrong", ip="10.3.0.1")
+
+    real = _sign_in(client, "staff", PASSWORD, ip="10.2.0.1")
+    unknown = _sign_in(client, "no-such-user", PASSWORD, ip="10.3.0.1")
 
     assert real.status_code == unknown.status_code == 429
     assert _main(real) == _main(unknown)
@@ -124,21 +139,68 @@ def test_lockout_page_is_the_same_for_a_real_and_an_unknown_username(client, sta
     assert LOCKED in _main(real)
 
 
-def test_one_failure_each_for_many_usernames_locks_the_address(client, staff):
-    for n in range(5):
+def test_one_failure_each_for_many_usernames_locks_the_address_at_the_coarse_limit(
+    client, staff, settings
+):
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = 50
+    for n in range(49):
         _sign_in(client, f"guess{n}", "wrong", ip="10.4.0.1")
+    # 49 failures from the building: a colleague still signs in from it.
+    assert _sign_in(Client(), "staff", PASSWORD, ip="10.4.0.1").status_code == 302
 
+    _sign_in(client, "guess49", "wrong", ip="10.4.0.1")
     from_that_address = _sign_in(client, "staff", PASSWORD, ip="10.4.0.1")
+
     assert from_that_address.status_code == 429
     assert LOCKED in _text(from_that_address)
     assert not _is_signed_in(client)
-
     # The account itself is not locked: its owner signs in from elsewhere.
     from_elsewhere = _sign_in(client, "staff", PASSWORD, ip="10.4.0.2")
     assert from_elsewhere.status_code == 302
 
 
-def test_every_failed_attempt_is_logged(client, staff):
+def test_one_username_guessed_from_many_addresses_is_locked_at_its_coarse_limit(
+    client, staff, settings
+):
+    settings.SIGN_IN_FAILURES_PER_USERNAME = 20
+    for n in range(19):
+        _sign_in(client, "staff", "wrong", ip=f"10.8.0.{n + 1}")
+    assert _sign_in(client, "staff", PASSWORD, ip="10.8.1.1").status_code == 302
+    client.post(reverse("accounts:logout"))
+
+    _sign_in(client, "staff", "wrong", ip="10.8.0.200")
+    response = _sign_in(client, "staff", PASSWORD, ip="10.8.1.1")
+
+    assert response.status_code == 429
+    assert not _is_signed_in(client)
+
+
+def test_lockout_uses_the_address_behind_the_proxy(client, staff, chair, settings):
+    # PROXY_COUNT=1 (nginx): every request comes from 127.0.0.1; the client is the last entry
+    # of X-Forwarded-For, and what the client put before it is ignored.
+    settings.PROXY_COUNT = 1
+
+    def through_nginx(c, username, password, client_address, forged=""):
+        header = f"{forged}, {client_address}" if forged else client_address
+        return c.post(
+            reverse("accounts:login"),
+            {"username": username, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=header,
+        )
+
+    for n in range(5):
+        # A forged first entry changes nothing: the lock is on 10.9.0.1.
+        through_nginx(client, "staff", "wrong", "10.9.0.1", forged=f"1.2.3.{n}")
+    assert through_nginx(client, "staff", PASSWORD, "10.9.0.1").status_code == 429
+    # The same username from another client of the same proxy is not locked.
+    assert through_nginx(Client(), "staff", PASSWORD, "10.9.0.2").status_code == 302
+    row = AccessFailureLog.objects.order_by("attempt_time").first()
+    assert row.ip_address == "10.9.0.1"
+
+
+def test_every_failed_attempt_is_logged(client, staff, caplog):
+    caplog.set_level(logging.WARNING, logger="roundtable.accounts.views")
     _sign_in(client, "staff", "wrong-1", ip="10.5.0.1")
     _sign_in(client, "staff", "wrong-2", ip="10.5.0.2")
     _sign_in(client, "unknown-person", "wrong-3", ip="10.5.0.3")
@@ -151,6 +213,14 @@ def test_every_failed_attempt_is_logged(client, staff):
     ]
     # The password typed is never stored.
     assert not any("wrong-" in str(value) for row in rows for value in vars(row).values())
+    # And each one is a log line naming the username and the address, without the password.
+    lines = [r.getMessage() for r in caplog.records if r.name == "roundtable.accounts.views"]
+    assert lines == [
+        "sign-in refused (password): username='staff' address=10.5.0.1",
+        "sign-in refused (password): username='staff' address=10.5.0.2",
+        "sign-in refused (password): username='unknown-person' address=10.5.0.3",
+    ]
+    assert "wrong-" not in caplog.text
 
 
 # --- Redirects after sign-in (case 19) --------------------------------------------------------
@@ -208,7 +278,8 @@ def test_session_key_changes_at_sign_in(client, staff):
 
     after = client.cookies["sessionid"].value
     assert after != before
-    assert not Session.objects.filter(session_key=before).exists()
+    assert not UserSession.objects.filter(session_key=before).exists()
+    assert UserSession.objects.filter(session_key=after, user_id=staff.pk).exists()
     assert _is_signed_in(client)
 
 
@@ -277,8 +348,8 @@ def test_every_response_denies_framing(client, staff):
         client.get(reverse("accounts:logout")),
         client.post(reverse("accounts:logout")),
     ]
-    for n in range(5):
-        _sign_in(client, f"guess{n}", "wrong", ip="10.6.0.1")
+    for _n in range(5):
+        _sign_in(client, "staff", "wrong", ip="10.6.0.1")
     responses.append(_sign_in(client, "staff", ip="10.6.0.1"))
 
     assert [r.status_code for r in responses] == [200, 200, 404, 302, 200, 302, 405, 302, 429]

@@ -91,6 +91,9 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
         # A notification of LA's (X assigned to A), for the notifications rows.
         "note": Notification.objects.filter(recipient=la).values_list("pk", flat=True).first() or 0,
     }
+    # Accounts (matrix_accounts.yaml): {U} is LC's account, {U_seat} LC's department seat.
+    ids["U"] = personas["LC"].pk
+    ids["U_seat"] = personas["LC"].department_memberships.get().pk
     # Meetings, enterprises and the calendar feed (matrix_meetings.yaml): {M} {V} {RT}
     # {seat} {item} {consultation} {participant} {contact} {feed} {E1_code} {new_code} …
     ids.update(meetings_world.build(personas, dept_a, dept_b, enterprise_1, x))
