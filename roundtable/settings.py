@@ -247,10 +247,14 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# collectstatic writes each file under a name with its content's hash (app.3f1c….css) and the
-# manifest staticfiles.json, so that WhiteNoise (or nginx, deploy/nginx/roundtable.conf) can
-# let browsers cache it for a year. Until something has been collected (development, tests),
-# pages link the plain names and WhiteNoise serves them straight from the source folders.
+# collectstatic writes each file under a name with its content's hash (app.3f1c….css), a
+# gzip and a brotli copy of it (.gz, .br: Brotli is installed), and the manifest
+# staticfiles.json; WhiteNoise (or nginx, deploy/nginx/roundtable.conf) then lets browsers cache
+# the hashed names for ever ("immutable"). The storage is WhiteNoise's
+# CompressedManifestStaticFilesStorage, except that until something has been collected
+# (development, a benchmark) pages link the plain names, which WhiteNoise serves straight from
+# the source folders. With DEBUG on, pages always link the plain names. The tests use Django's
+# plain storage (tests/conftest.py), so a var/staticfiles/ collected earlier never matters there.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "roundtable.lib.staticfiles.HashedStaticFilesStorage"},
