@@ -18,4 +18,15 @@
     var input = event.target;
     if (input.matches && input.matches("input[data-select-on-focus]")) input.select();
   });
+
+  // A boosted form (hx-boost) answered with an error page (a refused step's 409, a form
+  // error's 400, the 403 of an expired form, 413, 500): show that page, as the browser would
+  // have without htmx. htmx's default is to ignore 4xx and 5xx answers, which would leave
+  // the user looking at the form as if nothing had happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.boosted && event.detail.xhr.status >= 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();
