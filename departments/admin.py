@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import Department, DepartmentMembership
+from roundtable.lib.admin import HistoryAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,7 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(HistoryAdmin):
     list_display = ("code", "name_zh", "name_en", "kind", "parent", "office_phone", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name_zh", "name_en")
@@ -19,7 +19,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DepartmentMembership)
-class DepartmentMembershipAdmin(SimpleHistoryAdmin):
+class DepartmentMembershipAdmin(HistoryAdmin):
     list_display = (
         "user",
         "department",

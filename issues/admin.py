@@ -3,20 +3,20 @@ only through the portal's pages, which apply the workflow's rules; the admin sho
 read-only for support."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from issues.models import Category, Issue
+from roundtable.lib.admin import HistoryAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(HistoryAdmin):
     list_display = ("code", "name_zh", "name_en", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name_zh", "name_en")
 
 
 @admin.register(Issue)
-class IssueAdmin(SimpleHistoryAdmin):
+class IssueAdmin(HistoryAdmin):
     list_display = ("reference", "title", "status", "deadline", "raised_on")
     list_filter = ("status", "source", "category")
     search_fields = ("reference", "title")

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -95,7 +96,14 @@ def ledger(request):
         "sort": form.sort_in_force(),
         "can_create": roles.is_commerce_staff(request.user),
     }
-    return render(request, "issues/ledger.html", context)
+    # htmx asks for the results alone when a filter, a sort or a page changes (the address
+    # bar follows, so a filtered ledger stays bookmarkable); a reload or a bookmark gets the
+    # page. The same queries either way, less the filter form's choices.
+    partial = request.htmx.target == "ledger-results" and not request.htmx.history_restore_request
+    template = "issues/partials/ledger_results.html" if partial else "issues/ledger.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @login_required

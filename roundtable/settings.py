@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib.env import env_bool, env_int, env_list, env_str
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -69,9 +71,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of the request carries its id, the 500 page included.
     "roundtable.lib.middleware.RequestIdMiddleware",
-    # /healthz and /readyz, answered before sessions, authentication and the HTTPS redirect.
-    "roundtable.ops.middleware.HealthCheckMiddleware",
+    # The security headers go on every answer, the probes', the error pages' and the HTTPS
+    # redirect's too: Content-Security-Policy, Permissions-Policy, then nosniff and
+    # Referrer-Policy (SecurityMiddleware). The probes are exempt from the HTTPS redirect
+    # (SECURE_REDIRECT_EXEMPT).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz and /readyz, answered before sessions, authentication and the host check.
+    "roundtable.ops.middleware.HealthCheckMiddleware",
     "roundtable.lib.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +210,54 @@ SECURE_HTTPS = env_bool("HTTPS", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A probe talks plain HTTP to 127.0.0.1 behind the TLS proxy (roundtable/ops/middleware.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Every page's scripts and styles are files from /static/: no inline script, no style
+# attribute, no on…= handler (tests/security/test_headers.py scans the templates), so that
+# text slipped into a page cannot run even if an escape were missed. htmx is told not to add
+# its own <style> and not to evaluate code (the htmx-config meta tag in base.html). The QR
+# code of the second factor is an inline <svg> element, which needs nothing more.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Powerful browser features the portal never uses, refused to it and to anything it embeds.
+# Only names that Chromium knows: it warns on the console of every page about any other.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 SESSION_COOKIE_HTTPONLY = True
 # Database sessions that record the user, so that a user's sessions can be ended server-side.
 SESSION_ENGINE = "roundtable.accounts.sessions"
@@ -247,10 +303,14 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# collectstatic writes each file under a name with its content's hash (app.3f1c….css) and the
-# manifest staticfiles.json, so that WhiteNoise (or nginx, deploy/nginx/roundtable.conf) can
-# let browsers cache it for a year. Until something has been collected (development, tests),
-# pages link the plain names and WhiteNoise serves them straight from the source folders.
+# collectstatic writes each file under a name with its content's hash (app.3f1c….css), a
+# gzip and a brotli copy of it (.gz, .br: Brotli is installed), and the manifest
+# staticfiles.json; WhiteNoise (or nginx, deploy/nginx/roundtable.conf) then lets browsers cache
+# the hashed names for ever ("immutable"). The storage is WhiteNoise's
+# CompressedManifestStaticFilesStorage, except that until something has been collected
+# (development, a benchmark) pages link the plain names, which WhiteNoise serves straight from
+# the source folders. With DEBUG on, pages always link the plain names. The tests use Django's
+# plain storage (tests/conftest.py), so a var/staticfiles/ collected earlier never matters there.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "roundtable.lib.staticfiles.HashedStaticFilesStorage"},

@@ -29,6 +29,14 @@ def _isolated(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Pages link the plain static names, served from static/ as they are now, whatever a
+    # collectstatic into var/staticfiles/ left there (its manifest would lack newer files).
+    # tests/test_deploy.py checks the hashed names and their caching after a collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
     from django.core.cache import cache
 
     from roundtable.ops import health

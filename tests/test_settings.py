@@ -1,11 +1,14 @@
 """Settings read from the environment: safe defaults, and a deployment that passes Django's
 own deployment checks."""
 
+import json
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.security.headers import assert_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +54,46 @@ def test_deployment_settings_pass_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# Run with the deployment's environment: a page asked over plain HTTP (the redirect to HTTPS)
+# and over HTTPS, as a browser gets them.
+_HEADERS_OF_A_PAGE = """
+import json
+from django.test import Client
+client = Client(HTTP_HOST="roundtable.example.gov.cn")
+answers = {
+    "http": client.get("/accounts/login/"),
+    "https": client.get("/accounts/login/", secure=True),
+}
+print(json.dumps({name: [r.status_code, dict(r.headers)] for name, r in answers.items()}))
+"""
+
+
+def test_deployment_answers_carry_the_security_headers_even_the_https_redirect(tmp_path):
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        _HEADERS_OF_A_PAGE,
+        env_extra={
+            "DEBUG": "0",
+            "HTTPS": "1",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "roundtable.example.gov.cn",
+        },
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    status, headers = answers["http"]
+    assert status == 301 and headers["Location"].startswith("https://")
+    assert_security_headers(headers)
+    status, headers = answers["https"]
+    assert status == 200
+    assert_security_headers(headers)
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "max-age=31536000" in headers["Strict-Transport-Security"]
 
 
 def test_bare_machine_defaults_are_sqlite_filesystem_broker_and_debug_off(tmp_path):

@@ -3,13 +3,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
 
 from roundtable.accounts.models import User
+from roundtable.lib.admin import HistoryAdmin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(BaseUserAdmin, HistoryAdmin):
     list_display = ("username", "full_name", "email", "is_active", "preferred_language")
     search_fields = ("username", "full_name", "email")
     fieldsets = BaseUserAdmin.fieldsets + (

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
+from roundtable.lib.admin import HistoryAdmin
 
 
 class ContactInline(admin.TabularInline):
@@ -11,7 +11,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(SimpleHistoryAdmin):
+class EnterpriseAdmin(HistoryAdmin):
     list_display = ("name_zh", "name_en", "credit_code", "country", "industry", "is_active")
     list_filter = ("is_active", "size")
     search_fields = ("name_zh", "name_en", "credit_code")
@@ -20,7 +20,7 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Association)
-class AssociationAdmin(SimpleHistoryAdmin):
+class AssociationAdmin(HistoryAdmin):
     list_display = ("name_zh", "name_en", "kind", "country")
     search_fields = ("name_zh", "name_en")
     filter_horizontal = ("enterprises",)

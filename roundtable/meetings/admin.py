@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from roundtable.lib.admin import HistoryAdmin
 from roundtable.meetings.models import Roundtable, RoundtableSeat
 
 
@@ -11,6 +11,6 @@ class SeatInline(admin.TabularInline):
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(SimpleHistoryAdmin):
+class RoundtableAdmin(HistoryAdmin):
     list_display = ("name_zh", "name_en", "jurisdiction", "leading_department", "cadence")
     inlines = [SeatInline]

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,14 @@ class ParticipantsMixin:
             queryset=Enterprise.objects.active(),
             required=False,
             label=_("Enterprises"),
-            widget=forms.SelectMultiple(attrs={"data-enterprise-search": "1", "size": 8}),
+            # static/js/enterprise-search.js adds a search box above it.
+            widget=forms.SelectMultiple(
+                attrs={
+                    "data-enterprise-search": reverse_lazy("enterprises:autocomplete"),
+                    "data-search-placeholder": _("Search enterprises by name or credit code"),
+                    "size": 8,
+                }
+            ),
         )
         enterprise_widget_choices(self.fields["enterprises"], selected_enterprises)
         self.fields["associations"] = forms.ModelMultipleChoiceField(

@@ -4,9 +4,10 @@ PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz and /readyz before sessions, authentication, the HTTPS redirect and the
-    host check: a probe from the container runtime or a load balancer talks plain HTTP to
-    127.0.0.1, and is polled every second. Right after RequestIdMiddleware. The same views
+    """Answer /healthz and /readyz before sessions, authentication and the host check: a
+    probe from the container runtime or a load balancer talks plain HTTP to 127.0.0.1, and is
+    polled every second. After the middleware that only add headers (request id, security
+    headers), whose HTTPS redirect exempts the probes (SECURE_REDIRECT_EXEMPT). The same views
     are also in the URLconf, so that reverse() and the access matrix know them."""
 
     def __init__(self, get_response):

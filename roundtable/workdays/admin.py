@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from roundtable.lib.admin import HistoryAdmin
 from roundtable.workdays.models import CalendarDay, CalendarYear
 from roundtable.workdays.services import calendar_changed, follow_ups
 
@@ -37,13 +37,13 @@ class _RecordsCalendarChanges:
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(_RecordsCalendarChanges, SimpleHistoryAdmin):
+class CalendarYearAdmin(_RecordsCalendarChanges, HistoryAdmin):
     list_display = ("year", "published", "source")
     list_filter = ("published",)
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(_RecordsCalendarChanges, SimpleHistoryAdmin):
+class CalendarDayAdmin(_RecordsCalendarChanges, HistoryAdmin):
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)
     date_hierarchy = "date"

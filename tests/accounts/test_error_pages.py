@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
+from tests.security.headers import assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,7 @@ def _page(response, status: int, heading: str) -> str:
     assert re.search(r"<h1>\s*" + re.escape(heading), body), body[:600]
     assert f'<span class="status-code">{status}</span>' in body
     assert "Traceback" not in body and "secret detail" not in body
+    assert_security_headers(response)
     return body
 
 

@@ -240,7 +240,9 @@ def test_download_is_an_attachment_with_utf8_name_nosniff_and_sandbox(issue_x, s
     assert 'filename="2026.pdf"' in disposition
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert (
+        response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
+    )
     assert _body(response) == PDF
 
 

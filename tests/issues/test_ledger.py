@@ -5,6 +5,7 @@ National Day (1 to 7 Oct off; Sun 20 Sep and Sat 10 Oct are make-up working days
 official calendar the tests seed (chinese-calendar).
 """
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -657,3 +658,88 @@ def test_the_ledger_runs_as_many_queries_for_sixty_issues_as_for_three(
     assert len(sixty.captured_queries) == len(three.captured_queries), [
         q["sql"] for q in sixty.captured_queries
     ]
+
+
+# --- htmx: the results alone ---------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "ledger-results"}
+
+
+def test_a_changed_filter_asked_by_htmx_gets_the_results_and_what_follows_the_filter(world, staff):
+    response = _as(staff).get(f"/issues/?category={world['tax']}&sort=title", **HTMX)
+    body = response.content.decode()
+    assert "<html" not in body and 'name="q"' not in body  # not the page, not the form
+    assert _titles(response) == ["Customs clearance", "Not yet assigned", "Work visas"]
+    doc = _doc(response)
+    # Beside the results, swapped into the page by id: the export links of the same filter,
+    # the sort the filter form keeps, and the (empty) error box.
+    [exports] = doc.xpath('//*[@id="ledger-exports"][@hx-swap-oob="true"]')
+    for href in exports.xpath(".//a/@href"):
+        assert parse_qs(href.split("?", 1)[1]) == {
+            "category": [str(world["tax"])],
+            "sort": ["title"],
+        }
+    assert doc.xpath('//*[@id="ledger-sort"][@hx-swap-oob="true"]/input[@name="sort"]/@value') == [
+        "title"
+    ]
+    assert doc.xpath('//*[@id="ledger-filter-errors"][@hx-swap-oob="true"]')
+    # One address, two answers: caches must tell them apart.
+    assert "HX-Request" in response["Vary"]
+
+
+def test_an_invalid_filter_asked_by_htmx_shows_its_error_beside_the_empty_results(issue_x, staff):
+    response = _as(staff).get("/issues/?raised_from=2026-02-30", **HTMX)
+    doc = _doc(response)
+    [errors] = doc.xpath('//*[@id="ledger-filter-errors"][@hx-swap-oob="true"]')
+    assert "Enter a valid date." in errors.text_content()
+    assert _titles(response) == []
+
+
+def test_the_ledger_page_has_the_targets_htmx_swaps_and_works_as_a_plain_form(world, staff):
+    response = _as(staff).get("/issues/?sort=title")
+    doc = _doc(response)
+    [form] = doc.xpath('//form[contains(@class, "filters")]')
+    assert form.get("method") == "get" and form.get("action") == "/issues/"
+    assert form.get("hx-get") == "/issues/" and form.get("hx-push-url") == "true"
+    assert form.get("hx-target") == "#ledger-results"
+    for target in ("ledger-results", "ledger-exports", "ledger-sort", "ledger-filter-errors"):
+        assert doc.xpath(f'//*[@id="{target}"]'), target
+    # Sorting and paging are boosted; the rows' links to the issues are plain links.
+    assert doc.xpath('//table[@class="ledger"]/thead/tr/@hx-boost') == ["true"]
+    assert not doc.xpath('//table[@class="ledger"]/tbody//*[@hx-boost]')
+
+
+def test_a_history_restore_or_another_target_gets_the_whole_page(world, staff):
+    client = _as(staff)
+    restore = client.get("/issues/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    boosted_elsewhere = client.get("/issues/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main")
+    for response in (restore, boosted_elsewhere):
+        assert b"<html" in response.content and b'name="q"' in response.content
+
+
+@pytest.mark.parametrize(
+    "query", ["", "department={A}", "lead={A}&status=in_progress&sort=deadline"]
+)
+def test_the_results_alone_run_no_more_queries_than_the_page(
+    staff, dept_a, dept_b, enterprise_1, monitor, query
+):
+    client = _as(staff)
+    url = "/issues/?" + query.format(A=dept_a.pk)
+    made = {
+        "lead": dept_a,
+        "co": dept_b,
+        "enterprise": enterprise_1,
+        "category": factories.CategoryFactory(),
+        "monitor": monitor,
+    }
+    _bulk(60, **made)
+    client.get(url)  # the working-day calendar is read once per process, then cached
+    with CaptureQueriesContext(connection) as page:
+        assert len(_titles(client.get(url))) == PAGE_SIZE
+    with CaptureQueriesContext(connection) as results:
+        assert len(_titles(client.get(url, **HTMX))) == PAGE_SIZE
+    # Every query of the results is one the page runs too; the page's others are its header
+    # (the unread notifications) and the filter form's choices.
+    page_sql = Counter(q["sql"] for q in page.captured_queries)
+    results_sql = Counter(q["sql"] for q in results.captured_queries)
+    assert results_sql - page_sql == Counter(), list(results_sql - page_sql)

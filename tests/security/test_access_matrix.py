@@ -18,6 +18,7 @@ from roundtable.dashboard.models import Heartbeat
 from roundtable.workdays import services as workdays
 from tests import factories
 from tests.meetings import world as meetings_world
+from tests.security.headers import assert_security_headers
 
 # matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
 MATRIX = [
@@ -129,6 +130,9 @@ def _assert_cell(response, expected, reference):
         raise AssertionError(f"unknown code {expected}")
     if expected in ("L", "N", "F", "admin-login"):
         assert "用地审批" not in body and "Enterprise One" not in body and "report.pdf" not in body
+    # Every answer, whatever its status or type (pages, redirects, 403/404, downloads,
+    # exports, feeds, probes), carries the security headers.
+    assert_security_headers(response)
 
 
 @pytest.mark.parametrize(("row", "persona", "expected"), list(_cells()))

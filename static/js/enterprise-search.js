@@ -1,12 +1,11 @@
-{% load i18n %}
-{# A search box above each multiple enterprise select (data-enterprise-search): typing asks #}
-{# /autocomplete/enterprises/ and adds the matches as options; chosen options stay chosen. #}
-{# Without JavaScript the select works as it is. #}
-<script>
+// A search box above each multiple enterprise select (data-enterprise-search holds the
+// autocomplete URL): typing asks the server and adds the matches as options; chosen options
+// stay chosen. Without JavaScript the select works as it is.
 (function () {
   "use strict";
-  var placeholder = "{% filter escapejs %}{% translate 'Search enterprises by name or credit code' %}{% endfilter %}";
   function enhance(select) {
+    var placeholder = select.getAttribute("data-search-placeholder") || "";
+    var url = select.getAttribute("data-enterprise-search");
     var box = document.createElement("input");
     box.type = "search";
     box.className = "picker-search";
@@ -19,7 +18,7 @@
       timer = setTimeout(function () {
         var q = box.value.trim();
         if (!q) return;
-        fetch("{% url 'enterprises:autocomplete' %}?q=" + encodeURIComponent(q), {
+        fetch(url + "?q=" + encodeURIComponent(q), {
           credentials: "same-origin",
           headers: { Accept: "application/json" }
         })
@@ -43,4 +42,3 @@
   }
   document.querySelectorAll("select[data-enterprise-search]").forEach(enhance);
 })();
-</script>
