@@ -37,6 +37,7 @@ from issues.links import detail_href
 from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
 from roundtable.accounts import roles
 from roundtable.accounts.models import User
+from roundtable.lib import params
 from roundtable.workdays import services as workdays
 
 PAGE_SIZE = 50
@@ -189,7 +190,7 @@ def issue_new(request):
     form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        token = request.POST.get("submission_token", "")
+        token = params.get_text(request.POST, "submission_token")[:64]
         duplicate = _already_submitted(request, token)
         if duplicate:
             messages.info(request, _("This form was already submitted; here is the issue."))
@@ -450,9 +451,10 @@ def issue_assign(request, pk):
 
 
 def _assignment(request, issue, assignment_pk):
+    pk = params.parse_id(str(assignment_pk))
     try:
-        return issue.assignments.get(pk=int(assignment_pk))
-    except (Assignment.DoesNotExist, ValueError):
+        return issue.assignments.get(pk=pk)
+    except Assignment.DoesNotExist:  # also for pk None: no row has a null id
         raise Http404 from None
 
 

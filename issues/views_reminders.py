@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from issues.models import Notification, ReminderLog
 from issues.reminders import ReminderKind
 from roundtable.accounts import roles
+from roundtable.lib import params
 
 LOG_PAGE_SIZE = 50
 STATUS_TONES = {
@@ -132,7 +133,7 @@ def notification_list(request):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
+    target = params.get_text(request.POST, "next")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

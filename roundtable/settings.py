@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "roundtable.accounts.middleware.UserLanguageMiddleware",
+    # After the language is chosen, so that its 400 page is in the user's language.
+    "roundtable.lib.middleware.RefuseNulMiddleware",
     "roundtable.accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

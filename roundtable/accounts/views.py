@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from roundtable.accounts.forms import LoginForm
+from roundtable.lib import params
 
 
 class LoginView(auth_views.LoginView):
@@ -39,7 +40,7 @@ def set_language(request):
     """Switch the interface language: stored on the user (so it follows them to any browser
     and into their e-mails) and in a cookie (for the sign-in page)."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
+    next_url = params.get_text(request.POST, "next") or "/"
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

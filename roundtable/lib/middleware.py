@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from roundtable.lib import params
 
 
 class RequestSizeLimitMiddleware:
@@ -25,4 +28,22 @@ class RequestSizeLimitMiddleware:
                     "413.html", {"max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
                 )
             return HttpResponse(page, status=413)
+        return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """400 for a NUL byte anywhere in the path or the query string, before any view or query
+    sees it: no one types it, SQLite stores it and PostgreSQL refuses it (ValueError, a 500),
+    and the admin's search and filters would pass it to a query. Posted values are left to
+    the forms, whose text fields refuse it with an error that keeps what was typed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if params.has_nul(request.path_info) or any(
+            params.has_nul(key) or any(params.has_nul(value) for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL byte in the address")
         return self.get_response(request)

@@ -17,6 +17,7 @@ from issues.forms import (
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
+from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 from roundtable.meetings.services import MANUAL_ITEM_STATUSES, PERSON_SEATS
 
@@ -49,7 +50,7 @@ def active_users():
     return User.objects.filter(is_active=True).order_by("full_name", "username")
 
 
-class EnterpriseMultipleChoiceField(forms.ModelMultipleChoiceField):
+class EnterpriseMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.credit_code})"
 
@@ -140,19 +141,19 @@ class ParticipantsMixin:
             widget=forms.SelectMultiple(attrs={"data-enterprise-search": "1", "size": 8}),
         )
         enterprise_widget_choices(self.fields["enterprises"], selected_enterprises)
-        self.fields["associations"] = forms.ModelMultipleChoiceField(
+        self.fields["associations"] = ModelMultipleChoiceField(
             queryset=Association.objects.all(),
             required=False,
             label=_("Associations and chambers"),
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["departments"] = forms.ModelMultipleChoiceField(
+        self.fields["departments"] = ModelMultipleChoiceField(
             queryset=Department.objects.active(),
             required=False,
             label=_("Departments"),
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["users"] = forms.ModelMultipleChoiceField(
+        self.fields["users"] = ModelMultipleChoiceField(
             queryset=active_users(),
             required=False,
             label=_("People"),
@@ -297,7 +298,7 @@ class IntakeItemForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, label=_("Category")
     )
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         queryset=Department.objects.none(),
         required=False,
         label=_("Departments concerned"),
@@ -350,7 +351,7 @@ class ReplyForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.ModelMultipleChoiceField(
+    attended = ModelMultipleChoiceField(
         queryset=None,
         required=False,
         label=_("Present"),
@@ -413,7 +414,7 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
     lead_department = forms.ModelChoiceField(
         queryset=Department.objects.none(), label=_("Lead department")
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    co_departments = ModelMultipleChoiceField(
         queryset=Department.objects.none(),
         required=False,
         label=_("Co-handling departments"),
