@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from issues.urls_reminders import notification_patterns
 from roundtable.accounts import roles
+from roundtable.accounts.forms import AdminLoginForm
 
 
 def _admin_has_permission(request):
@@ -11,6 +12,7 @@ def _admin_has_permission(request):
 
 
 admin.site.has_permission = _admin_has_permission
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = "Roundtable"
 
 urlpatterns = [
