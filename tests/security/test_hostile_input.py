@@ -11,7 +11,8 @@ escapes a view, is a failure.
 One world is built for the whole module and each request runs in a savepoint that is rolled
 back, so a POST that succeeds (a logout, a closed issue) changes nothing for the next one.
 
-Cost, about a minute for 205 patterns (issue 12 gives the walk 60–90 s of each CI run):
+About 11,000 requests, 60–100 s per database on a shared two-core machine (issue 12 gives the
+walk 60–90 s of each CI run), because:
 
 - on our own pages, the persona that reads the most keys gets them one at a time, the rest of
   the request being the matrix's valid data, so that a value reaches the code behind a form's
