@@ -11,6 +11,7 @@ from django.http import Http404
 
 from issues.models import Assignment, Issue
 from roundtable.accounts import roles
+from roundtable.lib import params
 
 
 def require_case_user(user) -> None:
@@ -22,11 +23,8 @@ def require_case_user(user) -> None:
 def issue_for_user(user, pk, *, queryset=None) -> Issue:
     """The issue ``pk`` if ``user`` may see it; 404 otherwise (also for malformed ids)."""
     require_case_user(user)
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if pk <= 0 or pk > 2**62:
+    pk = params.parse_id(str(pk))
+    if pk is None:
         raise Http404
     qs = queryset if queryset is not None else Issue.objects.all()
     try:

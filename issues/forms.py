@@ -12,6 +12,8 @@ from departments.models import Department
 from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import params
+from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.meetings.models import Meeting
 from roundtable.workdays import services as workdays
 
@@ -54,7 +56,7 @@ def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> No
     qs = Enterprise.objects.active()
     if qs.count() > ENTERPRISE_SELECT_LIMIT:
         ids = list(qs.order_by("-created_at").values_list("pk", flat=True)[:50])
-        ids += [int(i) for i in selected_ids if str(i).isdigit()]
+        ids += [pk for pk in (params.parse_id(str(i)) for i in selected_ids) if pk]
         field.widget.choices = forms.models.ModelChoiceIterator(field)
         field.queryset = Enterprise.objects.all()
         field.widget.choices.queryset = Enterprise.objects.filter(pk__in=ids)
@@ -218,7 +220,7 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
     lead_department = forms.ModelChoiceField(
         queryset=Department.objects.active(), required=False, label=_("Lead department")
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    co_departments = ModelMultipleChoiceField(
         queryset=Department.objects.active(),
         required=False,
         label=_("Co-handling departments"),
@@ -243,6 +245,7 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
             "follow_up_requirement",
             "monitor",
         ]
+        field_classes = {"other_enterprises": ModelMultipleChoiceField}
         widgets = {
             "raised_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -315,6 +318,7 @@ class IssueEditForm(forms.ModelForm):
             "monitor",
         ]
         widgets = IssueForm.Meta.widgets
+        field_classes = IssueForm.Meta.field_classes
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -343,7 +347,7 @@ class AssignForm(DeadlineMixin, forms.Form):
     lead_department = forms.ModelChoiceField(
         queryset=Department.objects.active(), label=_("Lead department")
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    co_departments = ModelMultipleChoiceField(
         queryset=Department.objects.active(),
         required=False,
         label=_("Co-handling departments"),
@@ -493,7 +497,7 @@ class AttachmentForm(forms.Form):
 
 
 class SpecialStudyForm(forms.ModelForm):
-    issues = forms.ModelMultipleChoiceField(
+    issues = ModelMultipleChoiceField(
         queryset=Issue.objects.none(),
         required=False,
         label=_("Issues"),

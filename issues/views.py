@@ -38,6 +38,7 @@ from issues.links import detail_href
 from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
 from roundtable.accounts import roles, submissions
 from roundtable.accounts.models import User
+from roundtable.lib import params
 from roundtable.workdays import services as workdays
 
 PAGE_SIZE = 50
@@ -467,9 +468,10 @@ def issue_assign(request, pk):
 
 
 def _assignment(request, issue, assignment_pk):
+    pk = params.parse_id(str(assignment_pk))
     try:
-        return issue.assignments.get(pk=int(assignment_pk))
-    except (Assignment.DoesNotExist, ValueError):
+        return issue.assignments.get(pk=pk)
+    except Assignment.DoesNotExist:  # also for pk None: no row has a null id
         raise Http404 from None
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from issues.models import Notification, ReminderLog
 from issues.reminders import ReminderKind
 from roundtable.accounts import roles
-from roundtable.lib import outbox
+from roundtable.lib import outbox, params
 
 LOG_PAGE_SIZE = 50
 # The log grows by thousands of rows a day: the page never counts the whole table. Counts stop
@@ -189,7 +189,7 @@ def notification_list(request):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
+    target = params.get_text(request.POST, "next")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -13,6 +13,7 @@ from issues.forms import SpecialStudyForm
 from issues.models import Issue, SpecialStudy
 from roundtable.accounts import roles, submissions
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import params
 
 
 @login_required
@@ -36,7 +37,10 @@ def study_list(request):
 
 
 def _candidates(request, study=None):
-    ids = [i for i in request.GET.getlist("issue") + request.POST.getlist("issues") if i.isdigit()]
+    # ?issue= (a recurring group's issues, from the dashboard) must be ids; a posted value
+    # that is not one is left to the form's field, which reports it.
+    ids = params.get_ids(request.GET, "issue")
+    ids += [pk for pk in map(params.parse_id, request.POST.getlist("issues")) if pk]
     qs = Issue.objects.filter(pk__in=ids)
     if study is not None:
         qs = qs | study.issues.all()

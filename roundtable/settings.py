@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "roundtable.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "roundtable.accounts.middleware.SecondFactorRequiredMiddleware",
     "roundtable.accounts.middleware.UserLanguageMiddleware",
+    # After the language is chosen, so that its 400 page is in the user's language.
+    "roundtable.lib.middleware.RefuseNulMiddleware",
     "roundtable.accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "roundtable.lib.middleware.MethodNotAllowedPageMiddleware",

@@ -2,13 +2,25 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
 from roundtable.accounts.models import Language, Role
 
 
-class LoginForm(AuthenticationForm):
+class UsernameLengthMixin:
+    """Django's sign-in form sets the username's max_length after the field is built, so the
+    length is never checked: a 5,000-character username reached authenticate(), and axes'
+    log of the failure (a 255-character column) raised DataError on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(UsernameLengthMixin, AuthenticationForm):
     # One message whether the username exists or not, so that the form tells nobody which
     # accounts exist.
     error_messages = {

@@ -42,6 +42,7 @@ from roundtable.accounts.forms import (
 )
 from roundtable.accounts.models import User
 from roundtable.accounts.tokens import invitation_tokens, password_reset_tokens
+from roundtable.lib import params
 from roundtable.lib.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def set_language(request):
     """Switch the interface language: stored on the user (so it follows them to any browser
     and into their e-mails) and in a cookie (for the sign-in page)."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
+    next_url = params.get_text(request.POST, "next") or "/"
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

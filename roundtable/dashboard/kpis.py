@@ -161,7 +161,7 @@ def parse_period(text: str | None, *, today: date | None = None) -> Period:
     text = (text or "").strip().upper()
     if not text:
         return current_quarter(today)
-    match = re.fullmatch(r"(\d{4})(?:-?Q([1-4]))?", text)
+    match = re.fullmatch(r"([0-9]{4})(?:-?Q([1-4]))?", text)
     if not match or not 2000 <= int(match[1]) <= 2100:
         raise ValueError(f"not a period: {text!r}")
     if match[2]:

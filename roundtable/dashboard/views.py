@@ -21,6 +21,7 @@ from issues.models import Assignment, ExtensionRequest, Issue
 from roundtable.accounts import roles
 from roundtable.dashboard import cache, kpis, reports
 from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
+from roundtable.lib import params
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarYear
 
@@ -333,11 +334,9 @@ def department(request):
     if not mine and not reads_all:
         raise PermissionDenied
     choices = Department.objects.active() if reads_all else Department.objects.filter(pk__in=mine)
-    wanted = request.GET.get("department")
+    wanted = params.get_id(request.GET, "department")
     if wanted:
-        if not wanted.isdigit():
-            raise Http404
-        dept = Department.objects.filter(pk=int(wanted)).first()
+        dept = Department.objects.filter(pk=wanted).first()
         if dept is None:
             raise Http404
         if not reads_all and dept.pk not in mine:

@@ -16,6 +16,7 @@ from django_countries import countries
 
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
+from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.lib.i18n import prefers_chinese
 from roundtable.lib.uscc import normalize, validate_uscc
 
@@ -86,7 +87,7 @@ class EnterpriseForm(forms.Form):
         self.fields["visit_interval_days"].min_value = 7
         self.fields["visit_interval_days"].max_value = 730
         self.fields["visit_interval_days"].widget.attrs.update(min=7, max=730)
-        self.fields["associations"] = forms.ModelMultipleChoiceField(
+        self.fields["associations"] = ModelMultipleChoiceField(
             queryset=Association.objects.all(),
             required=False,
             label=_("Associations and chambers"),
@@ -205,7 +206,7 @@ def apply_directory_filters(qs, data: dict):
 
 
 class ReassignForm(forms.Form):
-    enterprises = forms.ModelMultipleChoiceField(
+    enterprises = ModelMultipleChoiceField(
         queryset=Enterprise.objects.all(),
         label=_("Enterprises"),
         widget=forms.MultipleHiddenInput,

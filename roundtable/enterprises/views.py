@@ -32,6 +32,7 @@ from roundtable.enterprises.forms import (
     apply_directory_filters,
 )
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import params
 from roundtable.meetings.models import IntakeItem, Meeting
 
 PAGE_SIZE = 50
@@ -320,12 +321,10 @@ def portfolio(request):
     Everyone sees their own; commerce staff and the chair's office may pass ``?official=``."""
     user = request.user
     official = user
-    requested = request.GET.get("official", "")
-    if requested and requested != str(user.pk):
+    requested = params.get_id(request.GET, "official")
+    if requested and requested != user.pk:
         access.check(access.can_see_all_portfolios(user))
-        if not requested.isdigit():
-            raise Http404
-        official = User.objects.filter(pk=int(requested)).first()
+        official = User.objects.filter(pk=requested).first()
         if official is None:
             raise Http404
     today = timezone.localdate()
@@ -393,7 +392,7 @@ def portfolios(request):
 def reassign(request):
     access.check(access.can_reassign(request.user))
     form = ReassignForm(request.POST)
-    back = request.POST.get("next", "")
+    back = params.get_text(request.POST, "next")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ) or not back.startswith("/"):

@@ -1,10 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.core.signals import request_finished
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from roundtable.lib import logs
+from roundtable.lib import logs, params
 from roundtable.lib.errors import request_language
 
 
@@ -76,6 +77,24 @@ class MethodNotAllowedPageMiddleware:
         response.content = render_to_string("405.html", request=request)
         response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+class RefuseNulMiddleware:
+    """400 for a NUL byte anywhere in the path or the query string, before any view or query
+    sees it: no one types it, SQLite stores it and PostgreSQL refuses it (ValueError, a 500),
+    and the admin's search and filters would pass it to a query. Posted values are left to
+    the forms, whose text fields refuse it with an error that keeps what was typed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if params.has_nul(request.path_info) or any(
+            params.has_nul(key) or any(params.has_nul(value) for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL byte in the address")
+        return self.get_response(request)
 
 
 def request_body_limit() -> int:

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from roundtable.accounts import roles
+from roundtable.lib import params
 from roundtable.meetings.models import (
     IntakeConsultation,
     IntakeItem,
@@ -25,15 +26,10 @@ from roundtable.meetings.models import (
     RoundtableSeat,
 )
 
-MAX_PK = 2**62
-
 
 def _pk(value) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if pk <= 0 or pk > MAX_PK:
+    pk = params.parse_id(str(value))
+    if pk is None:
         raise Http404
     return pk
 

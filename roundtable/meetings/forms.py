@@ -21,6 +21,7 @@ from issues.forms import (
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
+from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 from roundtable.meetings.services import MANUAL_ITEM_STATUSES, PERSON_SEATS
 
@@ -53,7 +54,7 @@ def active_users():
     return User.objects.filter(is_active=True).order_by("full_name", "username")
 
 
-class EnterpriseMultipleChoiceField(forms.ModelMultipleChoiceField):
+class EnterpriseMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.credit_code})"
 
@@ -151,19 +152,19 @@ class ParticipantsMixin:
             ),
         )
         enterprise_widget_choices(self.fields["enterprises"], selected_enterprises)
-        self.fields["associations"] = forms.ModelMultipleChoiceField(
+        self.fields["associations"] = ModelMultipleChoiceField(
             queryset=Association.objects.all(),
             required=False,
             label=_("Associations and chambers"),
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["departments"] = forms.ModelMultipleChoiceField(
+        self.fields["departments"] = ModelMultipleChoiceField(
             queryset=Department.objects.active(),
             required=False,
             label=_("Departments"),
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["users"] = forms.ModelMultipleChoiceField(
+        self.fields["users"] = ModelMultipleChoiceField(
             queryset=active_users(),
             required=False,
             label=_("People"),
@@ -308,7 +309,7 @@ class IntakeItemForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, label=_("Category")
     )
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         queryset=Department.objects.none(),
         required=False,
         label=_("Departments concerned"),
@@ -361,7 +362,7 @@ class ReplyForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.ModelMultipleChoiceField(
+    attended = ModelMultipleChoiceField(
         queryset=None,
         required=False,
         label=_("Present"),
@@ -424,7 +425,7 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
     lead_department = forms.ModelChoiceField(
         queryset=Department.objects.none(), label=_("Lead department")
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    co_departments = ModelMultipleChoiceField(
         queryset=Department.objects.none(),
         required=False,
         label=_("Co-handling departments"),

@@ -32,6 +32,7 @@ from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, 
 from issues.filters import due_soon_until
 from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.accounts import roles, submissions
+from roundtable.lib import params
 from roundtable.lib.i18n import prefers_chinese
 from roundtable.meetings import access, feeds, services
 from roundtable.meetings.forms import (
@@ -277,8 +278,8 @@ def seat_end(request, pk):
 # --- The calendar -------------------------------------------------------------------------
 
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
 
 
 def _quarter_of(day: date) -> int:
@@ -522,7 +523,7 @@ def meeting_new(request):
     if request.GET.get("kind") in Meeting.Kind.values:
         initial["kind"] = request.GET["kind"]
     day = request.GET.get("day", "")
-    if re.match(r"^\d{4}-\d{2}-\d{2}$", day):
+    if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", day):
         initial["starts_at"] = f"{day}T14:30"
     earlier = _already_created(request, Meeting)
     if earlier is not None:
@@ -948,14 +949,11 @@ def agenda(request, pk):
             raw_position = raw_position.strip()
             if not raw_position:
                 continue
-            if (
-                raw_id not in by_pk
-                or not raw_position.isdigit()
-                or not 0 < int(raw_position) < 1000
-            ):
+            position = params.parse_int(raw_position, min_value=1, max_value=999)
+            if raw_id not in by_pk or position is None:
                 errors.append(_("Positions are whole numbers from 1 to 999."))
                 continue
-            chosen.append((int(raw_position), by_pk[raw_id].created_at, by_pk[raw_id]))
+            chosen.append((position, by_pk[raw_id].created_at, by_pk[raw_id]))
         if not errors:
             order = [item for _p, _c, item in sorted(chosen, key=lambda t: (t[0], t[1]))]
             try:
@@ -1039,9 +1037,9 @@ def point_new(request, pk):
     """One agreed point → one ledger issue, assigned in the same step."""
     meeting = _editable_meeting(request, pk)
     initial = {}
-    item_pk = request.GET.get("item", "")
-    if item_pk.isdigit():
-        item = meeting.intake_items.filter(pk=int(item_pk), issue__isnull=True).first()
+    item_pk = params.get_id(request.GET, "item")
+    if item_pk:
+        item = meeting.intake_items.filter(pk=item_pk, issue__isnull=True).first()
         if item is not None:
             initial = {
                 "intake_item": item.pk,

@@ -118,7 +118,7 @@ def test_the_chair_can_open_any_departments_dashboard(client, w, chair):
     assert response.status_code == 200
     assert response.context["department"] == w.dept_b
     assert client.get("/dashboard/department/?department=999999").status_code == 404
-    assert client.get("/dashboard/department/?department=x").status_code == 404
+    assert client.get("/dashboard/department/?department=x").status_code == 400
 
 
 # --- Figures and their links --------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""Form fields that parse ids with roundtable.lib.params before the database sees them."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from roundtable.lib import params
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's ModelMultipleChoiceField, refusing an id that no row can have.
+
+    Django checks each value with an exact lookup, which refuses "²" but lets 2**63 through,
+    and then looks them all up with ``pk__in``: SQLite raises OverflowError on a number past
+    2**63 - 1 (a 500). Here every value of an integer key must be an id (ASCII digits, 1 to
+    2**63 - 1), or the field answers with its "not a valid value" error. Use it for every
+    multiple choice of rows: the forms' own fields, ``Meta.field_classes`` for a ModelForm's
+    many-to-many fields, and the admin (roundtable.lib.admin)."""
+
+    def _check_values(self, value):
+        if isinstance(value, (list, tuple)) and self._integer_key():
+            for raw in value:
+                if not isinstance(raw, models.Model) and params.parse_id(str(raw)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": raw},
+                    )
+        return super()._check_values(value)
+
+    def _integer_key(self) -> bool:
+        meta = self.queryset.model._meta
+        field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        return isinstance(field, models.IntegerField)
