@@ -406,10 +406,10 @@ class RecountDeadlinesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        ids = self.data.getlist("issue")
-        if not ids or not all(i.isdigit() and len(i) < 19 for i in ids):
+        ids = [params.parse_id(i) for i in self.data.getlist("issue")]
+        if not ids or None in ids:
             raise forms.ValidationError(_("The list of issues was not understood."))
-        cleaned["issue_ids"] = [int(i) for i in ids]
+        cleaned["issue_ids"] = ids
         return cleaned
 
 

@@ -21,6 +21,9 @@ PASSWORD = "roundtable-demo"
 pytest_plugins = ["tests.browser"]
 
 
+_CELERY_BASELINE: dict[str, set] = {}
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -39,12 +42,21 @@ def _isolated(settings, tmp_path):
     settings.WHITENOISE_USE_FINDERS = True
     from django.core.cache import cache
 
+    from roundtable.celery import app
     from roundtable.ops import health
     from roundtable.workdays import services as workdays
 
     cache.clear()
     workdays.clear_cache()
     health.forget()
+    # The Celery app reads the CELERY_ settings live, but a test may also write to app.conf,
+    # whose own layer outlives the settings fixture: monkeypatch restores the value it read,
+    # which is the test's own when the test changed the setting first, and it does so after
+    # this fixture's teardown. So each test starts from the layer as the first test found it.
+    app.conf.task_always_eager  # noqa: B018 - reading it loads the configuration
+    _CELERY_BASELINE.setdefault("keys", set(app.conf.changes))
+    for key in set(app.conf.changes) - _CELERY_BASELINE["keys"]:
+        del app.conf.changes[key]
     yield
     workdays.clear_cache()
     health.forget()

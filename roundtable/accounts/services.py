@@ -27,7 +27,7 @@ from departments.models import Department, DepartmentMembership
 from roundtable.accounts import emails, roles, throttle
 from roundtable.accounts.models import Role, User
 from roundtable.accounts.sessions import sessions_end
-from roundtable.lib import outbox
+from roundtable.lib import outbox, params
 
 BACKUP_CODES = 10
 PROFILE_FIELDS = ("full_name", "email", "title", "office_phone", "mobile", "preferred_language")
@@ -334,7 +334,7 @@ def totp_enrol(*, user: User, key: str, code: str, keep_session: str | None) -> 
     ends: from now on each session has passed the second factor."""
     device = totp_device_preview(user=user, key=key)
     code = _digits(code)
-    if not (code.isdigit() and len(code) == 6):
+    if not _is_six_digits(code):
         return None
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     if not totp.verify(int(code), tolerance=device.tolerance):
@@ -406,6 +406,11 @@ def _digits(code: str) -> str:
     return "".join((code or "").split()).replace("-", "")
 
 
+def _is_six_digits(code: str) -> bool:
+    """An authenticator code: six ASCII digits ("²²²²²²" is not one)."""
+    return len(code) == 6 and params.parse_int(code, min_value=0, max_value=999_999) is not None
+
+
 def second_factor_verify(*, user: User, code: str):
     """The device that accepts ``code`` at sign-in, or None: six digits are an
     authenticator code, anything else a backup code (used up by this). Each device throttles
@@ -413,7 +418,7 @@ def second_factor_verify(*, user: User, code: str):
     code = _digits(code)
     if not code:
         return None
-    wanted = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    wanted = TOTPDevice if _is_six_digits(code) else StaticDevice
     if wanted is StaticDevice:
         code = code.lower()
     with transaction.atomic():

@@ -183,7 +183,8 @@ def test_concurrent_runs_on_two_workers_send_one_email_per_key(people):
         make_issue(
             deadline=date(2026, 10, 9) - timedelta(days=i % 5),
             lead=people["dept_a"] if i % 2 else people["dept_b"],
-            responsible=people["RA"],
+            # Each lead's own person: one of another department is skipped at send time.
+            responsible=people["RA"] if i % 2 else people["LB"],
             monitor=people["Mo"],
         )
     barrier = threading.Barrier(4)
