@@ -5,8 +5,11 @@ raised X and E2 did not.
 """
 
 import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from departments.models import DepartmentMembership
 from tests import factories
@@ -19,6 +22,37 @@ PASSWORD = "roundtable-demo"
 
 # One Playwright session for the whole run: a second one in the same process would fail.
 pytest_plugins = ["tests.browser"]
+
+# ROUNDTABLE_TEST_TODAY=YYYY-MM-DD runs the tests as if today were that day, 10:00 Beijing
+# time, with the clock ticking from there: the way to find a test that passes only on some days.
+TEST_TODAY_VARIABLE = "ROUNDTABLE_TEST_TODAY"
+
+
+def faked_today() -> date | None:
+    """The day named by ROUNDTABLE_TEST_TODAY, or None when it is not set."""
+    value = os.environ.get(TEST_TODAY_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_TODAY_VARIABLE}={value!r}: expected YYYY-MM-DD") from None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _faked_today():
+    day = faked_today()
+    if day is None:
+        yield None
+        return
+    moment = datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(moment, tick=True):
+        yield day
+
+
+def pytest_report_header(config):
+    day = faked_today()
+    return f"{TEST_TODAY_VARIABLE}: the clock starts at {day} 10:00 Asia/Shanghai" if day else None
 
 
 @pytest.fixture(autouse=True)
