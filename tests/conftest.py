@@ -5,8 +5,11 @@ raised X and E2 did not.
 """
 
 import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from departments.models import DepartmentMembership
 from tests import factories
@@ -19,6 +22,47 @@ PASSWORD = "roundtable-demo"
 
 # One Playwright session for the whole run: a second one in the same process would fail.
 pytest_plugins = ["tests.browser"]
+
+# ROUNDTABLE_TEST_TODAY=YYYY-MM-DD runs the tests as if today were that day, 10:00 Beijing
+# time, with the clock ticking from there: the way to find a test that passes only on some days.
+# YYYY-MM-DDTHH:MM picks the time too (00:30 is still the day before in UTC).
+TEST_TODAY_VARIABLE = "ROUNDTABLE_TEST_TODAY"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def faked_now() -> datetime | None:
+    """The moment named by ROUNDTABLE_TEST_TODAY in Asia/Shanghai, or None when it is not set."""
+    value = os.environ.get(TEST_TODAY_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return datetime.combine(date.fromisoformat(value), time(10), tzinfo=SHANGHAI)
+        return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise pytest.UsageError(
+            f"{TEST_TODAY_VARIABLE}={value!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _faked_today():
+    moment = faked_now()
+    if moment is None:
+        yield None
+        return
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+def pytest_configure(config):
+    faked_now()  # a value that is not a day stops the run before it starts
+
+
+def pytest_report_header(config):
+    moment = faked_now()
+    if moment is not None:
+        return f"{TEST_TODAY_VARIABLE}: the clock starts at {moment:%Y-%m-%d %H:%M} Asia/Shanghai"
 
 
 _CELERY_BASELINE: dict[str, set] = {}

@@ -5,7 +5,10 @@ every person, phone number, e-mail address, enterprise and credit code is invent
 are ``023-6000-0xxx`` and mobiles ``13x-0000-xxxx``: placeholders, not anyone's number.
 
 Everything is drawn from a fixed random seed and dated relative to today, so two loads on the
-same day give the same data and "overdue" always means something.
+same day give the same data. What the base set promises (every department leads and co-handles
+issues; every status, category and source; overdue and due-soon issues; an issue almost a year
+old) holds by rule on any day, holidays and unpublished calendar years included: see
+``BaseLoader.date_by_rule``, ``cover_templates`` and ``plan_co_handlers``.
 
 ``load_base`` builds the institution, people, enterprises, meetings and ~150 issues whose
 timelines are consistent with their status. ``add_enterprises`` and ``add_issues`` add synthetic
@@ -540,6 +543,8 @@ class _Spec:
     instruction: bool = False
     others: list = field(default_factory=list)
     study: bool = False
+    co: list = field(default_factory=list)  # co-handling department codes
+    pinned: bool = False  # its template was chosen on purpose: coverage leaves it alone
 
 
 class BaseLoader:
@@ -1106,10 +1111,10 @@ class BaseLoader:
         specs = []
         forced_land = {Status.ASSIGNED: 3, Status.IN_PROGRESS: 3, Status.RETURNED: 1}
         for i, (status, when) in enumerate(plan):
-            template = templates[i % len(templates)]
+            template, pinned = templates[i % len(templates)], False
             if forced_land.get(status):
                 forced_land[status] -= 1
-                template = land[forced_land[status] % len(land)]
+                template, pinned = land[forced_land[status] % len(land)], True
             low, high = windows[status]
             if when == "overdue":
                 low, high = (30, high) if status == Status.IN_PROGRESS else (9, 12)
@@ -1139,23 +1144,32 @@ class BaseLoader:
                 )
             else:
                 enterprise = rng.choice(self.enterprises)
-            specs.append(_Spec(status, template, enterprise, raised_on, source, meeting, when))
+            spec = _Spec(status, template, enterprise, raised_on, source, meeting, when)
+            spec.pinned = pinned
+            specs.append(spec)
         # Every source at least twice (taken from the commonest source, never from a meeting).
+        # A meeting's issue is raised after some past meeting and is already past assignment,
+        # so that the pass below finds it a meeting: the demo always has issues from meetings.
         early = (Status.LOGGED, Status.ASSIGNED, Status.RETURNED)
+        first_meeting = min(timezone.localtime(m.starts_at).date() for m in meetings)
         counts = {src: sum(s.source == src for s in specs) for src in Issue.Source.values}
         for src in Issue.Source.values:
             while counts[src] < 2:
-                common = max(sources, key=counts.get)
-                spec = next(
+                donors = [
                     s
                     for s in specs
                     if s.meeting is None
-                    and s.source == common
-                    and (src != Issue.Source.MEETING or s.status not in early)
-                )
+                    and s.source in sources
+                    and counts[s.source] > 2
+                    and (
+                        src != Issue.Source.MEETING
+                        or (s.status not in early and s.raised_on >= first_meeting)
+                    )
+                ]
+                spec = max(donors, key=lambda s: counts[s.source])  # the first of the commonest
+                counts[spec.source] -= 1
                 spec.source = src
                 counts[src] += 1
-                counts[common] -= 1
         for s in specs:  # a "meeting" source without a meeting row is a meeting not recorded
             if s.source == Issue.Source.MEETING and s.meeting is None:
                 s.meeting = rng.choice(
@@ -1164,6 +1178,7 @@ class BaseLoader:
                 )
                 if s.meeting is not None:
                     s.raised_on = timezone.localtime(s.meeting.starts_at).date()
+        self.date_by_rule(specs)
         by_status = {}
         for s in specs:
             by_status.setdefault((s.status, s.plan), []).append(s)
@@ -1190,7 +1205,7 @@ class BaseLoader:
         # Enterprises from Japan, Germany, the US and Singapore.
         raisers = [self.enterprises[i] for i in (12, 0, 6, 21)]
         for s, enterprise in zip(chosen, raisers, strict=True):
-            s.template, s.study, s.enterprise = permit, True, enterprise
+            s.template, s.study, s.enterprise, s.pinned = permit, True, enterprise, True
             if s.meeting is not None and enterprise not in [
                 p.enterprise for p in s.meeting.participants.all()
             ]:
@@ -1199,8 +1214,77 @@ class BaseLoader:
             s.others = rng.sample([e for e in self.enterprises if e != s.enterprise], 2)[
                 : rng.randint(1, 2)
             ]
+        self.cover_templates(specs)
+        self.plan_co_handlers(specs)
         specs.sort(key=lambda s: (s.raised_on, s.template[0]))
         return specs
+
+    # The base set's promises (tests/dashboard/test_load_demo.py checks them on several dates)
+    # hold by the rules below, whatever today is: the random draws and the calendar around
+    # today only decide which issue carries what.
+
+    def date_by_rule(self, specs: list[_Spec]) -> None:
+        """Dates the demo promises on any day: an issue raised almost a year ago, and the
+        overdue issues assigned early enough that their deadline (at least 3 working days
+        after assignment) has passed, however many days off came just before today.
+
+        "Due soon" needs no rule here: an open issue due soon gets a deadline within the next
+        3 working days, and its assignment is never after today (``write_issue``)."""
+        today = self.today
+        oldest = min(
+            (s for s in specs if s.status == Status.CLOSED and s.meeting is None),
+            key=lambda s: s.raised_on,
+        )
+        oldest.raised_on = min(oldest.raised_on, today - timedelta(days=360))
+        # Assigned no later than the next working day after raising: 4 working days before
+        # today at the latest, so 3 working days on is still before today.
+        latest = self.wd(today, -5)
+        for s in specs:
+            if s.plan == "overdue" and s.raised_on > latest:
+                assert s.meeting is None, "meetings are older than any overdue issue's window"
+                s.raised_on = latest
+
+    def cover_templates(self, specs: list[_Spec]) -> None:
+        """Every template on at least one assigned issue, so every category and every
+        department (each leads some template) shows up on the ledger. A missing template
+        takes the place of one that assigned issues carry most often."""
+        assigned = [s for s in specs if s.status != Status.LOGGED]
+        uses = {t[0]: 0 for t in TEMPLATES}
+        for s in assigned:
+            uses[s.template[0]] += 1
+        for template in TEMPLATES:
+            if uses[template[0]]:
+                continue
+            donor = max(
+                (s for s in assigned if not s.pinned),
+                key=lambda s: uses[s.template[0]],
+            )
+            assert uses[donor.template[0]] > 1, "more assigned issues than templates"
+            uses[donor.template[0]] -= 1
+            donor.template = template
+            uses[template[0]] += 1
+
+    def plan_co_handlers(self, specs: list[_Spec]) -> None:
+        """Up to two co-handling departments per assigned issue, from its template's
+        candidates; then every department co-handles at least one issue. A department that no
+        issue drew joins the assigned issue with the fewest co-handlers among those it is a
+        candidate for (every department is one for some template, and ``cover_templates``
+        puts every template on an assigned issue)."""
+        rng = self.rng
+        assigned = [s for s in specs if s.status != Status.LOGGED]
+        for s in assigned:
+            candidates = s.template[3]
+            s.co = rng.sample(candidates, rng.randint(0, min(2, len(candidates))))
+        covered = {c for s in assigned for c in s.co}
+        for code, *_ in DEPARTMENTS:
+            if code in covered:
+                continue
+            fits = [s for s in assigned if code in s.template[3]] or [
+                s for s in assigned if s.template[2] != code
+            ]
+            spec = min(fits, key=lambda s: len(s.co))
+            spec.co.append(code)
+            covered.add(code)
 
     def build_issues(self):
         specs = self.plan_issues()
@@ -1227,7 +1311,7 @@ class BaseLoader:
 
     def write_issue(self, spec: _Spec, lead_codes):
         rng, today = self.rng, self.today
-        key, cat, lead_code, co_codes, title_zh, title_en = spec.template
+        key, cat, lead_code, _candidates, title_zh, title_en = spec.template
         staff = rng.choice(self.staff)
         monitor = self.users["staff"] if rng.random() < 0.4 else rng.choice(self.staff)
         priority = rng.choices(["normal", "high", "urgent"], [70, 22, 8])[0]
@@ -1266,7 +1350,7 @@ class BaseLoader:
         assign_day = min(
             workdays.next_working_day(spec.raised_on + timedelta(rng.randint(0, 1))), today
         )
-        co = rng.sample(co_codes, rng.randint(0, min(2, len(co_codes))))
+        co = spec.co
         limit = {"urgent": 5, "high": 10}.get(priority) or rng.choice([15, 20, 30])
         if spec.status in (Status.IN_PROGRESS, Status.ASSIGNED, Status.RETURNED):
             deadline = {

@@ -1,10 +1,13 @@
 """manage.py load_demo: the Yuzhong District demo, its logins, and bulk synthetic issues."""
 
+import contextlib
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -57,7 +60,28 @@ def _counters_match_issues():
     return top == dict(ReferenceCounter.objects.values_list("year", "last"))
 
 
-def test_the_base_set_builds_the_yuzhong_roundtable(debug):
+# The base set is dated relative to today; its promises must hold whatever today is.
+DAYS = [
+    pytest.param(None, id="today"),
+    pytest.param(date(2026, 10, 1), id="quarter-start-national-day"),
+    pytest.param(date(2026, 2, 17), id="spring-festival"),
+    pytest.param(date(2026, 12, 31), id="new-years-eve"),
+    pytest.param(date(2027, 3, 15), id="unpublished-year"),
+]
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_the_base_set_builds_the_yuzhong_roundtable(debug, day):
+    clock = contextlib.nullcontext()
+    if day is not None:  # 10:00 Beijing time, the clock running as the loader's would
+        clock = time_machine.travel(
+            datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=True
+        )
+    with clock:
+        _the_base_set_builds_the_yuzhong_roundtable()
+
+
+def _the_base_set_builds_the_yuzhong_roundtable():
     out = load()
     assert "Demo data loaded" in out
     assert "roundtable-demo" in out  # the logins are printed

@@ -6,12 +6,13 @@ from datetime import date
 from email import policy
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
 from issues.models import Notification, ReminderLog
 from tests import factories
-from tests.reminders.conftest import make_issue, pending, run
+from tests.reminders.conftest import at, make_issue, pending, run
 
 pytestmark = pytest.mark.django_db
 
@@ -143,14 +144,16 @@ def test_a_title_with_a_line_break_cannot_add_a_header(people):
 
 def test_a_service_notification_is_emailed_with_its_reason(people):
     issue = make_issue(deadline=date(2026, 12, 1), lead=people["dept_a"])
-    Notification.objects.create(
-        recipient=people["LA"],
-        issue=issue,
-        title=f"{issue.reference} assigned to your department",
-        reason="Your department was assigned this issue.",
-        url=f"/issues/{issue.pk}/",
-    )
-    _caught_up, report = pending(date(2026, 10, 17), 11)  # a Saturday: notices still go
+    saturday = date(2026, 10, 17)  # notices still go
+    with time_machine.travel(at(saturday, 10, 55), tick=False):  # written 10 minutes before
+        Notification.objects.create(
+            recipient=people["LA"],
+            issue=issue,
+            title=f"{issue.reference} assigned to your department",
+            reason="Your department was assigned this issue.",
+            url=f"/issues/{issue.pk}/",
+        )
+    _caught_up, report = pending(saturday, 11)
     assert report.sent == 1
     message = _only_message_to(people["LA"])
     assert message.subject == f"{issue.reference} assigned to your department"

@@ -263,9 +263,10 @@ def test_a_redelivery_while_the_first_run_sleeps_sends_nothing_twice(monkeypatch
 def test_after_the_queued_tasks_are_lost_the_next_run_sends_everything_once(people, overdue):
     # More work of several kinds, and a notification written by a service (outbox row).
     make_issue(deadline=date(2026, 10, 19), lead=people["dept_a"], responsible=people["RA"])
-    Notification.objects.create(
-        recipient=people["LA"], title="X assigned to your department", reason="Your department"
-    )
+    with time_machine.travel(at(DAY, 8, 50), tick=False):
+        Notification.objects.create(
+            recipient=people["LA"], title="X assigned to your department", reason="Your department"
+        )
     # The 09:00 task and 100 others were in the broker when it was flushed: none ran. The
     # next beat tick of the minute job finds the day's run missing and does it.
     caught_up, notices = pending(DAY, 9, 7)
