@@ -55,6 +55,11 @@ class MembershipQuerySet(models.QuerySet):
     def liaisons(self):
         return self.filter(role=DepartmentMembership.Role.LIAISON)
 
+    def holds_seat(self, user, department, *, on=None) -> bool:
+        """Whether ``user`` is a head or liaison of ``department`` now (on ``on``): the one
+        rule for who may be named responsible for that department's assignment."""
+        return self.current(on=on).filter(user=user, department=department).exists()
+
 
 class DepartmentMembership(models.Model):
     """A person's seat in a department: its head or its liaison, for a period."""

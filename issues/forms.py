@@ -8,7 +8,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Department
+from departments.models import Department, DepartmentMembership
+from issues import services
 from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
@@ -354,11 +355,14 @@ class AssignForm(DeadlineMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     responsible_person = forms.ModelChoiceField(
+        # People holding a seat now; clean() checks it is in the lead department.
         queryset=User.objects.filter(
-            is_active=True, department_memberships__isnull=False
+            is_active=True,
+            department_memberships__in=DepartmentMembership.objects.current(),
         ).distinct(),
         required=False,
         label=_("Responsible person"),
+        help_text=_("A head or liaison of the lead department."),
     )
     deadline = deadline_field()
     deadline_working_days = working_days_field()
@@ -382,6 +386,9 @@ class AssignForm(DeadlineMixin, forms.Form):
         lead = cleaned.get("lead_department")
         if lead and lead in (cleaned.get("co_departments") or []):
             self.add_error("co_departments", _("The lead department cannot also co-handle."))
+        person = cleaned.get("responsible_person")
+        if lead and person and not DepartmentMembership.objects.holds_seat(person, lead):
+            self.add_error("responsible_person", services.RESPONSIBLE_NOT_IN_LEAD)
         return cleaned
 
 

@@ -254,7 +254,17 @@ def check_editable(issue: Issue) -> None:
 # --- Assignment ---------------------------------------------------------------------------
 
 
+RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
+    "The responsible person must be a current head or liaison of the lead department."
+)
+
+
 def _assign(issue, *, actor, lead_department, co_departments, deadline, responsible_person):
+    if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
+        responsible_person, lead_department
+    ):
+        # Reminders go to the responsible person, and only someone who reads the issue.
+        raise TransitionRefused(RESPONSIBLE_NOT_IN_LEAD)
     co_departments = [d for d in dict.fromkeys(co_departments) if d != lead_department]
     wanted = {lead_department.pk: Assignment.Role.LEAD} | {
         d.pk: Assignment.Role.CO_HANDLING for d in co_departments

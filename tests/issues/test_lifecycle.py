@@ -281,3 +281,32 @@ def test_stale_edit_is_refused_with_the_current_state(logged, staff):
         services.issue_update(actor=staff, issue=logged, expected_version=version, title="Second")
     assert exc.value.current.title == "First"
     assert Issue.objects.get(pk=logged.pk).title == "First"
+
+
+def test_the_responsible_person_must_hold_a_seat_in_the_lead_department(
+    logged, staff, dept_a, dept_b, liaison_a, liaison_b, client
+):
+    """Reminders go to the responsible person, so it is someone who reads the issue: a head or
+    liaison of the lead department, refused by the service and by the assign form alike."""
+    with pytest.raises(services.TransitionRefused):
+        services.issue_assign(
+            actor=staff,
+            issue=logged,
+            lead_department=dept_a,
+            deadline=date(2026, 10, 9),
+            responsible_person=liaison_b,
+        )
+    logged.refresh_from_db()
+    assert logged.status == Issue.Status.LOGGED and not logged.assignments.exists()
+
+    client.force_login(staff)
+    url = f"/issues/{logged.pk}/assign/"
+    form = {"lead_department": dept_a.pk, "deadline": "2026-10-09"}
+    response = client.post(url, {**form, "responsible_person": liaison_b.pk})
+    assert response.status_code == 400
+    assert "must be a current head or liaison of the lead department" in response.content.decode()
+    assert not logged.assignments.exists()
+
+    response = client.post(url, {**form, "responsible_person": liaison_a.pk})
+    assert response.status_code == 302
+    assert _lead(logged).responsible_person == liaison_a
