@@ -136,7 +136,8 @@ if DATABASE_URL:
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 60),
-            conn_health_checks=not DATABASE_POOL,
+            # With the pool, this makes it check a connection before handing it out.
+            conn_health_checks=True,
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -144,14 +145,10 @@ if DATABASE_URL:
         # An unreachable server fails a request (and /readyz) in seconds, not minutes.
         options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
         if DATABASE_POOL:
-            from psycopg_pool import ConnectionPool
-
             options["pool"] = {
                 "min_size": 1,
                 "max_size": env_int("DATABASE_POOL_MAX", 4),
                 "timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
-                # A connection broken by a server restart is checked before it is handed out.
-                "check": ConnectionPool.check_connection,
             }
 else:
     DATABASES = {
