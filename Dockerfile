@@ -24,6 +24,9 @@ RUN groupadd --system --gid 10001 roundtable \
     && useradd --system --uid 10001 --gid roundtable --home-dir /app --no-create-home roundtable
 
 WORKDIR /app
+# The locked production packages first (hashes checked), in a layer of their own.
+COPY requirements/base.txt ./requirements/base.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt
 COPY pyproject.toml README.md manage.py ./
 COPY roundtable ./roundtable
 COPY issues ./issues
@@ -32,7 +35,7 @@ COPY templates ./templates
 COPY static ./static
 COPY locale ./locale
 COPY deploy ./deploy
-RUN pip install -e .
+RUN pip install --no-cache-dir --no-deps --no-build-isolation -e .
 
 # A key for this one command only: collectstatic must not generate (and bake into the image)
 # the per-checkout key of the embedded default.

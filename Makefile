@@ -12,10 +12,11 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test lint format messages bench bench-quick
+.PHONY: help install lock run worker test lint format messages bench bench-quick
 
 help:
-	@echo "make install   create $(VENV) with $(PYTHON) and install the project with its dev extras"
+	@echo "make install   create $(VENV) with $(PYTHON) and install the locked packages (requirements/dev.txt)"
+	@echo "make lock      write requirements/base.txt and dev.txt again from pyproject.toml"
 	@echo "make run       migrate, load demo data, start worker+beat and runserver on 127.0.0.1:$(PORT)"
 	@echo "make worker    only the Celery worker with embedded beat"
 	@echo "make test      formatting, lint, missing migrations, then pytest (PYTEST_ARGS=...)"
@@ -26,11 +27,21 @@ help:
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last successful install.
-$(STAMP): pyproject.toml
+# Every package at the version and with the hashes in the lock file (requirements/dev.txt:
+# what requirements/base.txt holds for production, plus the test tools), then the project
+# itself in place without resolving anything again. Re-installs only when a lock changed.
+$(STAMP): requirements/dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -e ".[dev]"
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# Write the lock files again from pyproject.toml's direct dependencies (after changing a pin).
+lock: install
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file requirements/base.txt pyproject.toml
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --extra dev --output-file requirements/dev.txt pyproject.toml
 
 run: install
 	VENV=$(VENV) PORT=$(PORT) bin/run

@@ -117,10 +117,10 @@ def _pg_parts(url: str):
 
 
 def _pg_admin(url: str):
-    import psycopg2
+    import psycopg
 
     parts, _name = _pg_parts(url)
-    admin = psycopg2.connect(
+    admin = psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=parts.username or "postgres",
@@ -132,7 +132,7 @@ def _pg_admin(url: str):
 
 
 def pg_recreate(url: str) -> None:
-    from psycopg2 import sql
+    from psycopg import sql
 
     _parts, name = _pg_parts(url)
     admin = _pg_admin(url)
@@ -149,10 +149,10 @@ def pg_recreate(url: str) -> None:
 def pg_vacuum_analyze(url: str) -> None:
     """What autovacuum does soon after a bulk load on a live server: statistics for the
     planner and a visibility map for index-only scans."""
-    import psycopg2
+    import psycopg
 
     parts, name = _pg_parts(url)
-    conn = psycopg2.connect(
+    conn = psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=parts.username or "postgres",
@@ -263,7 +263,7 @@ class Target:
     def _exists(self) -> bool:
         if self.backend == "sqlite":
             return self.sqlite.exists()
-        import psycopg2
+        import psycopg
 
         _parts, name = _pg_parts(self.args.pg_url)
         admin = _pg_admin(self.args.pg_url)
@@ -271,7 +271,7 @@ class Target:
             with admin.cursor() as cur:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
                 return cur.fetchone() is not None
-        except psycopg2.Error:
+        except psycopg.Error:
             return False
         finally:
             admin.close()

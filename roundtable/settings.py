@@ -127,16 +127,29 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
+    # psycopg 3's pool (Django 5.1+) keeps DATABASE_POOL_MAX connections per process and
+    # hands one to each request: persistent connections (CONN_MAX_AGE) are then off, as Django
+    # requires. Off by default: a sync gunicorn worker serves one request at a time, so
+    # CONN_MAX_AGE already reuses its connection (see the README's figures).
+    DATABASE_POOL = env_bool("DATABASE_POOL", False)
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL,
+            conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 60),
+            # With the pool, this makes it check a connection before handing it out.
+            conn_health_checks=True,
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        options = DATABASES["default"].setdefault("OPTIONS", {})
         # An unreachable server fails a request (and /readyz) in seconds, not minutes.
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
-        )
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+        if DATABASE_POOL:
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": env_int("DATABASE_POOL_MAX", 4),
+                "timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            }
 else:
     DATABASES = {
         "default": {

@@ -182,11 +182,11 @@ def test_embedded_worker_and_beat_run_tasks(tmp_path):
 @contextmanager
 def _postgres_database(url: str) -> Iterator[str]:
     """A fresh database on the server of `url`, dropped afterwards; yields its URL."""
-    import psycopg2
+    import psycopg
 
     parts = urlsplit(url)
     name = f"roundtable_worker_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
@@ -201,9 +201,9 @@ def _postgres_database(url: str) -> Iterator[str]:
 
 
 def _postgres_query(url: str, sql: str, params=()) -> list[tuple]:
-    import psycopg2
+    import psycopg
 
-    con = psycopg2.connect(url, connect_timeout=5)
+    con = psycopg.connect(url, connect_timeout=5)
     try:
         with con.cursor() as cur:
             cur.execute(sql, params)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.security.headers import assert_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +116,32 @@ def test_bare_machine_defaults_are_sqlite_filesystem_broker_and_debug_off(tmp_pa
     # The generated secret key stays in var/, private to its owner.
     key = tmp_path / "secret_key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.django_db
+def test_the_connection_pool_serves_queries_when_asked_for(tmp_path):
+    """DATABASE_POOL=1 gives Django's psycopg 3 pool (persistent connections off, as Django
+    requires), and queries go through it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the pool is PostgreSQL's: CI's second phase runs this with DATABASE_URL")
+    db = connection.settings_dict  # the test database, which exists and is migrated
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    url = f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+    script = (
+        "from django.db import connection as c;"
+        "from django.contrib.auth import get_user_model as g;"
+        "[g().objects.count() for _ in range(3)];"
+        "print(type(c.pool).__name__, c.settings_dict['CONN_MAX_AGE'], c.pool.max_size)"
+    )
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        env_extra={"DATABASE_URL": url, "DATABASE_POOL": "1", "DATABASE_POOL_MAX": "3"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["ConnectionPool", "0", "3"]

@@ -47,7 +47,7 @@ def _empty_target(tmp_path):
     media = tmp_path / "restored-media"
     base = {"MEDIA_ROOT": str(media), "VAR_DIR": str(tmp_path / "var")}
     if connection.vendor == "postgresql":
-        import psycopg2
+        import psycopg
 
         name = f"{settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
         params = {
@@ -56,7 +56,7 @@ def _empty_target(tmp_path):
             "user": settings_dict["USER"] or None,
             "password": settings_dict["PASSWORD"] or None,
         }
-        admin = psycopg2.connect(dbname="postgres", **params)
+        admin = psycopg.connect(dbname="postgres", **params)
         admin.autocommit = True
         with admin.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{name}"')
@@ -68,7 +68,7 @@ def _empty_target(tmp_path):
         )
 
         def query(sql):
-            con = psycopg2.connect(dbname=name, **params)
+            con = psycopg.connect(dbname=name, **params)
             try:
                 with con.cursor() as cur:
                     cur.execute(sql)
