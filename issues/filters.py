@@ -4,7 +4,6 @@ bookmarked and shared, and every dashboard figure can link to the issues behind 
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -13,8 +12,11 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from departments.models import Department
+from issues import kpi_selectors as kpis
 from issues.models import Assignment, Category, Issue, lifecycle_position
+from issues.querysets import due_soon_until  # noqa: F401 - the pages import it from here
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
 
@@ -99,7 +101,7 @@ class LedgerFilterForm(forms.Form):
     )
     concluded_from = forms.DateField(required=False, widget=forms.HiddenInput)
     concluded_to = forms.DateField(required=False, widget=forms.HiddenInput)
-    # What the dashboard's figures link with (roundtable/dashboard/kpis.py defines each).
+    # What the dashboard's figures link with (issues/kpi_selectors.py defines each).
     on_time = forms.ChoiceField(
         required=False, choices=[("", ""), ("1", "1"), ("0", "0")], widget=forms.HiddenInput
     )
@@ -307,8 +309,7 @@ def apply_filters(qs, data: dict, *, today: date | None = None):
     if data.get("overdue"):
         qs = qs.overdue(on=today)
     if data.get("due_within") is not None:
-        until = workdays.add_working_days(today, data["due_within"])
-        qs = qs.due_between(today, until)
+        qs = qs.due_between(today, workdays.add_working_days(today, data["due_within"]))
     if data.get("raised_from"):
         qs = qs.filter(raised_on__gte=data["raised_from"])
     if data.get("raised_to"):
@@ -322,9 +323,7 @@ def apply_filters(qs, data: dict, *, today: date | None = None):
 
 
 def _apply_dashboard_filters(qs, data: dict, today: date):
-    """The dashboard's figures, each defined once in roundtable/dashboard/kpis.py."""
-    from roundtable.dashboard import kpis
-
+    """The dashboard's figures, each defined once in issues/kpi_selectors.py."""
     if data.get("on_time") == "1":
         qs = qs.filter(kpis.ON_TIME)
     elif data.get("on_time") == "0":
@@ -332,11 +331,11 @@ def _apply_dashboard_filters(qs, data: dict, today: date):
     if data.get("satisfaction"):
         qs = qs.filter(satisfaction__in=data["satisfaction"])
     if data.get("rated_from"):
-        qs = qs.filter(kpis.rated_in(kpis.Period(data["rated_from"], data["rated_to"])))
+        qs = qs.filter(kpis.rated_in(Period(data["rated_from"], data["rated_to"])))
     if data.get("reopened_from"):
-        qs = qs.filter(kpis.reopened_in(kpis.Period(data["reopened_from"], data["reopened_to"])))
+        qs = qs.filter(kpis.reopened_in(Period(data["reopened_from"], data["reopened_to"])))
     if data.get("assigned_from"):
-        period = kpis.Period(data["assigned_from"], data["assigned_to"])
+        period = Period(data["assigned_from"], data["assigned_to"])
         if data.get("response"):
             qs = qs.filter(kpis.response_issues(period, data["response"], today))
         else:
@@ -348,7 +347,3 @@ def _apply_dashboard_filters(qs, data: dict, today: date):
     if data.get("industry"):
         qs = qs.filter(enterprise__industry=data["industry"])
     return qs
-
-
-def due_soon_until(today: date) -> date:
-    return workdays.add_working_days(today, settings.ROUNDTABLE["DUE_SOON_WORKING_DAYS"])

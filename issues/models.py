@@ -2,11 +2,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from issues import querysets
+from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet
 from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
 
 TITLE_MAX = 200
@@ -78,77 +80,6 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The issues ``user`` may read: all for commerce staff and the chair's office; for
-        anyone else, those where one of their departments holds a current assignment, or that
-        they monitor. A SQL filter, so it composes with every other filter and with counts."""
-        from roundtable.accounts import roles
-
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if roles.can_read_all_issues(user):
-            return self
-        dept_ids = roles.department_ids(user)
-        condition = Q(monitor=user)
-        if dept_ids:
-            condition |= Exists(
-                Assignment.objects.current().filter(
-                    issue=OuterRef("pk"), department_id__in=dept_ids
-                )
-            )
-        return self.filter(condition)
-
-    def open(self):
-        return self.exclude(status=Issue.Status.CLOSED)
-
-    def active(self):
-        """Open and not yet concluded: the issues that can be overdue. Spelled as the list
-        of statuses, not as exclusions, so that PostgreSQL can use the partial index
-        ``issue_active_deadline`` (it cannot prove ``status <> 'closed' AND status <>
-        'concluded'`` implies ``status IN (...)``)."""
-        return self.filter(status__in=Issue.ACTIVE_STATUSES)
-
-    def overdue(self, *, on: date | None = None):
-        day = on or timezone.localdate()
-        return self.active().filter(deadline__lt=day)
-
-    def due_between(self, start: date, end: date):
-        return self.active().filter(deadline__gte=start, deadline__lte=end)
-
-    def sync_lead_department(self) -> int:
-        """Set ``lead_department`` from each issue's current lead assignment, in one UPDATE;
-        for rows written in bulk without the services (demo data, fixtures)."""
-        lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
-        return self.update(lead_department=Subquery(lead.values("department_id")[:1]))
-
-    def assigned_to(self, department_ids):
-        """Issues that one of ``department_ids`` currently holds an assignment for: for a
-        member of those departments, the same issues ``visible_to`` gives through them. A
-        semi-join, so counts need no DISTINCT."""
-        current = Assignment.objects.current().filter(department_id__in=department_ids)
-        return self.filter(pk__in=current.values("issue_id"))
-
-    def count_by(self, field: str) -> dict:
-        """{value of ``field``: how many of these issues have it}, in one grouped query: for
-        figures per study, meeting or enterprise. Call it on ``visible_to(reader)`` so that a
-        figure counts only what the reader may see."""
-        rows = self.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
-        return dict(rows)
-
-    def for_department(self, department_id, *, role: str | None = None):
-        assignments = Assignment.objects.current().filter(
-            issue=OuterRef("pk"), department_id=department_id
-        )
-        if role:
-            assignments = assignments.filter(role=role)
-        return self.filter(Exists(assignments))
-
-
-# Issue.Status in the order an issue moves through them (tests check they agree).
-LIFECYCLE = ["logged", "assigned", "returned", "in_progress", "concluded", "closed"]
-
-
 def lifecycle_position():
     """0 for logged, 1 for assigned, … 5 for closed: what the ledger sorts statuses by,
     and the expression of the index that serves that sort."""
@@ -170,7 +101,7 @@ class Issue(ChoiceLabelsMixin, models.Model):
         CLOSED = "closed", _("Closed")
 
     # Open and not concluded (the partial index issue_active_deadline has this list too).
-    ACTIVE_STATUSES = ("logged", "assigned", "returned", "in_progress")
+    ACTIVE_STATUSES = querysets.ACTIVE_STATUSES
 
     class Source(models.TextChoices):
         MEETING = "meeting", _("Meeting")
@@ -394,17 +325,10 @@ class Issue(ChoiceLabelsMixin, models.Model):
         return self.status != self.Status.CLOSED
 
     def is_overdue(self, on: date | None = None) -> bool:
-        day = on or timezone.localdate()
-        return (
-            self.deadline is not None
-            and self.status not in (self.Status.CLOSED, self.Status.CONCLUSION_REPORTED)
-            and self.deadline < day
-        )
+        return querysets.is_overdue(self.status, self.deadline, on or timezone.localdate())
 
-
-class AssignmentQuerySet(models.QuerySet):
-    def current(self):
-        return self.filter(is_current=True)
+    def is_due_soon(self, today: date, until: date) -> bool:
+        return querysets.is_due_soon(self.status, self.deadline, today, until)
 
 
 class Assignment(ChoiceLabelsMixin, models.Model):

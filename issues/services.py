@@ -30,7 +30,7 @@ from issues.models import (
 )
 from issues.references import next_reference
 from roundtable.accounts.models import User
-from roundtable.dashboard import cache as dashboard_cache
+from roundtable.lib import ledger_version
 from roundtable.workdays import services as workdays
 from roundtable.workdays.services import Deadline
 
@@ -59,7 +59,7 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    transaction.on_commit(dashboard_cache.bump)
+    transaction.on_commit(ledger_version.bump)
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
@@ -193,7 +193,7 @@ def issue_create(
         issue._history_user = actor
         issue._change_reason = "logged"
         issue.save()
-        transaction.on_commit(dashboard_cache.bump)
+        transaction.on_commit(ledger_version.bump)
         if other_enterprises:
             issue.other_enterprises.set([e for e in other_enterprises if e != enterprise])
         _timeline(issue, actor, ActionUpdate.Kind.LOGGED)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Department
 from issues import access, services, views_deadlines
 from issues.attachments import attachment_response, files_removed_on_rollback, store_attachment
-from issues.filters import due_soon_until, filtered
+from issues.filters import filtered
 from issues.forms import (
     AssignForm,
     AttachmentForm,
@@ -36,6 +36,7 @@ from issues.forms import (
 )
 from issues.links import detail_href
 from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
+from issues.querysets import due_between, due_soon_until, overdue_on, working_days_late
 from roundtable.accounts import roles, submissions
 from roundtable.accounts.models import User
 from roundtable.lib import params
@@ -68,12 +69,7 @@ def _decorate(issues, today, soon):
         issue.lead = next((a for a in issue.current_assignments if a.role == "lead"), None)
         issue.co = [a for a in issue.current_assignments if a.role == "co"]
         issue.overdue = issue.is_overdue(today)
-        issue.due_soon = (
-            not issue.overdue
-            and issue.deadline is not None
-            and issue.status not in (Issue.Status.CLOSED, Issue.Status.CONCLUSION_REPORTED)
-            and today <= issue.deadline <= soon
-        )
+        issue.due_soon = issue.is_due_soon(today, soon)
     return issues
 
 
@@ -132,8 +128,8 @@ def my_department(request):
     # Counting a column that is never null and in both indexes, not the id, keeps both
     # parts index-only.
     tab_counts = {
-        "overdue": Count("status", filter=Q(deadline__lt=today)),
-        "due_soon": Count("status", filter=Q(deadline__gte=today, deadline__lte=soon)),
+        "overdue": Count("status", filter=overdue_on(today)),
+        "due_soon": Count("status", filter=due_between(today, soon)),
         "in_progress": Count("status", filter=Q(status=Issue.Status.IN_PROGRESS)),
     }
     # Issues still being handled, in two parts that each read an index: those the
@@ -309,7 +305,7 @@ def _detail_context(request, issue, **forms):
         "deadline_note": deadline_note,
         "deadline_off_day": issue.deadline and not workdays.is_working_day(issue.deadline),
         "working_days_left": days_left,
-        "working_days_late": -days_left if days_left is not None and days_left < 0 else 0,
+        "working_days_late": working_days_late(issue.deadline, today),
         "can": can,
         "return_form": ReturnForm(),
         "progress_form": ProgressForm(),

@@ -24,12 +24,12 @@ from departments.models import Department
 from issues.exports import FileChunks, ledger_rows, ledger_sheet, write_xlsx_file
 from issues.links import detail_href
 from issues.models import Category, Issue
+from issues.querysets import working_days_late
 from issues.xlsx import Bold, Formatted, Sheet
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
 from roundtable.lib.i18n import prefers_chinese
 from roundtable.meetings.models import Meeting
-from roundtable.workdays import services as workdays
 
 LIST_LENGTH = 10
 BREAKDOWN_ROWS = 12
@@ -268,11 +268,7 @@ def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[
     result = []
     for row in rows:
         dept = departments.get(row["lead_department_id"])
-        late = (
-            workdays.working_days_between(row["deadline"], today)
-            if row["deadline"] and row["deadline"] < today
-            else 0
-        )
+        late = working_days_late(row["deadline"], today)
         result.append(
             {
                 **row,

@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from departments.models import Department
+from issues import querysets
 from issues.exports import XLSX_CONTENT_TYPE, content_disposition
 from issues.models import Assignment, ExtensionRequest, Issue
+from issues.querysets import OPEN_STATUSES, due_between, overdue_on
 from roundtable.accounts import roles
 from roundtable.dashboard import cache, kpis, reports
 from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
@@ -106,11 +108,10 @@ def _ledger_counts(qs, today, due_soon_until):
     """Headline counts for a set of issues, in one query. Every count is of open issues, so
     only those are read (the status index narrows a ledger of mostly closed issues)."""
     Status = Issue.Status
-    active = ~Q(status__in=[Status.CLOSED, Status.CONCLUSION_REPORTED])
-    return qs.filter(status__in=kpis.OPEN_STATUSES).aggregate(
+    return qs.filter(status__in=OPEN_STATUSES).aggregate(
         open=Count("pk"),
-        overdue=Count("pk", filter=active & Q(deadline__lt=today)),
-        due_soon=Count("pk", filter=active & Q(deadline__gte=today, deadline__lte=due_soon_until)),
+        overdue=Count("pk", filter=overdue_on(today)),
+        due_soon=Count("pk", filter=due_between(today, due_soon_until)),
         awaiting_assignment=Count("pk", filter=Q(status__in=[Status.LOGGED, Status.RETURNED])),
         awaiting_verification=Count("pk", filter=Q(status=Status.CONCLUSION_REPORTED)),
     )
@@ -155,7 +156,7 @@ def home(request):
     """The landing page: what needs this user's attention, by role."""
     user = request.user
     today = timezone.localdate()
-    due_soon_until = workdays.add_working_days(today, settings.ROUNDTABLE["DUE_SOON_WORKING_DAYS"])
+    due_soon_until = querysets.due_soon_until(today)
     context = {"today": today, "due_soon_until": due_soon_until, "sections": []}
 
     if roles.can_read_all_issues(user):

@@ -29,11 +29,13 @@ from django.views.decorators.http import (
 from departments.models import Department, DepartmentMembership
 from issues import views_deadlines
 from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, stream_xlsx
-from issues.filters import due_soon_until
 from issues.models import ActionUpdate, Assignment, Issue
+from issues.querysets import due_soon_until, is_due_soon, is_overdue
 from roundtable.accounts import roles, submissions
 from roundtable.lib import params
 from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.periods import quarter_number as _quarter_of
+from roundtable.lib.periods import quarter_start as _quarter_start
 from roundtable.meetings import access, feeds, services
 from roundtable.meetings.forms import (
     AgreedPointForm,
@@ -280,14 +282,6 @@ def seat_end(request, pk):
 
 MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
-
-
-def _quarter_of(day: date) -> int:
-    return (day.month - 1) // 3 + 1
-
-
-def _quarter_start(year: int, quarter: int) -> date:
-    return date(year, 3 * (quarter - 1) + 1, 1)
 
 
 def _add_months(day: date, n: int) -> date:
@@ -667,7 +661,6 @@ def meeting_issues(meeting: Meeting, user):
             by_issue.setdefault(issue_id, []).append((role, departments[dept_id]))
     today = timezone.localdate()
     soon = due_soon_until(today)
-    done = (Issue.Status.CLOSED, Issue.Status.CONCLUSION_REPORTED)
     # Translated once, not once per row.
     labels = {value: str(label) for value, label in Issue.Status.choices}
     chinese = prefers_chinese()
@@ -675,7 +668,7 @@ def meeting_issues(meeting: Meeting, user):
     for r in rows:
         zh, en = r["enterprise__name_zh"], r["enterprise__name_en"]
         deadline, status = r["deadline"], r["status"]
-        overdue = deadline is not None and status not in done and deadline < today
+        overdue = is_overdue(status, deadline, today)
         assigned = by_issue.get(r["pk"], [])
         issues.append(
             SimpleNamespace(
@@ -688,10 +681,7 @@ def meeting_issues(meeting: Meeting, user):
                 deadline=deadline,
                 deadline_text=deadline.isoformat() if deadline else "",
                 overdue=overdue,
-                due_soon=not overdue
-                and deadline is not None
-                and status not in done
-                and today <= deadline <= soon,
+                due_soon=is_due_soon(status, deadline, today, soon),
                 enterprise_name=(zh or en) if chinese else (en or zh),
                 monitor_name=_person(
                     r["monitor__full_name"],
