@@ -21,10 +21,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.utils import timezone
 
 from issues.kpi_selectors import (  # noqa: F401 - _response_runs: the tests read it here
@@ -66,6 +77,8 @@ from roundtable.lib.periods import (
     year,
 )
 from roundtable.workdays import services as workdays
+from roundtable.workdays.models import WorkdayOrdinal
+from roundtable.workdays.services import working_day_ordinals
 
 # The definitions and periods this module was the home of, for its callers.
 __all__ = [
@@ -102,6 +115,7 @@ __all__ = [
     "response_due",
     "response_issues",
     "satisfied_in",
+    "working_day_ordinals",
     "year",
 ]
 
@@ -346,21 +360,13 @@ def district_of(by_department: dict[int | None, Figures]) -> Figures:
     return total
 
 
-def working_day_ordinals(low: date, high: date) -> list[tuple[date, int]]:
-    """(day, number of working days from ``low`` up to and including it), for every day from
-    ``low`` to ``high``: the difference of two ordinals is ``working_days_between``."""
-    ordinals, count, day = [], 0, low
-    while day <= high:
-        if day > low and workdays.is_working_day(day):
-            count += 1
-        ordinals.append((day, count))
-        day += timedelta(days=1)
-    return ordinals
+def _ordinal_of(field_name: str) -> Subquery:
+    """The working-day ordinal of the date in ``field_name`` (NULL outside the table)."""
+    return Subquery(WorkdayOrdinal.objects.filter(date=OuterRef(field_name)).values("ordinal")[:1])
 
 
-# Working-day ordinals reach this far before a period: an issue raised earlier still gets its
-# span, computed in Python from one extra row of the same query.
-ORDINALS_BEFORE = timedelta(days=366)
+def _has_ordinal(field_name: str) -> Exists:
+    return Exists(WorkdayOrdinal.objects.filter(date=OuterRef(field_name)))
 
 
 def conclusions(
@@ -370,100 +376,51 @@ def conclusions(
     concluded → issues), issues concluded on time)} for the issues concluded in each of
     ``periods`` (``concluded_in`` and ``on_time_in``).
 
-    On PostgreSQL, one query: both dates of every issue are joined to working-day ordinals
-    given as an inline table (a few hundred rows, hashed), and the database returns one row
-    per period, department and span. An issue raised before the table starts misses the
-    ordinal (its span comes back empty); when there are such issues, one more query fetches
-    their dates and their spans are counted here. SQLite would loop over an inline table once
-    per issue, so there the query is grouped by the two dates and the spans are read from the
-    same ordinals here."""
+    One query, the same on every database: both dates of every issue are looked up in the
+    table of working-day ordinals (roundtable/workdays, ``WorkdayOrdinal``), and the database
+    returns one row per period, department and span. A date outside the table (an issue
+    raised before the calendar's first year) leaves the span empty; when there are such
+    issues, one more query fetches their dates and their spans are counted here."""
     hull = Period(min(p.start for p in periods), max(p.end for p in periods))
-    low = hull.start - ORDINALS_BEFORE
-    ordinals = working_day_ordinals(low, hull.end)
-    qn = connection.ops.quote_name
-    issue_table = qn(Issue._meta.db_table)
-    bucket_sql = (
-        "CASE "
-        + " ".join(
-            f"WHEN i.concluded_on >= %s AND i.concluded_on <= %s THEN {i}"
-            for i in range(len(periods))
-        )
-        + " END"
-    )
-    bucket_params = [d for period in periods for d in (period.start, period.end)]
-    # ON_TIME: a null deadline compares as unknown, which COUNT's filter leaves out.
-    on_time_sql = "COUNT(*) FILTER (WHERE i.concluded_on <= i.deadline)"
-    department = "i.lead_department_id, " if grouped else ""
-    where = "i.concluded_on >= %s AND i.concluded_on <= %s"
-    where_params = [hull.start, hull.end]
+    issues = Issue.objects.filter(concluded_in(hull))
     if department_id is not None:
-        where += " AND i.lead_department_id = %s"
-        where_params.append(department_id)
-
+        issues = issues.filter(**{LEAD_DEPARTMENT: department_id})
+    issues = issues.annotate(
+        bucket=Case(
+            *(When(concluded_in(period), then=Value(i)) for i, period in enumerate(periods)),
+            output_field=IntegerField(),
+        )
+    )
+    keys = ["bucket", LEAD_DEPARTMENT] if grouped else ["bucket"]
+    counts = {"n": Count("*"), "on_time": Count("concluded_on", filter=ON_TIME)}
     result: dict[tuple[int, int | None], tuple[Counter, int]] = {}
-    ordinal_of = dict(ordinals)
 
-    def add(index, key, span, count, on_time):
-        if index is None:
+    def add(row: dict, span: int) -> None:
+        if row["bucket"] is None:
             return
-        spans, before = result.get((int(index), key), (Counter(), 0))
-        spans[int(span)] += count
-        result[(int(index), key)] = (spans, before + on_time)
+        key = (row["bucket"], row.get(LEAD_DEPARTMENT))
+        spans, on_time = result.get(key, (Counter(), 0))
+        spans[span] += row["n"]
+        result[key] = (spans, on_time + row["on_time"])
 
-    def add_by_dates(rows):
-        for row in rows:
-            index, key, raised, concluded, count, on_time = (
-                row if grouped else (row[0], None, *row[1:])
-            )
-            raised, concluded = _as_date(raised), _as_date(concluded)
-            if raised in ordinal_of and concluded in ordinal_of:
-                span = ordinal_of[concluded] - ordinal_of[raised]
-            else:
-                span = workdays.working_days_between(raised, concluded)
-            add(index, key, span, count, on_time)
-
-    def by_dates(extra: str = "") -> str:
-        return (
-            f"SELECT {bucket_sql} AS bucket, {department}i.raised_on, i.concluded_on, "
-            f"COUNT(*), {on_time_sql} FROM {issue_table} i WHERE {where}{extra} "
-            f"GROUP BY bucket, {department}i.raised_on, i.concluded_on"
-        )
-
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(by_dates(), bucket_params + where_params)
-            add_by_dates(cursor.fetchall())
-            return result
-        # Dates and integers made here, never user input: safe to inline.
-        values = ", ".join(f"(DATE '{d.isoformat()}', {n})" for d, n in ordinals)
-        cursor.execute(
-            # NOT MATERIALIZED: inlined twice, each copy hashed and probed by the issues.
-            f"WITH w(d, n) AS NOT MATERIALIZED (VALUES {values}) "
-            f"SELECT {bucket_sql} AS bucket, {department}wc.n - wr.n AS span, COUNT(*), "
-            f"{on_time_sql} FROM {issue_table} i "
-            "LEFT JOIN w wr ON wr.d = i.raised_on LEFT JOIN w wc ON wc.d = i.concluded_on "
-            f"WHERE {where} GROUP BY bucket, {department}span",
-            bucket_params + where_params,
-        )
-        outside = False
-        for row in cursor.fetchall():
-            index, key, span, count, on_time = row if grouped else (row[0], None, *row[1:])
-            if span is None:
-                outside = True  # raised outside the ordinals' days: counted from dates below
-            else:
-                add(index, key, span, count, on_time)
-        if outside:
-            cursor.execute(
-                by_dates(" AND (i.raised_on < %s OR i.raised_on > %s)"),
-                bucket_params + where_params + [low, hull.end],
-            )
-            add_by_dates(cursor.fetchall())
+    span = ExpressionWrapper(
+        _ordinal_of("concluded_on") - _ordinal_of("raised_on"), output_field=IntegerField()
+    )
+    outside = False
+    for row in issues.annotate(span=span).values(*keys, "span").annotate(**counts).order_by():
+        if row["span"] is None:
+            outside = True  # a date outside the table: counted from the dates below
+        else:
+            add(row, row["span"])
+    if outside:
+        for row in (
+            issues.filter(~_has_ordinal("raised_on") | ~_has_ordinal("concluded_on"))
+            .values(*keys, "raised_on", "concluded_on")
+            .annotate(**counts)
+            .order_by()
+        ):
+            add(row, workdays.working_days_between(row["raised_on"], row["concluded_on"]))
     return result
-
-
-def _as_date(value) -> date:
-    # SQLite returns dates from raw SQL as text.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # --- Trend, breakdowns, lists -------------------------------------------------------------

@@ -61,6 +61,8 @@ class CalendarVersion(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     number = models.PositiveBigIntegerField(_("number"), default=1)
+    # The number the table of working-day ordinals was last built at (``WorkdayOrdinal``).
+    ordinals_number = models.PositiveBigIntegerField(_("ordinals built at"), default=0)
 
     class Meta:
         verbose_name = _("calendar version")
@@ -68,3 +70,27 @@ class CalendarVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class WorkdayOrdinal(models.Model):
+    """Every date of the calendar's years with its working-day ordinal: how many working days
+    there are from the first date of the table up to and including this one. The number of
+    working days after ``a`` up to and including ``b`` is ``ordinal(b) - ordinal(a)``; the
+    ``n``-th working day after ``a`` is the working date whose ordinal is ``ordinal(a) + n``.
+
+    Derived from ``CalendarYear`` and ``CalendarDay`` by ``ordinals.rebuild`` (the same rule as
+    ``services.is_working_day``: a year not published counts Monday to Friday), and rebuilt
+    whenever the calendar is edited (``services.calendar_changed``). It lets SQL count working
+    days with the same calendar as Python: the dashboard joins it through the ORM."""
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working = models.BooleanField(_("working day"))
+    ordinal = models.PositiveIntegerField(_("working-day ordinal"), db_index=True)
+
+    class Meta:
+        verbose_name = _("working-day ordinal")
+        verbose_name_plural = _("working-day ordinals")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.ordinal}"

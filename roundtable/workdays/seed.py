@@ -33,4 +33,11 @@ def seed_from_package(calendar_year_model, calendar_day_model, *, overwrite: boo
         row.source = source
         row.save()
         seeded += 1
+    from roundtable.workdays import models
+
+    if calendar_year_model is models.CalendarYear:
+        # Outside migrations (whose own migration builds it): the table SQL counts with.
+        from roundtable.workdays.ordinals import rebuild
+
+        rebuild(calendar_year_model, calendar_day_model, models.WorkdayOrdinal)
     return seeded, years[0], years[-1]

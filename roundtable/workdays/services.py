@@ -10,6 +10,11 @@ Each process keeps the calendar in memory. Every edit raises ``CalendarVersion.n
 (``calendar_changed``); a process reads that number once per request or Celery task (and at
 least every minute in between) and drops what it kept when the number moved, so an edit made
 anywhere is seen everywhere at the next request or task.
+
+SQL counts working days with the same calendar through the table of working-day ordinals
+(``WorkdayOrdinal``, built by ordinals.py): every edit rebuilds it (``calendar_changed``), and
+the version check rebuilds it too if the calendar's tables were written without that (the
+version row records the number the table was built at).
 """
 
 import threading
@@ -22,7 +27,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from roundtable.workdays.models import CalendarDay, CalendarVersion, CalendarYear
+from roundtable.workdays import ordinals
+from roundtable.workdays.models import CalendarDay, CalendarVersion, CalendarYear, WorkdayOrdinal
 
 # Outside requests and tasks (a shell, a long management command) the version is read again
 # after this long.
@@ -57,7 +63,24 @@ def start_of_work(**_signal_kwargs) -> None:
 
 
 def _read_version() -> int:
-    return CalendarVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    row = CalendarVersion.objects.filter(pk=1).values_list("number", "ordinals_number").first()
+    if row is None:
+        return 0
+    number, built_at = row
+    if built_at != number:
+        _rebuild_ordinals(number)
+    return number
+
+
+def rebuild_ordinals() -> None:
+    """Write the table of working-day ordinals again from the calendar as it is."""
+    ordinals.rebuild(CalendarYear, CalendarDay, WorkdayOrdinal)
+
+
+def _rebuild_ordinals(number: int) -> None:
+    with transaction.atomic():
+        rebuild_ordinals()
+        CalendarVersion.objects.filter(pk=1).update(ordinals_number=number)
 
 
 def _ensure_current() -> None:
@@ -85,8 +108,8 @@ def calendar_version() -> int:
 def calendar_changed() -> None:
     """Record an edit of the calendar (a day or a year added, changed or deleted). Call it in
     the transaction that made the edit: this process counts with the edit at once, every other
-    process from its next request or task, and cached figures keyed by ``calendar_version``
-    are recomputed."""
+    process from its next request or task, SQL at once (the table of working-day ordinals is
+    rebuilt), and cached figures keyed by ``calendar_version`` are recomputed."""
     with transaction.atomic():
         updated = CalendarVersion.objects.filter(pk=1).update(number=F("number") + 1)
         if not updated:
@@ -94,6 +117,9 @@ def calendar_changed() -> None:
             CalendarVersion.objects.get_or_create(
                 pk=1, defaults={"number": int(time.time() * 1000)}
             )
+        # The table SQL counts with, in the same transaction as the edit.
+        rebuild_ordinals()
+        CalendarVersion.objects.filter(pk=1).update(ordinals_number=F("number"))
     clear_cache()
     # A rollback leaves the old calendar: read it again then too.
     transaction.on_commit(clear_cache)
@@ -185,6 +211,18 @@ def working_days_between(start: date, end: date) -> int:
             count += 1
         day += timedelta(days=1)
     return sign * count
+
+
+def working_day_ordinals(low: date, high: date) -> list[tuple[date, int]]:
+    """(day, number of working days after ``low`` up to and including it), for every day
+    from ``low`` to ``high``: the difference of two ordinals is ``working_days_between``."""
+    ordinals, count, day = [], 0, low
+    while day <= high:
+        if day > low and is_working_day(day):
+            count += 1
+        ordinals.append((day, count))
+        day += timedelta(days=1)
+    return ordinals
 
 
 def next_working_day(day: date) -> date:
