@@ -274,50 +274,51 @@ def filtered(qs, params) -> tuple[LedgerFilterForm, object]:
     return form, apply_filters(qs, form.cleaned_data)
 
 
+def _of_enterprise(qs, enterprise_id):
+    """Raised by the enterprise, or naming it among the other enterprises concerned."""
+    return qs.filter(
+        Q(enterprise_id=enterprise_id)
+        | Exists(
+            Issue.other_enterprises.through.objects.filter(
+                issue_id=OuterRef("pk"), enterprise_id=enterprise_id
+            )
+        )
+    )
+
+
+# The ledger's own filters, in the order they narrow the issues: (name, how). Each applies
+# when its value is given (``due_within`` also when it is 0).
+LEDGER_FILTERS = (
+    ("q", lambda qs, v, today: search(qs, v)),
+    ("status", lambda qs, v, today: qs.filter(status__in=v)),
+    ("lead", lambda qs, v, today: qs.for_department(v.pk, role=Assignment.Role.LEAD)),
+    ("department", lambda qs, v, today: qs.for_department(v.pk)),
+    ("category", lambda qs, v, today: qs.filter(category=v)),
+    ("source", lambda qs, v, today: qs.filter(source=v)),
+    ("meeting", lambda qs, v, today: qs.filter(meeting_id=v)),
+    ("enterprise", lambda qs, v, today: _of_enterprise(qs, v)),
+    ("special_study", lambda qs, v, today: qs.filter(special_study_id=v)),
+    ("country", lambda qs, v, today: qs.filter(enterprise__country=v)),
+    ("monitor", lambda qs, v, today: qs.filter(monitor_id=v)),
+    ("overdue", lambda qs, v, today: qs.overdue(on=today)),
+    (
+        "due_within",
+        lambda qs, v, today: qs.due_between(today, workdays.add_working_days(today, v)),
+    ),
+    ("raised_from", lambda qs, v, today: qs.filter(raised_on__gte=v)),
+    ("raised_to", lambda qs, v, today: qs.filter(raised_on__lte=v)),
+    ("concluded_from", lambda qs, v, today: qs.filter(concluded_on__gte=v)),
+    ("concluded_to", lambda qs, v, today: qs.filter(concluded_on__lte=v)),
+)
+
+
 def apply_filters(qs, data: dict, *, today: date | None = None):
     """Narrow ``qs`` (already limited to what the user may see) by cleaned filter data."""
     today = today or timezone.localdate()
-    if data.get("q"):
-        qs = search(qs, data["q"])
-    if data.get("status"):
-        qs = qs.filter(status__in=data["status"])
-    if data.get("lead"):
-        qs = qs.for_department(data["lead"].pk, role=Assignment.Role.LEAD)
-    if data.get("department"):
-        qs = qs.for_department(data["department"].pk)
-    if data.get("category"):
-        qs = qs.filter(category=data["category"])
-    if data.get("source"):
-        qs = qs.filter(source=data["source"])
-    if data.get("meeting"):
-        qs = qs.filter(meeting_id=data["meeting"])
-    if data.get("enterprise"):
-        qs = qs.filter(
-            Q(enterprise_id=data["enterprise"])
-            | Exists(
-                Issue.other_enterprises.through.objects.filter(
-                    issue_id=OuterRef("pk"), enterprise_id=data["enterprise"]
-                )
-            )
-        )
-    if data.get("special_study"):
-        qs = qs.filter(special_study_id=data["special_study"])
-    if data.get("country"):
-        qs = qs.filter(enterprise__country=data["country"])
-    if data.get("monitor"):
-        qs = qs.filter(monitor_id=data["monitor"])
-    if data.get("overdue"):
-        qs = qs.overdue(on=today)
-    if data.get("due_within") is not None:
-        qs = qs.due_between(today, workdays.add_working_days(today, data["due_within"]))
-    if data.get("raised_from"):
-        qs = qs.filter(raised_on__gte=data["raised_from"])
-    if data.get("raised_to"):
-        qs = qs.filter(raised_on__lte=data["raised_to"])
-    if data.get("concluded_from"):
-        qs = qs.filter(concluded_on__gte=data["concluded_from"])
-    if data.get("concluded_to"):
-        qs = qs.filter(concluded_on__lte=data["concluded_to"])
+    for name, narrow in LEDGER_FILTERS:
+        value = data.get(name)
+        if value or (name == "due_within" and value is not None):
+            qs = narrow(qs, value, today)
     qs = _apply_dashboard_filters(qs, data, today)
     return qs.order_by(*SORTS[data.get("sort") or DEFAULT_SORT])
 

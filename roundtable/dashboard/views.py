@@ -21,7 +21,7 @@ from issues.exports import XLSX_CONTENT_TYPE, content_disposition
 from issues.models import Assignment, ExtensionRequest, Issue
 from issues.querysets import OPEN_STATUSES, due_between, overdue_on
 from roundtable.accounts import roles
-from roundtable.dashboard import cache, kpis, reports
+from roundtable.dashboard import cache, kpis, reports, workbook
 from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
 from roundtable.lib import params
 from roundtable.workdays import services as workdays
@@ -410,8 +410,8 @@ def report_xlsx(request):
     _require_district_reader(request.user)
     today = timezone.localdate()
     period = _period(request, today)
-    chunks = reports.write_workbook(period, today=today)
+    chunks = workbook.write_workbook(period, today=today)
     response = StreamingHttpResponse(chunks, content_type=XLSX_CONTENT_TYPE)
     response["Content-Length"] = str(chunks.size)
-    response["Content-Disposition"] = content_disposition(reports.report_filename(period))
+    response["Content-Disposition"] = content_disposition(workbook.report_filename(period))
     return response
