@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from issues import querysets
-from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet
+from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet, lifecycle_position
 from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
 
 TITLE_MAX = 200
@@ -78,15 +78,6 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
-
-
-def lifecycle_position():
-    """0 for logged, 1 for assigned, … 5 for closed: what the ledger sorts statuses by,
-    and the expression of the index that serves that sort."""
-    return models.Case(
-        *(models.When(status=status, then=models.Value(n)) for n, status in enumerate(LIFECYCLE)),
-        output_field=models.IntegerField(),
-    )
 
 
 class Issue(ChoiceLabelsMixin, models.Model):

@@ -24,6 +24,15 @@ OPEN_STATUSES = [s for s in LIFECYCLE if s != CLOSED]
 ACTIVE_STATUSES = ("logged", "assigned", "returned", "in_progress")
 
 
+def lifecycle_position():
+    """0 for logged, 1 for assigned, … 5 for closed: what the ledger sorts statuses by,
+    and the expression of the index that serves that sort."""
+    return models.Case(
+        *(models.When(status=status, then=models.Value(n)) for n, status in enumerate(LIFECYCLE)),
+        output_field=models.IntegerField(),
+    )
+
+
 # --- Overdue, due soon, days late -----------------------------------------------------------
 
 

@@ -1,20 +1,22 @@
-"""The dashboard's key figures: each defined once, here, for any period and any department.
+"""The dashboard's key figures, for any period and any department.
 
 Every figure is a set of issues, and each set is written once, as a ``Q`` over ``Issue`` (or,
-for the response rate, a queryset of lead assignments). The figures count those sets with
-aggregates in the database; the ledger's filters (issues/filters.py) apply the very same
-definitions, so a figure's link opens exactly the issues it counts. The README's section "KPI
-definitions" says the same in words.
+for the response rate, a queryset of lead assignments), in issues/kpi_selectors.py; overdue
+and due soon in issues/querysets.py; periods and quarters in roundtable/lib/periods.py. The
+figures count those sets with aggregates in the database; the ledger's filters
+(issues/filters.py) apply the very same definitions, so a figure's link opens exactly the
+issues it counts. The README's section "KPI definitions" says the same in words. This module
+also offers those definitions, and the trend, breakdowns and lists of kpi_lists.py.
 
 A period is a range of calendar days in the site's time zone (Asia/Shanghai), both ends
 included; the dashboard uses quarters. A department's figures are those of the issues it
 currently leads: the department of the issue's current lead assignment.
 
-Working days come from roundtable/workdays/services.py. Two figures need them per row, and both
-stay in SQL: the response window is a per-day threshold computed in Python for the period's
-days (at most 92) and handed to the database as one ``CASE``; the days to conclusion are
-working-day ordinals for the few hundred dates involved, joined as an inline table, and the
-database returns a histogram (department, working days, issues) from which the median is read.
+Working days come from roundtable/workdays. Two figures need them per row, and both stay in
+SQL, the same query on SQLite and PostgreSQL: the response window and the days to conclusion
+look dates up in the table of working-day ordinals (``WorkdayOrdinal``) through the ORM, and
+the database returns a histogram (department, working days, issues) from which the median is
+read.
 """
 
 from __future__ import annotations
