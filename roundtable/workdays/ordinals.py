@@ -18,14 +18,27 @@ from django.utils import timezone
 YEARS_AHEAD = 2
 
 
+def day_is_working(day: date, days_off, make_up_days) -> bool:
+    """The rule, for Python (``services.is_working_day``) and for the table alike: an
+    official day off is not a working day, a make-up working day is, and otherwise Monday to
+    Friday are. ``days_off`` and ``make_up_days`` hold the published years' dates only."""
+    if day in days_off:
+        return False
+    if day in make_up_days:
+        return True
+    return day.weekday() < 5
+
+
 def rows(published: set[int], exceptions: dict[date, str], *, today: date):
-    """(date, is working, ordinal) for every date the table covers."""
+    """(date, is working, ordinal) for every date the table covers. ``exceptions`` holds the
+    published years' days off ("off") and make-up working days ("work")."""
+    days_off = {day for day, kind in exceptions.items() if kind == "off"}
+    make_up_days = {day for day, kind in exceptions.items() if kind == "work"}
     first_year = min(published, default=today.year)
     last_year = max(max(published, default=today.year), today.year) + YEARS_AHEAD
     day, last, count = date(first_year, 1, 1), date(last_year, 12, 31), 0
     while day <= last:
-        kind = exceptions.get(day) if day.year in published else None
-        working = kind == "work" if kind else day.weekday() < 5
+        working = day_is_working(day, days_off, make_up_days)
         count += working
         yield day, working, count
         day += timedelta(days=1)

@@ -162,11 +162,7 @@ def next_year_missing(today: date, *, published: set[int] | None = None) -> bool
 
 def is_working_day(day: date) -> bool:
     info = _year(day.year)
-    if day in info.days_off:
-        return False
-    if day in info.working_days:
-        return True
-    return day.weekday() < 5
+    return ordinals.day_is_working(day, info.days_off, info.working_days)
 
 
 def holiday_name(day: date) -> str:
