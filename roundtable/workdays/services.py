@@ -68,7 +68,7 @@ def _read_version() -> int:
         return 0
     number, built_at = row
     if built_at != number:
-        _rebuild_ordinals(number)
+        _rebuild_ordinals()
     return number
 
 
@@ -77,10 +77,20 @@ def rebuild_ordinals() -> None:
     ordinals.rebuild(CalendarYear, CalendarDay, WorkdayOrdinal)
 
 
-def _rebuild_ordinals(number: int) -> None:
+def _rebuild_ordinals() -> None:
+    """Rebuild the table the version row says is out of date (the calendar's tables were
+    written without ``calendar_changed``): one process at a time, under the row's lock."""
     with transaction.atomic():
+        row = (
+            CalendarVersion.objects.select_for_update()
+            .filter(pk=1)
+            .values_list("number", "ordinals_number")
+            .first()
+        )
+        if row is None or row[0] == row[1]:
+            return  # another process rebuilt it meanwhile
         rebuild_ordinals()
-        CalendarVersion.objects.filter(pk=1).update(ordinals_number=number)
+        CalendarVersion.objects.filter(pk=1).update(ordinals_number=row[0])
 
 
 def _ensure_current() -> None:
