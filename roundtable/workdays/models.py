@@ -62,7 +62,7 @@ class CalendarVersion(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     number = models.PositiveBigIntegerField(_("number"), default=1)
     # The number the table of working-day ordinals was last built at (``WorkdayOrdinal``).
-    ordinals_number = models.PositiveBigIntegerField(_("ordinals built at"), default=0)
+    ordinals_number = models.PositiveBigIntegerField("ordinals built at", default=0)
 
     class Meta:
         verbose_name = _("calendar version")
@@ -81,15 +81,16 @@ class WorkdayOrdinal(models.Model):
     Derived from ``CalendarYear`` and ``CalendarDay`` by ``ordinals.rebuild`` (the same rule as
     ``services.is_working_day``: a year not published counts Monday to Friday), and rebuilt
     whenever the calendar is edited (``services.calendar_changed``). It lets SQL count working
-    days with the same calendar as Python: the dashboard joins it through the ORM."""
+    days with the same calendar as Python: the dashboard joins it through the ORM. Internal
+    (no admin page), so its names are not translated."""
 
     date = models.DateField(_("date"), primary_key=True)
-    is_working = models.BooleanField(_("working day"))
-    ordinal = models.PositiveIntegerField(_("working-day ordinal"), db_index=True)
+    is_working = models.BooleanField("working day")
+    ordinal = models.PositiveIntegerField("working-day ordinal", db_index=True)
 
     class Meta:
-        verbose_name = _("working-day ordinal")
-        verbose_name_plural = _("working-day ordinals")
+        verbose_name = "working-day ordinal"
+        verbose_name_plural = "working-day ordinals"
         ordering = ["date"]
 
     def __str__(self) -> str:
