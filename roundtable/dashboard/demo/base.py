@@ -15,16 +15,19 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from departments.models import Department, DepartmentMembership
+from departments.models import Department
 from issues.models import Assignment, Category, Issue, Notification, SpecialStudy
+from roundtable.accounts import services as account_services
 from roundtable.accounts.models import Language, Role, User
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at, say
 from roundtable.dashboard.demo.issues import IssueWriter
 from roundtable.dashboard.demo.meetings import build_meetings
 from roundtable.dashboard.demo.plan import plan_issues
-from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
+from roundtable.enterprises import services as enterprise_services
+from roundtable.enterprises.models import Association, Enterprise
 from roundtable.lib.uscc import ALPHABET
+from roundtable.meetings import services as meeting_services
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 
 Status = Issue.Status
@@ -81,51 +84,69 @@ class BaseLoader:
 
     # -- people and departments --
 
-    def user(self, username, full_name, *, title="", groups=(), language=Language.CHINESE, **kw):
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "full_name": full_name,
-                "title": title,
-                "email": f"{username}@example.gov.cn",
-                "preferred_language": language,
-                "password": self.password,
-                **kw,
-            },
+    def bootstrap_admin(self, person: c.Person) -> User:
+        """The first administrator, as ``createsuperuser`` makes one: every other account is
+        created by this one through ``accounts.services``."""
+        admin = User.objects.create(
+            username=person.username,
+            full_name=person.name,
+            title=person.title,
+            email=f"{person.username}@example.gov.cn",
+            preferred_language=person.language,
+            is_staff=True,
+            is_superuser=True,
         )
-        if not created:
+        admin.groups.set(Group.objects.filter(name__in=person.roles))
+        return admin
+
+    def user(self, username, full_name, *, title="", roles=(), language=Language.CHINESE, **kw):
+        user = User.objects.filter(username=username).first()
+        if user is not None:
             say(self.out, f"User {username} already exists: kept (password unchanged).\n")
-        for name in groups:
-            user.groups.add(Group.objects.get(name=name))
+        elif not self.users and username == c.PEOPLE[0].username:
+            user = self.bootstrap_admin(c.PEOPLE[0])
+            self.new_users.append(user.pk)
+        else:
+            user = account_services.user_create(
+                actor=self.users["admin"],
+                username=username,
+                email=f"{username}@example.gov.cn",
+                full_name=full_name,
+                title=title,
+                preferred_language=language,
+                role_names=roles,
+                invite=False,
+                **kw,
+            )
+            self.new_users.append(user.pk)
         self.users[username] = user
         return user
 
     def build_people_and_departments(self):
+        self.new_users: list[int] = []
         for person in c.PEOPLE:
-            extra = {}
-            if person.username == "admin":
-                extra = {"is_staff": True, "is_superuser": True}
-            if person.username.endswith("_former"):
-                extra = {"is_active": False}
             self.user(
                 person.username,
                 person.name,
                 title=person.title,
-                groups=person.roles,
+                roles=person.roles,
                 language=person.language,
-                **extra,
             )
         for i, spec in enumerate(c.DEPARTMENTS, start=1):
             self.build_department(i, spec)
+        admin = self.users["admin"]
+        for username, user in self.users.items():
+            if username.endswith("_former"):
+                account_services.user_deactivate(actor=admin, user=user)
+        # The demo password, hashed once (there is no service setting someone else's password:
+        # accounts made by an administrator set their own through an invitation).
+        User.objects.filter(pk__in=self.new_users).update(password=self.password)
         # History: the tax bureau's liaison changed last year.
-        DepartmentMembership.objects.filter(
-            department=self.departments["tax"], user=self.liaisons["tax"]
-        ).update(started_on=date(self.today.year - 1, 3, 1))
-        DepartmentMembership.objects.create(
-            department=self.departments["tax"],
+        account_services.membership_add(
+            actor=admin,
             user=self.users["liaison_tax_former"],
+            department=self.departments["tax"],
             role="liaison",
-            office_phone="023-6000-2099",
             started_on=self.founded,
             ended_on=date(self.today.year - 1, 2, 28),
         )
@@ -134,6 +155,7 @@ class BaseLoader:
         self.counts["departments"] = len(self.departments)
 
     def build_department(self, i: int, spec: c.DepartmentSpec) -> None:
+        """A department (no service: the Django admin makes them), its head and liaison."""
         code = spec.code
         dept, _ = Department.objects.get_or_create(
             code=code,
@@ -148,7 +170,7 @@ class BaseLoader:
         short = spec.name_zh.removeprefix("区")
         leading = code == c.LEADING_DEPARTMENT
         people = []
-        for (username, name), title, groups, digit in (
+        for (username, name), title, roles, digit in (
             (spec.head, f"{short}{spec.head_title}", [Role.CHAIR] if leading else [], 1),
             (spec.liaison, f"{short}联络员", [Role.COMMERCE_STAFF] if leading else [], 2),
         ):
@@ -158,7 +180,7 @@ class BaseLoader:
                     username,
                     name,
                     title=title,
-                    groups=groups,
+                    roles=roles,
                     language=language,
                     office_phone=f"023-6000-{digit}{i:03d}",
                     mobile=f"139-0000-{digit}{i:03d}",
@@ -166,55 +188,69 @@ class BaseLoader:
             )
         head, liaison = people
         self.heads[code], self.liaisons[code] = head, liaison
-        for person, role in ((head, "head"), (liaison, "liaison")):
-            DepartmentMembership.objects.create(
-                department=dept,
+        # The tax bureau's liaison took over last year.
+        liaison_from = date(self.today.year - 1, 3, 1) if code == "tax" else self.founded
+        for person, role, started_on in (
+            (head, "head", self.founded),
+            (liaison, "liaison", liaison_from),
+        ):
+            account_services.membership_add(
+                actor=self.users["admin"],
                 user=person,
+                department=dept,
                 role=role,
-                office_phone=person.office_phone,
-                mobile=person.mobile,
-                started_on=self.founded,
+                started_on=started_on,
             )
 
     # -- the roundtable --
 
     def build_roundtable(self):
-        leading = self.departments[c.LEADING_DEPARTMENT]
-        self.roundtable = Roundtable.objects.create(
+        admin, leading = self.users["admin"], self.departments[c.LEADING_DEPARTMENT]
+        self.roundtable = meeting_services.roundtable_save(
+            actor=admin,
             name_zh=c.ROUNDTABLE["name_zh"],
             name_en=c.ROUNDTABLE["name_en"],
             jurisdiction=c.ROUNDTABLE["jurisdiction"],
             leading_department=leading,
             cadence=Roundtable.Cadence.QUARTERLY,
         )
+        # The leading department's seat dates from the roundtable's founding, not today.
+        self.roundtable.seats.update(started_on=self.founded)
         Seat = RoundtableSeat.Role
         founded = self.founded
-        changed = date(self.today.year - 2, 3, 1)
+        first_chair = meeting_services.seat_add(
+            actor=admin,
+            roundtable=self.roundtable,
+            role=Seat.CHAIR,
+            user=self.users["chair_former"],
+            started_on=founded,
+        )
+        meeting_services.seat_change(
+            actor=admin,
+            seat=first_chair,
+            changed_on=date(self.today.year - 2, 3, 1),
+            user=self.users["chair"],
+        )
         seats = [
-            (Seat.CHAIR, self.users["chair_former"], None, founded, changed - timedelta(1)),
-            (Seat.CHAIR, self.users["chair"], None, changed, None),
-            (Seat.DEPUTY_CHAIR, self.users["deputy"], None, founded, None),
-            (Seat.DEPUTY_CHAIR, self.heads["com"], None, founded, None),
-            (Seat.LEADING_DEPARTMENT, None, leading, founded, None),
-            (Seat.SECRETARIAT, self.users["staff"], None, founded, None),
-            (Seat.SECRETARIAT, None, leading, founded, None),
+            (Seat.DEPUTY_CHAIR, self.users["deputy"], None),
+            (Seat.DEPUTY_CHAIR, self.heads["com"], None),
+            (Seat.SECRETARIAT, self.users["staff"], None),
         ]
-        seats += [(Seat.SAFEGUARD_TEAM, u, None, founded, None) for u in self.staff[1:]]
-        seats += [
-            (Seat.MEMBER_DEPARTMENT, None, d, founded, None) for d in self.departments.values()
-        ]
-        for role, user, dept, start, end in seats:
-            RoundtableSeat.objects.create(
+        seats += [(Seat.SAFEGUARD_TEAM, u, None) for u in self.staff[1:]]
+        seats += [(Seat.MEMBER_DEPARTMENT, None, d) for d in self.departments.values()]
+        for role, user, dept in seats:
+            meeting_services.seat_add(
+                actor=admin,
                 roundtable=self.roundtable,
                 role=role,
                 user=user,
                 department=dept,
-                started_on=start,
-                ended_on=end,
+                started_on=founded,
             )
-        self.counts["seats"] = len(seats)
+        self.counts["seats"] = self.roundtable.seats.count()
 
     def build_categories(self):
+        """The issue categories (no service: the Django admin makes them)."""
         for code, zh, en in c.CATEGORIES:
             self.categories[code], _ = Category.objects.get_or_create(
                 code=code, defaults={"name_zh": zh, "name_en": en}
@@ -229,29 +265,11 @@ class BaseLoader:
                 taken.add(code)
                 return code
 
-    def build_enterprises(self):
-        rng = self.rng
-        officials = [self.users["deputy"], self.heads["com"], self.users["chair"]]
-        taken = set(Enterprise.objects.values_list("credit_code", flat=True))
-        self._contact_no = 0
-        for i, spec in enumerate(c.ENTERPRISES):
-            size = spec["size"]
-            enterprise = Enterprise.objects.create(
-                name_zh=spec["name_zh"],
-                name_en=spec["name_en"],
-                credit_code=self.credit_code(taken),
-                country=spec["country"],
-                industry=spec["industry"],
-                business_field=spec["business_field"],
-                address=rng.choice(c.ADDRESSES).format(n=rng.randint(1, 299), f=rng.randint(2, 40)),
-                size=size,
-                designated_official=officials[i % 3] if size in ("large", "medium") else None,
-                service_contact=self.staff[i % len(self.staff)],
-                visit_interval_days=60 if size == "large" else 90,
-            )
-            self.enterprises.append(enterprise)
-            self.build_contacts(enterprise)
+    def build_associations(self) -> list[tuple[Association, list | None]]:
+        """Chambers and associations (no service: the Django admin makes them); enterprises
+        join them as they are registered."""
         self.associations = []
+        rows = []
         for spec in c.ASSOCIATIONS:
             association = Association.objects.create(
                 name_zh=spec["name_zh"],
@@ -259,15 +277,40 @@ class BaseLoader:
                 kind=spec["kind"],
                 country=spec["country"],
             )
-            members = spec.get("members")
-            chosen = [
-                e
-                for e in self.enterprises
-                if (members is None and rng.random() < 0.4)
-                or (members and e.country.code in members)
-            ]
-            association.enterprises.set(chosen)
             self.associations.append(association)
+            rows.append((association, spec.get("members")))
+        return rows
+
+    def build_enterprises(self):
+        rng = self.rng
+        officials = [self.users["deputy"], self.heads["com"], self.users["chair"]]
+        taken = set(Enterprise.objects.values_list("credit_code", flat=True))
+        associations = self.build_associations()
+        self._contact_no = 0
+        for i, spec in enumerate(c.ENTERPRISES):
+            size, country = spec["size"], spec["country"]
+            joins = [
+                a
+                for a, members in associations
+                if (members is None and rng.random() < 0.4) or (members and country in members)
+            ]
+            enterprise = enterprise_services.enterprise_create(
+                actor=self.staff[0],
+                name_zh=spec["name_zh"],
+                name_en=spec["name_en"],
+                credit_code=self.credit_code(taken),
+                country=country,
+                industry=spec["industry"],
+                business_field=spec["business_field"],
+                address=rng.choice(c.ADDRESSES).format(n=rng.randint(1, 299), f=rng.randint(2, 40)),
+                size=size,
+                designated_official=officials[i % 3] if size in ("large", "medium") else None,
+                service_contact=self.staff[i % len(self.staff)],
+                visit_interval_days=60 if size == "large" else 90,
+                associations=joins,
+            )
+            self.enterprises.append(enterprise)
+            self.build_contacts(enterprise)
         self.counts["enterprises"] = len(self.enterprises)
 
     def build_contacts(self, enterprise: Enterprise) -> None:
@@ -278,7 +321,8 @@ class BaseLoader:
             people.append((rng.choice(c.LOCAL_CONTACTS), Language.CHINESE))
         for n, (name, language) in enumerate(people):
             self._contact_no += 1
-            EnterpriseContact.objects.create(
+            enterprise_services.contact_save(
+                actor=enterprise.service_contact,
                 enterprise=enterprise,
                 name=name,
                 title=c.CONTACT_TITLES[0] if n == 0 else rng.choice(c.CONTACT_TITLES[1:]),
