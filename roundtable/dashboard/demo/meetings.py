@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at
-from roundtable.meetings.models import (
-    IntakeConsultation,
-    IntakeItem,
-    Meeting,
-    MeetingParticipant,
-)
+from roundtable.meetings import services as meeting_services
+from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
 from roundtable.workdays import services as workdays
 
 K, S = Meeting.Kind, Meeting.Status
@@ -24,10 +22,18 @@ def build_meetings(loader) -> None:
 
 
 class MeetingBuilder:
+    """Each meeting as the secretariat makes it: planned with its participants
+    (``meeting_plan``), attendance recorded (``meeting_record_attendance``: held), minutes
+    published; intake opened, concerns recorded, a department consulted, the agenda set;
+    service visits recorded (``service_visit_record``). The services stamp the minutes'
+    publication and the consultation with the time they run: ``run`` sets the story's times
+    afterwards (``queryset.update``)."""
+
     def __init__(self, loader):
         self.loader = loader
         self.rng = loader.rng
         self.today = loader.today
+        self.staff = loader.users["staff"]
         self.by_country: dict[str, list] = {}
         for e in loader.enterprises:
             self.by_country.setdefault(e.country.code, []).append(e)
@@ -41,166 +47,144 @@ class MeetingBuilder:
             chosen += self.by_country[country][first : last[0] if last else None]
         return chosen
 
-    def meeting(self, kind, topic, day, *, status, hour=14, hours=2, **kw) -> Meeting:
-        return Meeting.objects.create(
-            roundtable=self.loader.roundtable,
+    def plan(self, kind, spec, day, *, hour=14, hours=2, **kw) -> Meeting:
+        loader = self.loader
+        return meeting_services.meeting_plan(
+            actor=self.staff,
+            roundtable=loader.roundtable,
             kind=kind,
-            topic=topic,
+            topic=spec["topic"],
             starts_at=at(day, hour, 30),
             ends_at=at(day, hour + hours, 30),
-            status=status,
-            created_by=self.loader.users["staff"],
+            venue=spec.get("venue", ""),
+            enterprises=self.enterprises(spec.get("enterprises", [])),
+            departments=[loader.departments[code] for code in spec.get("departments", [])],
+            users=[loader.users[name] for name in spec.get("people", [])],
+            associations=[loader.associations[i] for i in spec.get("associations", [])],
             **kw,
         )
 
-    def participants(self, m, spec, *, attended=True) -> None:
-        loader = self.loader
-        enterprises = self.enterprises(spec.get("enterprises", []))
-        rows = [
-            MeetingParticipant(
-                meeting=m, enterprise=e, attended=attended and (self.rng.random() < 0.88)
+    def hold(self, meeting: Meeting, spec) -> Meeting:
+        """Held: everyone came but about one enterprise in eight; minutes published
+        ``published_after`` working days later, when the content gives them."""
+        present = [
+            p
+            for p in meeting.participants.all()
+            if p.enterprise_id is None or self.rng.random() < 0.88
+        ]
+        meeting = meeting_services.meeting_record_attendance(
+            actor=self.staff, meeting=meeting, present=present
+        )
+        if "published_after" in spec:
+            meeting = meeting_services.meeting_publish_minutes(
+                actor=self.staff, meeting=meeting, minutes=spec["minutes"]
             )
-            for e in enterprises
-        ]
-        others = [("department", loader.departments[code]) for code in spec.get("departments", [])]
-        others += [("user", loader.users[name]) for name in spec.get("people", [])]
-        others += [("association", loader.associations[i]) for i in spec.get("associations", [])]
-        rows += [
-            MeetingParticipant(meeting=m, attended=attended or None, **{kind: holder})
-            for kind, holder in others
-        ]
-        if not attended:
-            for row in rows:
-                row.attended = None
-        MeetingParticipant.objects.bulk_create(rows)
+            after, hour = spec["published_after"]
+            day = workdays.add_working_days(timezone.localtime(meeting.starts_at).date(), after)
+            Meeting.objects.filter(pk=meeting.pk).update(minutes_published_at=at(day, hour))
+        return meeting
 
     def run(self) -> None:
         loader = self.loader
-        past = [self.roundtable(spec) for spec in c.MEETINGS["roundtables"]]
-        self.upcoming(c.MEETINGS["upcoming"])
-        loader.visits = [self.visit(spec) for spec in c.MEETINGS["visits"]["held"]]
-        loader.on_spot = self.on_spot(c.MEETINGS["on_spot"])
-        exchange = self.exchange(c.MEETINGS["exchange"])
-        self.planned_visit(c.MEETINGS["visits"]["planned"])
+        meetings = c.MEETINGS
+        past = [self.roundtable(spec) for spec in meetings["roundtables"]]
+        self.upcoming(meetings["upcoming"])
+        loader.visits = [self.visit(spec) for spec in meetings["visits"]["held"]]
+        loader.on_spot = self.hold(
+            self.plan(
+                K.ON_SPOT, meetings["on_spot"], self.held_on(meetings["on_spot"]["days_ago"])
+            ),
+            meetings["on_spot"],
+        )
+        exchange = meetings["exchange"]
+        exchange = self.hold(
+            self.plan(K.INDUSTRY_EXCHANGE, exchange, self.held_on(exchange["days_ago"])), exchange
+        )
+        planned = meetings["visits"]["planned"]
+        day = workdays.add_working_days(self.today, 4)
+        planned = {**planned, "venue": meetings["visits"]["venue"]}
+        self.plan(K.ONE_ON_ONE, planned, day, hour=10, hours=1)
         loader.past_meetings = [*past, loader.on_spot, exchange]
         loader.counts["meetings"] = Meeting.objects.filter(roundtable=loader.roundtable).count()
 
     def roundtable(self, spec) -> Meeting:
-        day = self.held_on(spec["days_ago"])
-        after, hour = spec["published_after"]
-        m = self.meeting(
+        meeting = self.plan(
             K.QUARTERLY_ROUNDTABLE,
-            spec["topic"],
-            day,
-            status=S.MINUTES_PUBLISHED,
+            spec,
+            self.held_on(spec["days_ago"]),
+            hours=spec["hours"],
             business_fields=spec["business_fields"],
             countries=spec["countries"],
-            venue=spec["venue"],
             form=spec["form"],
-            hours=spec["hours"],
-            minutes=spec["minutes"],
-            minutes_published_at=at(workdays.add_working_days(day, after), hour),
         )
-        self.participants(m, spec)
-        return m
+        return self.hold(meeting, spec)
 
     def upcoming(self, spec) -> Meeting:
-        """Next quarter's roundtable, on the first working day from its 15th day."""
+        """Next quarter's roundtable, on the first working day from its 15th day; intake
+        open, concerns recorded, one sent to a department, the agenda begun."""
         today = self.today
         q_month = (today.month - 1) // 3 * 3 + 4
         q_start = date(today.year + (q_month > 12), (q_month - 1) % 12 + 1, 1)
         day = workdays.next_working_day(q_start + timedelta(days=14))
-        m = self.meeting(
+        meeting = self.plan(
             K.QUARTERLY_ROUNDTABLE,
-            spec["topic"],
+            spec,
             day,
-            status=S.INTAKE_OPEN,
             business_fields=spec["business_fields"],
             countries=spec["countries"],
-            venue=spec["venue"],
             form=spec["form"],
-            intake_closes_on=max(today, workdays.add_working_days(day, -7)),
         )
-        self.participants(m, spec, attended=False)
-        for item_spec in spec["intake"]:
-            self.intake_item(m, item_spec, recorded_by=self.loader.users[spec["recorded_by"]])
-        return m
+        meeting = meeting_services.meeting_open_intake(
+            actor=self.staff,
+            meeting=meeting,
+            closes_on=max(today, workdays.add_working_days(day, -7)),
+        )
+        recorder = self.loader.users[spec["recorded_by"]]
+        items = [(self.intake_item(meeting, s, recorder), s) for s in spec["intake"]]
+        meeting_services.agenda_set(
+            actor=self.staff,
+            meeting=meeting,
+            items=[item for item, s in items if s["status"] == IntakeItem.Status.ON_AGENDA],
+        )
+        return meeting
 
-    def intake_item(self, meeting: Meeting, spec, *, recorded_by) -> IntakeItem:
+    def intake_item(self, meeting: Meeting, spec, recorder) -> IntakeItem:
         loader = self.loader
         country, index = spec["enterprise"]
-        item = IntakeItem.objects.create(
+        item = meeting_services.intake_item_record(
+            actor=recorder,
             meeting=meeting,
             enterprise=self.by_country[country][index],
             text=spec["text"],
             category=loader.categories[spec["category"]],
-            status=spec["status"],
-            agenda_order=spec.get("agenda_order"),
-            recorded_by=recorded_by,
+            departments=[loader.departments[code] for code in spec["departments"]],
         )
-        item.departments.set([loader.departments[code] for code in spec["departments"]])
         if "consult" in spec:
             code, question = spec["consult"]
-            IntakeConsultation.objects.create(
-                item=item,
-                department=loader.departments[code],
-                question=question,
-                sent_at=loader.stamp(self.today - timedelta(days=2)),
+            consultation = meeting_services.intake_consult(
+                actor=self.staff, item=item, department=loader.departments[code], question=question
+            )
+            IntakeConsultation.objects.filter(pk=consultation.pk).update(
+                sent_at=loader.stamp(self.today - timedelta(days=2))
+            )
+        if spec["status"] in meeting_services.MANUAL_ITEM_STATUSES:
+            meeting_services.intake_item_set_status(
+                actor=self.staff, item=item, status=spec["status"]
             )
         return item
 
     def visit(self, spec) -> Meeting:
+        """A service visit, recorded after it took place by the staff member who went."""
         visits = c.MEETINGS["visits"]
-        enterprises = self.enterprises(spec["enterprises"])
-        m = self.meeting(
-            K.ONE_ON_ONE if len(enterprises) == 1 else K.ONE_ON_SEVERAL,
-            spec["topic"],
-            self.held_on(spec["days_ago"]),
-            status=S.HELD,
-            hour=10,
-            hours=1,
-            venue=visits["venue"],
-            minutes=visits["notes"],
-        )
         person = self.rng.choice(self.loader.staff)
-        self.participants(m, {**spec, "departments": ["com"], "people": [person.username]})
-        return m
-
-    def on_spot(self, spec) -> Meeting:
-        day = self.held_on(spec["days_ago"])
-        after, hour = spec["published_after"]
-        m = self.meeting(
-            K.ON_SPOT,
-            spec["topic"],
-            day,
-            status=S.MINUTES_PUBLISHED,
-            venue=spec["venue"],
-            minutes=spec["minutes"],
-            minutes_published_at=at(workdays.add_working_days(day, after), hour),
+        return meeting_services.service_visit_record(
+            actor=person,
+            roundtable=self.loader.roundtable,
+            enterprises=self.enterprises(spec["enterprises"]),
+            starts_at=at(self.held_on(spec["days_ago"]), 10, 30),
+            topic=spec["topic"],
+            notes=visits["notes"],
+            venue=visits["venue"],
+            people=[person],
+            departments=[self.loader.departments["com"]],
         )
-        self.participants(m, spec)
-        return m
-
-    def exchange(self, spec) -> Meeting:
-        m = self.meeting(
-            K.INDUSTRY_EXCHANGE,
-            spec["topic"],
-            self.held_on(spec["days_ago"]),
-            status=S.HELD,
-            venue=spec["venue"],
-        )
-        self.participants(m, spec)
-        return m
-
-    def planned_visit(self, spec) -> Meeting:
-        m = self.meeting(
-            K.ONE_ON_ONE,
-            spec["topic"],
-            workdays.add_working_days(self.today, 4),
-            status=S.PLANNED,
-            hour=10,
-            hours=1,
-            venue=c.MEETINGS["visits"]["venue"],
-        )
-        self.participants(m, spec, attended=False)
-        return m
