@@ -1,8 +1,18 @@
 """The base set: the institution, people, enterprises, meetings and ~150 issues.
 
-``load_base`` builds it in one transaction: ``BaseLoader`` here makes the people, departments,
-the roundtable and the enterprises; ``meetings.py`` the meetings; ``plan.py`` decides what
-each issue goes through and ``issues.py`` takes it through the issue services.
+``load_base`` builds it in one transaction, through the services users go through, so the
+demo obeys their rules and keeps history rows: ``accounts.services`` (accounts, memberships),
+``meetings.services`` (the roundtable, its seats, meetings: ``meetings.py``),
+``enterprises.services`` (enterprises, contacts) and ``issues.services`` (each issue's story,
+planned in ``plan.py`` and told in ``issues.py``).
+
+Written directly, because no service does it: the first administrator (as ``createsuperuser``
+makes one), departments, categories and associations (the Django admin makes them), the demo
+password (one hash for every demo account: accounts an administrator makes set their own
+password through an invitation), and a few unread notices. The services stamp what they do
+with the time they run; the story happened over the past years, so afterwards ``backdate``,
+``MeetingBuilder`` and ``IssueWriter.finish`` set creation, publication and response times, and
+the leading department's seat its start, with ``queryset.update``.
 """
 
 from __future__ import annotations

@@ -56,6 +56,9 @@ class IssueWriter:
         # Other times to set afterwards: (model, pk, {field: value}).
         self.times: list[tuple[type[Model], int, dict]] = []
         self.studied: list[int] = []
+        self.liaison_of = {
+            loader.departments[code].pk: user for code, user in loader.liaisons.items()
+        }
 
     # -- the clock of one issue's story --
 
@@ -183,14 +186,14 @@ class IssueWriter:
     def respond(self, assignment: Assignment, *, day: date, reason: str = "", floating=False):
         """The department's liaison accepts the assignment, or returns it with ``reason``."""
         when = self.floating(day) if floating else self.tick(day)
-        liaison = self.loader.liaisons[assignment.department.code]
+        liaison = self.liaison_of[assignment.department_id]
         if reason:
             assignment = services.assignment_return(
                 actor=liaison, assignment=assignment, reason=reason
             )
         else:
             assignment = services.assignment_accept(actor=liaison, assignment=assignment)
-        self.entry(assignment.issue, when)
+        self.entries[assignment.issue_id].append(when)
         self.later(assignment, responded_at=when)
         return assignment
 
@@ -354,8 +357,11 @@ class IssueWriter:
                 update.created_at = moment
                 changed.append(update)
         ActionUpdate.objects.bulk_update(changed, ["created_at"], batch_size=500)
+        groups = defaultdict(list)
         for model, pk, values in self.times:
-            model.objects.filter(pk=pk).update(**values)
+            groups[model, tuple(sorted(values))].append(model(pk=pk, **values))
+        for (model, fields), objs in groups.items():
+            model.objects.bulk_update(objs, list(fields), batch_size=500)
         Issue.objects.filter(pk__in=self.studied).update(special_study=self.loader.study)
         Notification.objects.filter(issue_id__in=ids).delete()
         return len(changed)

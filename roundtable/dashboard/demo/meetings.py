@@ -181,7 +181,11 @@ class MeetingBuilder:
             actor=person,
             roundtable=self.loader.roundtable,
             enterprises=self.enterprises(spec["enterprises"]),
-            starts_at=at(self.held_on(spec["days_ago"]), 10, 30),
+            # Recorded after it took place: this morning's visit (after nine days off) is
+            # one that took place an hour ago.
+            starts_at=min(
+                at(self.held_on(spec["days_ago"]), 10, 30), self.loader.now - timedelta(hours=1)
+            ),
             topic=spec["topic"],
             notes=visits["notes"],
             venue=visits["venue"],
