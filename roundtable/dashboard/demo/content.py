@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -24,8 +25,7 @@ def _read(name: str) -> dict:
         return tomllib.load(f)
 
 
-@dataclass(frozen=True)
-class DepartmentSpec:
+class DepartmentSpec(NamedTuple):
     code: str
     name_zh: str
     name_en: str
@@ -34,12 +34,11 @@ class DepartmentSpec:
     liaison: tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     username: str
     name: str
     title: str
-    roles: tuple[str, ...]
+    roles: list[str]
     language: str
 
 
@@ -76,7 +75,7 @@ DEPARTMENTS = [
     for d in _institution["departments"]
 ]
 PEOPLE = [
-    Person(p["username"], p["name"], p["title"], tuple(p["roles"]), p["language"])
+    Person(p["username"], p["name"], p["title"], list(p["roles"]), p["language"])
     for p in _institution["people"]
 ]
 CATEGORIES = [(c["code"], c["name_zh"], c["name_en"]) for c in _institution["categories"]]
