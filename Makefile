@@ -75,19 +75,21 @@ messages: install
 # The ledger pages and export (bench/run.py builds and keeps the 10k and 100k databases),
 # then the daily reminder run on those databases, the enterprise directory and meeting page,
 # and the chair's dashboard and quarterly workbook. `make bench-quick` is a smoke test.
+# The one setting of the benchmarks' databases (bench/databases.py): each size gets
+# <name>_<size>; run.py builds them, the other scripts reuse them.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/roundtable_bench
+export BENCH_PG
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 	for n in 10000 100000; do \
-	  SQLITE_PATH=bench/out/bench-$$n.sqlite3 $(PY) bench/reminders.py \
+	  SQLITE_PATH=bench/out/db/bench-$$n.sqlite3 $(PY) bench/reminders.py \
 	    --json bench/out/reminders-sqlite-$$n.json; \
 	done
-	# run.py leaves the PostgreSQL database at its last (largest) size.
-	DATABASE_URL=$(BENCH_PG) $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
-	$(PY) bench/meetings.py
-	$(PY) bench/dashboard.py
+	DATABASE_URL=$(BENCH_PG)_100000 $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
+	$(PY) bench/meetings.py --keep-db
+	$(PY) bench/dashboard.py --keep-db
 
 bench-quick: install
 	$(PY) bench/run.py --quick
-	$(PY) bench/meetings.py --quick
+	$(PY) bench/meetings.py --quick --keep-db
