@@ -12,7 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run worker test lint format messages bench bench-quick
+.PHONY: help install lock run worker test lint format messages bench bench-quick loadtest
 
 help:
 	@echo "make install   create $(VENV) with $(PYTHON) and install the locked packages (requirements/dev.txt)"
@@ -24,6 +24,7 @@ help:
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update and compile the zh_Hans translations"
 	@echo "make bench     bench/run.py (BENCH_ARGS=...)"
+	@echo "make loadtest  gunicorn + worker on PostgreSQL and Redis under Locust (bench/loadtest/)"
 
 install: $(STAMP)
 
@@ -93,3 +94,15 @@ bench: install
 bench-quick: install
 	$(PY) bench/run.py --quick
 	$(PY) bench/meetings.py --quick --keep-db
+
+# gunicorn (deploy/gunicorn.conf.py) and a Celery worker on PostgreSQL and Redis, driven by
+# Locust for a bounded time; the report goes to bench/out/loadtest/. See bench/loadtest/README.md.
+# LOADTEST_ARGS="--with-exports 10" keeps ten full-ledger exports running throughout.
+LOADTEST_USERS ?= 50
+LOADTEST_TIME ?= 5m
+LOADTEST_ISSUES ?= 100000
+LOADTEST_ARGS ?=
+
+loadtest: install
+	$(PY) bench/loadtest/run.py --users $(LOADTEST_USERS) --time $(LOADTEST_TIME) \
+		--issues $(LOADTEST_ISSUES) $(LOADTEST_ARGS)
