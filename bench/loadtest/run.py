@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,29 +118,39 @@ def stop(proc: subprocess.Popen, timeout: float = 40) -> None:
             proc.wait()
 
 
-def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> dict:
-    """Wait for /healthz, then return /readyz's answer (database, Redis, worker)."""
+def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             sys.exit(f"loadtest: gunicorn exited ({proc.returncode}); see {log}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                break
+                return
         except OSError:
             if time.monotonic() > deadline:
                 sys.exit(f"loadtest: gunicorn did not answer in {timeout:.0f} s; see {log}")
             time.sleep(0.5)
-    for _ in range(30):  # beat's first heartbeat, through the worker, takes a few seconds
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as answer:
-                return json.loads(answer.read())
-        except urllib.error.HTTPError as exc:
-            ready = json.loads(exc.read() or b"{}")
-        except OSError as exc:
-            ready = {"error": str(exc)}
-        time.sleep(1)
-    return ready
+
+
+def readyz(base: str) -> dict:
+    """/readyz's checks (database, cache, broker, worker heartbeat). Beat records the first
+    heartbeat a minute after it starts, so "worker" fails before a run and not after it."""
+    try:
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read() or b"{}")
+    except OSError as exc:
+        return {"error": str(exc)}
+
+
+def worker_tasks(log: Path) -> dict:
+    """Tasks the worker finished, from its log: succeeded, and failed or retried."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return {
+        "succeeded": text.count(" succeeded in "),
+        "failed_or_retried": text.count(" raised unexpected") + text.count(" retry: "),
+    }
 
 
 # --- Sampling -----------------------------------------------------------------------------
@@ -334,10 +345,18 @@ def report_md(result: dict) -> str:
         f"- 1-minute load average: {load['before_servers']} before the servers started, "
         f"{load['before']} just before the load, during it mean {load['during_mean']}, "
         f"max {load['during_max']}",
-        f"- /readyz before the load: {json.dumps(result['readyz'], ensure_ascii=False)}",
+        f"- /readyz before the load: {_checks(result['readyz']['before'])}; after it: "
+        f"{_checks(result['readyz']['after'])}",
+        f"- Celery worker: {result['worker_tasks']['succeeded']} tasks succeeded, "
+        f"{result['worker_tasks']['failed_or_retried']} failed or retried",
         f"- Locust exit code {result['locust_exit_code']} (1 when any request failed)",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _checks(ready: dict) -> str:
+    checks = ", ".join(f"{k} {v}" for k, v in (ready.get("checks") or {}).items())
+    return f"{ready.get('status', ready.get('error'))} ({checks})"
 
 
 def _mib(n: int) -> float:
@@ -397,8 +416,9 @@ def main(argv=None) -> None:
     )
     base = f"http://127.0.0.1:{args.port}"
     try:
-        readyz = wait_ready(base, web, logs / "gunicorn.log")
-        print(f"  gunicorn on {base}, ready: {readyz.get('status')}", flush=True)
+        wait_ready(base, web, logs / "gunicorn.log")
+        ready = {"before": readyz(base)}
+        print(f"  gunicorn on {base}, /readyz: {ready['before'].get('status')}", flush=True)
         sampler = Sampler({"gunicorn": web, "celery worker": worker, "celery beat": beat})
         load_before = round(os.getloadavg()[0], 2)
         sampler.start()
@@ -409,6 +429,7 @@ def main(argv=None) -> None:
         )
         code, wall_s = run_locust(args, base)
         sampler.finish()
+        ready["after"] = readyz(base)
     finally:
         for proc in (web, worker, beat):
             stop(proc)
@@ -443,7 +464,8 @@ def main(argv=None) -> None:
             "during_max": round(max(sampler.loadavg), 2) if sampler.loadavg else None,
             "during": [round(x, 2) for x in sampler.loadavg],
         },
-        "readyz": readyz,
+        "readyz": ready,
+        "worker_tasks": worker_tasks(logs / "worker.log"),
         "locust_exit_code": code,
     }
     (args.out / "report.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
