@@ -18,6 +18,8 @@ import argparse
 import csv
 import json
 import os
+import re
+import resource
 import signal
 import subprocess
 import sys
@@ -239,15 +241,24 @@ def run_locust(args: argparse.Namespace, base: str) -> tuple[int, float]:
         str(args.out / "locust"),
         "--only-summary",
         "--loglevel",
-        "WARNING",
+        "INFO",  # for its "All users spawned" line: the split in force
         *classes,
     ]
     env = dict(os.environ, LOADTEST_EXPORTS=str(args.with_exports))
     log = args.out / "logs" / "locust.log"
-    started = time.monotonic()
+    started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(log, "w") as out:
         code = subprocess.call(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    return code, time.monotonic() - started
+    # Locust is the only child reaped meanwhile: what remains is its own CPU time.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    spawned = re.findall(r"All users spawned: (\{.*?\})", log.read_text(errors="replace"))
+    return {
+        "exit_code": code,
+        "wall_s": time.monotonic() - started,
+        "cpu_s": round(cpu, 1),
+        "users_spawned": json.loads(spawned[-1]) if spawned else None,
+    }
 
 
 def read_stats(out: Path) -> tuple[list[dict], dict]:
@@ -349,7 +360,9 @@ def report_md(result: dict) -> str:
         f"{_checks(result['readyz']['after'])}",
         f"- Celery worker: {result['worker_tasks']['succeeded']} tasks succeeded, "
         f"{result['worker_tasks']['failed_or_retried']} failed or retried",
-        f"- Locust exit code {result['locust_exit_code']} (1 when any request failed)",
+        f"- Locust: users spawned {json.dumps(result['locust']['users_spawned'])}, its own "
+        f"CPU {result['locust']['cpu_s']} s, exit code {result['locust']['exit_code']} "
+        "(1 when any request failed)",
     ]
     return "\n".join(lines) + "\n"
 
@@ -427,7 +440,7 @@ def main(argv=None) -> None:
             + (f", {args.with_exports} full exports" if args.with_exports else ""),
             flush=True,
         )
-        code, wall_s = run_locust(args, base)
+        locust = run_locust(args, base)
         sampler.finish()
         ready["after"] = readyz(base)
     finally:
@@ -454,7 +467,7 @@ def main(argv=None) -> None:
         "total": total,
         "pages": pages,
         "failures": read_failures(args.out),
-        "resources": resources(sampler, web.pid, wall_s),
+        "resources": resources(sampler, web.pid, locust["wall_s"]),
         "loadavg": {
             "before_servers": load_before_servers,
             "before": load_before,
@@ -466,7 +479,7 @@ def main(argv=None) -> None:
         },
         "readyz": ready,
         "worker_tasks": worker_tasks(logs / "worker.log"),
-        "locust_exit_code": code,
+        "locust": {k: v for k, v in locust.items() if k != "wall_s"},
     }
     (args.out / "report.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
     markdown = report_md(result)
