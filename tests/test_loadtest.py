@@ -33,6 +33,7 @@ FAKE_PAGE = """
 <select id="department-select" name="department"><option value="2" selected>PNR</option></select>
 <input type="date" name="raised_on" value="2026-12-07">
 <form method="post" action="/issues/7/progress/"></form>
+<form method="post" action="/issues/7/assignments/11/accept/"></form>
 """
 
 

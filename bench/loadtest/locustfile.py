@@ -35,6 +35,7 @@ PAGES = {
     "my department": ("issues:my_department", "/issues/my-department/"),
     "issue page": ("issues:detail", "/issues/{pk}/"),
     "progress post": ("issues:progress", "/issues/{pk}/progress/"),
+    "accept post": ("issues:accept", "/issues/{pk}/assignments/{assignment}/accept/"),
     "ledger": ("issues:ledger", "/issues/"),
     "ledger filtered": ("issues:ledger", "/issues/"),
     "ledger search zh": ("issues:ledger", "/issues/"),
@@ -160,11 +161,12 @@ class PortalUser(HttpUser):
                 answer.failure("sent to sign in")
         return answer
 
-    def send(self, page: str, data: dict, *, form_html: str, **kwargs):
-        """POST a form read from ``form_html``; the redirect after it is followed."""
+    def send(self, page: str, data: dict, *, form_html: str, files=None, **kwargs):
+        """POST a form read from ``form_html``; the redirect after it is followed. ``files``
+        makes it multipart, as the browser sends a form with a file field."""
         data = {"csrfmiddlewaretoken": csrf(form_html), **data}
         with self.client.post(
-            path(page, **kwargs), data=data, name=page, catch_response=True
+            path(page, **kwargs), data=data, files=files, name=page, catch_response=True
         ) as answer:
             if answer.ok and answer.history and "/accounts/login/" in answer.url:
                 answer.failure("sent to sign in")
@@ -222,7 +224,22 @@ class Liaison(PortalUser):
         if f'action="{path("progress post", pk=pk)}"' not in issue.text:
             return  # not this department's to update (a co-handler not yet accepted…)
         body = f"Load test: called the enterprise, next step agreed ({random.randint(1, 999)})."
-        self.send("progress post", {"body": body}, form_html=issue.text, pk=pk)
+        no_file = {"file": ("", b"", "application/octet-stream")}  # the empty file field
+        self.send("progress post", {"body": body}, form_html=issue.text, files=no_file, pk=pk)
+
+    @task(1)
+    def accept(self):
+        """Accept an assignment awaiting the department (staff keep assigning new ones)."""
+        listing = self.page("my department", params={"section": "awaiting"})
+        candidates = ids(listing.text, "/issues/")
+        if not candidates:
+            return
+        pk = random.choice(candidates[:20])
+        issue = self.page("issue page", pk=pk)
+        action = re.escape(path("accept post", pk=pk, assignment=0)).replace("/0/", r"/(\d+)/")
+        found = re.search(f'action="{action}"', issue.text)
+        if found:
+            self.send("accept post", {}, form_html=issue.text, pk=pk, assignment=found[1])
 
     @task(1)
     def home(self):
