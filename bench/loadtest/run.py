@@ -21,6 +21,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -74,6 +75,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     name = urlsplit(args.database_url).path.lstrip("/")
     if "loadtest" not in name:
         parser.error(f"refusing database {name!r}: its name must contain 'loadtest'")
+    redis = urlsplit(args.redis_url)
+    if redis.hostname not in bench_run.LOOPBACK or not redis.path.strip("/").isdigit():
+        parser.error("--redis-url: a Redis on the loopback interface, with a database number")
+    if not re.fullmatch(r"(\d+[hms]?)+", args.time):
+        parser.error(f"--time {args.time!r}: Locust's run time, such as 30s, 5m or 1h30m")
     args.out = Path(args.out).resolve()
     # What bench/run.py's Target reads.
     args.pg_url, args.keep_db, args.enterprises = args.database_url, True, 0
@@ -84,8 +90,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def server_env(target: bench_run.Target, args: argparse.Namespace) -> dict:
-    redis_base = args.redis_url.rsplit("/", 1)[0]
-    redis_db = int(args.redis_url.rsplit("/", 1)[1] or 0)
+    redis_base, redis_db = args.redis_url.rsplit("/", 1)
+    redis_db = int(redis_db)
     env = dict(
         target.env,
         DEBUG="0",
@@ -118,6 +124,12 @@ def stop(proc: subprocess.Popen, timeout: float = 40) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def port_free(port: int) -> bool:
+    """Nothing answers on the port: a leftover server would be measured in place of ours."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
@@ -404,12 +416,16 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     for sub in ("logs", "tmp", "var"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)
+    if not port_free(args.port):
+        sys.exit(f"loadtest: something already answers on 127.0.0.1:{args.port} (--port)")
     load_before_servers = round(os.getloadavg()[0], 2)
     target = bench_run.Target("postgres", args.issues, args)
     print(f"== PostgreSQL {target.where}: about {args.issues:,} issues", flush=True)
     load = target.build()
     print(f"  {load['issues']:,} issues", flush=True)
 
+    for stale in args.out.glob("locust_*.csv"):
+        stale.unlink()
     env = server_env(target, args)
     logs = args.out / "logs"
     worker = start(
