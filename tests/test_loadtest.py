@@ -165,3 +165,54 @@ def test_the_users_come_in_issue_15s_proportions_and_sign_in_with_the_demo_login
     roles = {username: groups for username, _name, _title, groups, _lang in demo.PEOPLE}
     assert all(roles[u] == [Role.COMMERCE_STAFF] for u in run["logins"]["staff"])
     assert all(roles[u] == [Role.CHAIR] for u in run["logins"]["chairs"])
+
+
+def _runner():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("loadtest_run", LOCUSTFILE.with_name("run.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--database-url=postgres://postgres@127.0.0.1:5432/roundtable",
+        "--redis-url=redis://10.0.0.7:6379/9",
+        "--time=5 minutes",
+    ],
+)
+def test_the_load_test_refuses_a_database_it_does_not_own_and_bad_options(option):
+    # Its database is dropped and built again when it does not hold the requested size.
+    with pytest.raises(SystemExit):
+        _runner().parse_args([option])
+
+
+def test_the_load_test_reports_every_page_type_from_locusts_figures(tmp_path):
+    runner = _runner()
+    header = (
+        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+        "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
+        "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+    )
+    figures = "10,1,120,130.5,80,300.2,1000,0.5,0,120,130,140,150,200,250,290,300,300,300,300"
+    (tmp_path / "locust_stats.csv").write_text(
+        f"{header}\nGET,issue page,{figures}\n,Aggregated,{figures}\n"
+    )
+    pages, total = runner.read_stats(tmp_path)
+    assert pages == [
+        {
+            "page": "issue page",
+            "method": "GET",
+            "requests": 10,
+            "failures": 1,
+            "p50_ms": 120.0,
+            "p95_ms": 250.0,
+            "p99_ms": 300.0,
+            "max_ms": 300.2,
+            "rps": 0.5,
+        }
+    ]
+    assert total["requests"] == 10 and total["failures"] == 1
