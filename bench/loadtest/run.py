@@ -8,10 +8,13 @@ the CPU and memory of the gunicorn and worker processes and the machine's load a
 Writes <out>/report.md and <out>/report.json; the servers' and Locust's output go to
 <out>/logs/.
 
-The database in --database-url must be on the loopback interface and its name must contain
-"loadtest" (and "bench", bench/run.py's own guard): it is dropped and built again when it
-does not hold about N issues, and reused when it does. The caller's DATABASE_URL and
-REDIS_URL are never used, so a load test cannot touch a development database or queue.
+The database is bench/databases.py's ``<name>_<issues>`` for the base URL --database-url
+(default ``roundtable_bench_loadtest``: ``roundtable_bench_loadtest_100000``), on the
+loopback interface, its name holding "loadtest" (and "bench", as every bench database). It is
+reused when it holds about N issues, and otherwise built again; bench/databases.py drops only a
+database that a bench script created. The caller's DATABASE_URL, REDIS_URL and BENCH_PG are
+never used, so a load test cannot touch a development database or queue, nor write into the
+benchmarks' databases.
 """
 
 import argparse
@@ -35,9 +38,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench import databases  # noqa: E402
 from bench import run as bench_run  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# A base URL (bench/databases.py adds _<issues>): apart from make bench's (BENCH_PG), since the
+# users write (issues, progress posts, acceptances).
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/roundtable_bench_loadtest"
 # Database 9 for the queue and 10 for the cache: apart from the development default (0, 2).
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -76,13 +82,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     if "loadtest" not in name:
         parser.error(f"refusing database {name!r}: its name must contain 'loadtest'")
     redis = urlsplit(args.redis_url)
-    if redis.hostname not in bench_run.LOOPBACK or not redis.path.strip("/").isdigit():
+    if redis.hostname not in databases.LOOPBACK or not redis.path.strip("/").isdigit():
         parser.error("--redis-url: a Redis on the loopback interface, with a database number")
     if not re.fullmatch(r"(\d+[hms]?)+", args.time):
         parser.error(f"--time {args.time!r}: Locust's run time, such as 30s, 5m or 1h30m")
     args.out = Path(args.out).resolve()
-    # What bench/run.py's Target reads.
-    args.pg_url, args.keep_db, args.enterprises = args.database_url, True, 0
+    # What bench/run.py's Target reads: the base URL (the database is <name>_<issues>), reuse,
+    # and the same synthetic enterprises as every bench database.
+    args.pg_url, args.keep_db = args.database_url, True
+    args.enterprises = databases.SYNTHETIC_ENTERPRISES
     return args
 
 
@@ -472,7 +480,7 @@ def main(argv=None) -> None:
             "time": args.time,
             "with_exports": args.with_exports,
             "issues": load["issues"],
-            "database": bench_run._redacted(args.database_url),
+            "database": bench_run._redacted(target.where),
             "redis": args.redis_url,
             # The master's children when the load began: the configuration's count.
             "gunicorn_workers": sampler.started_with["gunicorn"] - 1,
