@@ -25,7 +25,6 @@ BEING_SPLIT: set[str] = {
     "roundtable/dashboard/kpis.py",
     "issues/delivery.py",
     "roundtable/meetings/views.py",
-    "roundtable/dashboard/demo.py",
 }
 
 

@@ -12,7 +12,7 @@ database first. Four kinds of user, in the proportions of issue 15 (30/12/5/3 of
 ``FullExporter`` (``--with-exports N``: N of them, no think time) downloads the whole
 ledger as .xlsx again and again.
 
-Every user signs in through the sign-in form with a demo login (roundtable/dashboard/demo.py,
+Every user signs in through the sign-in form with a demo login (roundtable/dashboard/demo/,
 password ``roundtable-demo``) and posts the real forms with the CSRF token of the page they
 were read from. Each request is named after its page type (``PAGES``), which is what the
 report groups by; tests/test_loadtest.py checks that every path here resolves to the view
@@ -58,7 +58,7 @@ PAGES = {
     "full export": ("issues:export_xlsx", "/issues/export.xlsx"),
 }
 
-# The demo's logins (roundtable/dashboard/demo.py: DEPARTMENTS and PEOPLE). Several simulated
+# The demo's logins (roundtable/dashboard/demo/content/institution.toml). Several simulated
 # users may share one login, as colleagues on two computers do.
 LIAISONS = (
     "liaison",

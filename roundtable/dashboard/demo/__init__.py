@@ -26,6 +26,7 @@ from roundtable.dashboard.demo.content import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEPARTMENTS,
+    PEOPLE,
     ROUNDTABLE_NAME_ZH,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "DEMO_LOGINS",
     "DEMO_PASSWORD",
     "DEPARTMENTS",
+    "PEOPLE",
     "ROUNDTABLE_NAME_ZH",
     "add_enterprises",
     "add_issues",
