@@ -34,7 +34,6 @@ from issues.models import (
     Category,
     ExtensionRequest,
     Issue,
-    Notification,
     ReferenceCounter,
     SpecialStudy,
 )
@@ -50,6 +49,7 @@ from roundtable.meetings.models import (
     Roundtable,
     RoundtableSeat,
 )
+from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 
 DEMO_PASSWORD = "roundtable-demo"

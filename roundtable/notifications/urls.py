@@ -3,7 +3,7 @@ notifications (namespace "notifications", at /notifications/)."""
 
 from django.urls import path
 
-from issues import views_reminders
+from roundtable.notifications import views as views_reminders
 
 app_name = "reminders"
 
