@@ -191,9 +191,8 @@ def reminders_catch_up(*, now: datetime | None = None) -> RunReport | None:
     and when the cache has forgotten (a restart), one more run that finds nothing new."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not workdays.is_working_day(today) or timezone.localtime(now).hour < setting(
-        "REMINDER_HOUR"
-    ):
+    hour = setting("REMINDER_HOUR")
+    if not workdays.is_working_day(today) or timezone.localtime(now).hour < hour:
         return None
     try:
         if cache.get(_done_key(today)):

@@ -3,19 +3,19 @@ notifications (namespace "notifications", at /notifications/)."""
 
 from django.urls import path
 
-from roundtable.notifications import views as views_reminders
+from roundtable.notifications import views
 
 app_name = "reminders"
 
 urlpatterns = [
-    path("log/", views_reminders.reminder_log, name="log"),
+    path("log/", views.reminder_log, name="log"),
 ]
 
 notification_patterns = (
     [
-        path("", views_reminders.notification_list, name="list"),
-        path("<int:pk>/read/", views_reminders.notification_read, name="read"),
-        path("read-all/", views_reminders.notification_read_all, name="read_all"),
+        path("", views.notification_list, name="list"),
+        path("<int:pk>/read/", views.notification_read, name="read"),
+        path("read-all/", views.notification_read_all, name="read_all"),
     ],
     "notifications",
 )
