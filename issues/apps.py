@@ -12,8 +12,3 @@ class IssuesConfig(AppConfig):
 
         # After a calendar edit, its admin pages point to the deadlines to count again.
         workdays.register_follow_up(selectors.calendar_follow_ups)
-
-        from issues import delivery
-        from roundtable.lib import outbox
-
-        outbox.install(delivery.outbox_write)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "roundtable.enterprises",
     "roundtable.meetings",
     "issues",
+    "roundtable.notifications",
     "roundtable.dashboard",
     "roundtable.ops",
 ]
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roundtable.accounts.context_processors.roles",
+                "roundtable.notifications.context_processors.notifications",
             ],
         },
     },
@@ -416,15 +418,17 @@ ROUNDTABLE = {
     "DUE_SOON_WORKING_DAYS": env_int("DUE_SOON_WORKING_DAYS", 3),
     "ESCALATE_AFTER_WORKING_DAYS": env_int("ESCALATE_AFTER_WORKING_DAYS", 5),
     "STALE_AFTER_WORKING_DAYS": env_int("STALE_AFTER_WORKING_DAYS", 10),
-    # Reminders (issues/reminders.py): the daily run's hour in TIME_ZONE, working days before a
-    # deadline that each get a reminder, and the meeting reminders' lead times.
+    # Reminders (roundtable/notifications/reminders.py): the daily run's hour in TIME_ZONE,
+    # working days before a deadline that each get a reminder, and the meeting reminders' lead
+    # times.
     "REMINDER_HOUR": env_int("REMINDER_HOUR", 9),
     "DEADLINE_REMINDER_DAYS": tuple(int(n) for n in env_list("DEADLINE_REMINDER_DAYS", ["3", "1"])),
     "INTAKE_CLOSING_REMINDER_WORKING_DAYS": env_int("INTAKE_CLOSING_REMINDER_WORKING_DAYS", 2),
     "MINUTES_DUE_WORKING_DAYS": env_int("MINUTES_DUE_WORKING_DAYS", 5),
     "QUARTER_END_WARNING_WORKING_DAYS": env_int("QUARTER_END_WARNING_WORKING_DAYS", 10),
-    # Delivery (issues/delivery.py): a claim older than the lease belongs to a dead worker;
-    # a failed send is tried again after RETRY_BASE_SECONDS × 4ⁿ, at most MAX_TRIES times.
+    # Delivery (roundtable/notifications/delivery.py): a claim older than the lease belongs to a
+    # dead worker; a failed send is tried again after RETRY_BASE_SECONDS × 4ⁿ, at most MAX_TRIES
+    # times.
     "REMINDER_CLAIM_LEASE_SECONDS": env_int("REMINDER_CLAIM_LEASE_SECONDS", 600),
     "REMINDER_MAX_TRIES": env_int("REMINDER_MAX_TRIES", 5),
     "REMINDER_RETRY_BASE_SECONDS": env_int("REMINDER_RETRY_BASE_SECONDS", 60),
@@ -436,7 +440,8 @@ ROUNDTABLE = {
 
 # --- Retention ----------------------------------------------------------------------------
 
-# Days kept before the daily purge (issues/retention.py) deletes them; 0 keeps them forever.
+# Days kept before the daily purge (roundtable/notifications/retention.py) deletes them; 0 keeps
+# them forever.
 # A reminder-log row that a reminder rule still needs to stay exactly-once is always kept.
 RETENTION_DAYS = {
     "reminder_log": env_int("RETENTION_REMINDER_LOG_DAYS", 400),

@@ -21,9 +21,7 @@ BEING_SPLIT: set[str] = {
     "issues/services.py",
     "roundtable/meetings/services.py",
     "issues/models.py",
-    "issues/reminders.py",
     "roundtable/dashboard/kpis.py",
-    "issues/delivery.py",
     "roundtable/meetings/views.py",
 }
 

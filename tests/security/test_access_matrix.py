@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from issues import services
 from issues.attachments import store_attachment
-from issues.models import Issue, Notification, SpecialStudy
+from issues.models import Issue, SpecialStudy
 from roundtable.dashboard.models import Heartbeat
+from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 from tests import factories
 from tests.meetings import world as meetings_world

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from departments.models import Department
-from issues.models import Assignment, Category, Issue, Notification, SpecialStudy
+from issues.models import Assignment, Category, Issue, SpecialStudy
 from roundtable.accounts import services as account_services
 from roundtable.accounts.models import Language, Role, User
 from roundtable.dashboard.demo import content as c
@@ -39,6 +39,7 @@ from roundtable.enterprises.models import Association, Enterprise
 from roundtable.lib.uscc import ALPHABET
 from roundtable.meetings import services as meeting_services
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
+from roundtable.notifications.models import Notification
 
 Status = Issue.Status
 

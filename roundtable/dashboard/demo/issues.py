@@ -28,10 +28,11 @@ from datetime import date, datetime, timedelta
 from django.db.models import Model
 
 from issues import services
-from issues.models import ActionUpdate, Assignment, Issue, Notification
+from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at
 from roundtable.dashboard.demo.plan import Spec
+from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 
 Status = Issue.Status
