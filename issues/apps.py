@@ -17,3 +17,8 @@ class IssuesConfig(AppConfig):
         from roundtable.lib import outbox
 
         outbox.install(delivery.outbox_write)
+
+        from issues import jobs
+
+        # Exports too large for a request run as background jobs (roundtable/jobs/).
+        jobs.register()

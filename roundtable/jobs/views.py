@@ -1,0 +1,61 @@
+"""A job's page (progress, then the download link), its polled partial and the download.
+Only the owner sees a job: anyone else gets a 404, as for an issue they may not see."""
+
+from functools import partial
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from roundtable.jobs import registry, services, tasks
+from roundtable.jobs.models import Job
+from roundtable.lib.downloads import ranged_file_response
+
+
+def _own_job(request, pk: int) -> Job:
+    return get_object_or_404(Job, pk=pk, owner=request.user)
+
+
+def _context(job: Job) -> dict:
+    try:
+        title = registry.kind(job.kind).title
+    except KeyError:
+        title = job.kind
+    return {"job": job, "title": title}
+
+
+def start(request, *, kind: str, params: dict, back: str):
+    """For the owning app's view: start a job and go to its page, or say why not (429) with a
+    link ``back`` to the page the reader came from."""
+    try:
+        job = services.job_start(owner=request.user, kind=kind, params=params)
+    except services.JobRefused as refusal:
+        context = {"message": refusal.message, "back": back}
+        return render(request, "jobs/refused.html", context, status=429)
+    transaction.on_commit(partial(tasks.run_job.delay, job.pk))
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    return render(request, "jobs/detail.html", _context(_own_job(request, pk)))
+
+
+@login_required
+@require_GET
+def progress(request, pk: int):
+    """The part of the job page that htmx asks for every two seconds while the job runs."""
+    return render(request, "jobs/partials/progress.html", _context(_own_job(request, pk)))
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    job = _own_job(request, pk)
+    path = services.job_file(job)
+    if job.status != Job.Status.DONE or path is None or not path.is_file():
+        raise Http404
+    return ranged_file_response(request, path, filename=job.filename, content_type=job.content_type)
