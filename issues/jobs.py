@@ -35,7 +35,8 @@ def _issues(owner, params: dict):
     return issues
 
 
-def _counted(rows, total: int, progress) -> Iterator[tuple]:
+def counted(rows, total: int, progress) -> Iterator[tuple]:
+    """``rows`` as they are, telling ``progress`` how many have been read of ``total``."""
     progress(0, total)
     done = 0
     for done, row in enumerate(rows, start=1):
@@ -46,13 +47,13 @@ def _counted(rows, total: int, progress) -> Iterator[tuple]:
 
 def build_ledger_xlsx(*, owner, params: dict, out, progress) -> None:
     issues = _issues(owner, params)
-    rows = _counted(ledger_rows(issues), issues.count(), progress)
+    rows = counted(ledger_rows(issues), issues.count(), progress)
     write_workbook(out, [ledger_sheet(rows, title=_("Ledger"))])
 
 
 def build_ledger_csv(*, owner, params: dict, out, progress) -> None:
     issues = _issues(owner, params)
-    for piece in stream_csv(_counted(ledger_rows(issues), issues.count(), progress)):
+    for piece in stream_csv(counted(ledger_rows(issues), issues.count(), progress)):
         out.write(piece)
 
 

@@ -2,10 +2,8 @@
 most EXPORT_IMMEDIATE_MAX_ROWS rows, otherwise prepared by the worker as a job
 (roundtable/jobs/): GET offers to start it, POST (same address and filter) starts it."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -37,28 +35,17 @@ def _filtered(request):
     return issues, None
 
 
-def _too_large(issues) -> bool:
-    limit = settings.EXPORT_IMMEDIATE_MAX_ROWS
-    return issues.values_list("pk", flat=True)[: limit + 1].count() > limit
-
-
 def _export(request, *, kind: str, label: str, immediate):
     issues, refusal = _filtered(request)
     if refusal:
         return refusal
     query = request.GET.urlencode()
+    back = reverse("issues:ledger") + (f"?{query}" if query else "")
     if request.method == "POST":
-        back = reverse("issues:ledger") + (f"?{query}" if query else "")
         return jobs.start(request, kind=kind, params={"query": query}, back=back)
-    if not _too_large(issues):
+    if not jobs.too_large(issues):
         return immediate(issues)
-    context = {
-        "count": issues.count(),
-        "limit": settings.EXPORT_IMMEDIATE_MAX_ROWS,
-        "label": label,
-        "query": query,
-    }
-    return render(request, "issues/export_large.html", context)
+    return jobs.offer(request, count=issues.count(), label=label, back=back)
 
 
 def _xlsx(issues):

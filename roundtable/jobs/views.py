@@ -3,6 +3,7 @@ Only the owner sees a job: anyone else gets a 404, as for an issue they may not 
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
@@ -36,6 +37,26 @@ def start(request, *, kind: str, params: dict, back: str):
         return render(request, "jobs/refused.html", context, status=429)
     transaction.on_commit(partial(tasks.run_job.delay, job.pk))
     return redirect("jobs:detail", pk=job.pk)
+
+
+def too_large(queryset) -> bool:
+    """Whether ``queryset`` has more rows than a request builds (EXPORT_IMMEDIATE_MAX_ROWS);
+    it counts no further than that."""
+    limit = settings.EXPORT_IMMEDIATE_MAX_ROWS
+    return queryset.values_list("pk", flat=True)[: limit + 1].count() > limit
+
+
+def offer(request, *, count: int, label: str, back: str):
+    """The page that offers to prepare a large export: a form that posts the same address
+    and query, which the owning app's view answers with ``start``."""
+    context = {
+        "count": count,
+        "limit": settings.EXPORT_IMMEDIATE_MAX_ROWS,
+        "label": label,
+        "query": request.GET.urlencode(),
+        "back": back,
+    }
+    return render(request, "jobs/offer.html", context)
 
 
 @login_required
