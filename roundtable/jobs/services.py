@@ -132,8 +132,7 @@ def job_run(*, job_id: int) -> Job | None:
     except Exception:
         Path(temporary).unlink(missing_ok=True)
         logger.exception("job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now())
-        return Job.objects.get(pk=job.pk)
+        return job_fail(job_id=job.pk)
     finished = timezone.now()
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.DONE,
@@ -147,6 +146,15 @@ def job_run(*, job_id: int) -> Job | None:
         Job.objects.filter(pk=job.pk).update(progress_done=job.progress_total)
         job.progress_done = job.progress_total
     return job
+
+
+def job_fail(*, job_id: int) -> Job:
+    """Mark a job that has not finished as failed (its builder raised, or it could not be
+    queued); the owner's page says so and the job no longer counts against the limits."""
+    Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
+        status=Job.Status.FAILED, finished_at=timezone.now()
+    )
+    return Job.objects.get(pk=job_id)
 
 
 @dataclass

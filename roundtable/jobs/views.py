@@ -1,6 +1,7 @@
 """A job's page (progress, then the download link), its polled partial and the download.
 Only the owner sees a job: anyone else gets a 404, as for an issue they may not see."""
 
+import logging
 from functools import partial
 
 from django.conf import settings
@@ -8,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from roundtable.jobs import registry, services, tasks
 from roundtable.jobs.models import Job
 from roundtable.lib.downloads import ranged_file_response
+
+logger = logging.getLogger(__name__)
 
 
 def _own_job(request, pk: int) -> Job:
@@ -35,8 +38,18 @@ def start(request, *, kind: str, params: dict, back: str):
     except services.JobRefused as refusal:
         context = {"message": refusal.message, "back": back}
         return render(request, "jobs/refused.html", context, status=429)
-    transaction.on_commit(partial(tasks.run_job.delay, job.pk))
+    transaction.on_commit(partial(_queue, job.pk))
     return redirect("jobs:detail", pk=job.pk)
+
+
+def _queue(job_id: int) -> None:
+    """Send the job to the worker; if the broker cannot take it, the job fails at once
+    rather than waiting, and counting against the limits, for a worker that never gets it."""
+    try:
+        tasks.run_job.delay(job_id)
+    except Exception:
+        logger.exception("job %s could not be queued", job_id)
+        services.job_fail(job_id=job_id)
 
 
 def too_large(queryset) -> bool:
@@ -73,7 +86,7 @@ def progress(request, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def download(request, pk: int):
     job = _own_job(request, pk)
     path = services.job_file(job)

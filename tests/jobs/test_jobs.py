@@ -280,3 +280,32 @@ def test_a_failing_builder_marks_the_job_failed_and_leaves_no_file(staff, monkey
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert not any(services.files_root().iterdir())
+
+
+def test_a_job_the_broker_cannot_take_fails_at_once(
+    client,
+    staff,
+    ledger,  # noqa: F811
+    small_limit,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from roundtable.jobs import tasks
+
+    def unreachable(*args, **kwargs):
+        raise OSError("broker down")
+
+    ledger(3)
+    monkeypatch.setattr(tasks.run_job, "delay", unreachable)
+    client.force_login(staff)
+    job = _start(client, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "The export failed" in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_head_on_the_download_gives_the_headers(client, finished):
+    job, whole = finished
+    response = client.head(f"/jobs/{job.pk}/download")
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) == len(whole)
