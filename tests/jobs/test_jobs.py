@@ -309,3 +309,14 @@ def test_head_on_the_download_gives_the_headers(client, finished):
     response = client.head(f"/jobs/{job.pk}/download")
     assert response.status_code == 200
     assert int(response["Content-Length"]) == len(whole)
+
+
+def test_the_purge_command_runs_the_same_service(finished, capsys):
+    from django.core.management import call_command
+
+    job, _whole = finished
+    Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    call_command("purge_expired_jobs")
+    assert "1 expired, 1 files deleted" in capsys.readouterr().out
+    job.refresh_from_db()
+    assert job.status == Job.Status.EXPIRED and not job.file_path
