@@ -112,7 +112,8 @@ def ranged_file_response(request, path: Path, *, filename: str, content_type: st
         return response
     fileobj = path.open("rb")
     if wanted is None:
-        response = FileResponse(_Slice(fileobj, size), content_type=content_type)
+        # The file itself, so that the server may use sendfile (wsgi.file_wrapper).
+        response = FileResponse(fileobj, content_type=content_type)
         response["Content-Length"] = str(size)
     else:
         start, end = wanted
