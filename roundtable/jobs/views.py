@@ -16,6 +16,7 @@ from roundtable.jobs.models import Job
 from roundtable.lib.downloads import ranged_file_response
 
 logger = logging.getLogger(__name__)
+LISTED = 20
 
 
 def _own_job(request, pk: int) -> Job:
@@ -70,6 +71,14 @@ def offer(request, *, count: int, label: str, back: str):
         "back": back,
     }
     return render(request, "jobs/offer.html", context)
+
+
+@login_required
+@require_GET
+def mine(request):
+    """The reader's recent jobs, newest first, so that one left running can be found again."""
+    jobs = [_context(job) for job in Job.objects.filter(owner=request.user)[:LISTED]]
+    return render(request, "jobs/list.html", {"jobs": jobs})
 
 
 @login_required

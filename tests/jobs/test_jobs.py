@@ -320,3 +320,11 @@ def test_the_purge_command_runs_the_same_service(finished, capsys):
     assert "1 expired, 1 files deleted" in capsys.readouterr().out
     job.refresh_from_db()
     assert job.status == Job.Status.EXPIRED and not job.file_path
+
+
+def test_the_list_shows_the_readers_jobs_alone(client, staff, chair):
+    Job.objects.create(owner=staff, kind=LEDGER_XLSX, filename="a.xlsx", content_type="x")
+    theirs = Job.objects.create(owner=chair, kind=LEDGER_CSV, filename="b.csv", content_type="x")
+    client.force_login(staff)
+    body = client.get("/jobs/").content.decode()
+    assert "Ledger export (.xlsx)" in body and f"/jobs/{theirs.pk}/" not in body
