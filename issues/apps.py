@@ -12,3 +12,8 @@ class IssuesConfig(AppConfig):
 
         # After a calendar edit, its admin pages point to the deadlines to count again.
         workdays.register_follow_up(selectors.calendar_follow_ups)
+
+        from issues import jobs
+
+        # Exports too large for a request run as background jobs (roundtable/jobs/).
+        jobs.register()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "roundtable.notifications",
     "roundtable.dashboard",
     "roundtable.ops",
+    "roundtable.jobs",
 ]
 
 MIDDLEWARE = [
@@ -452,6 +453,17 @@ RETENTION_DAYS = {
 # daily sweep (a transaction that stored a file and then failed, a crash in between).
 ORPHAN_FILE_MIN_AGE_HOURS = env_int("ORPHAN_FILE_MIN_AGE_HOURS", 24)
 
+# --- Background jobs (roundtable/jobs/) -----------------------------------------------------
+
+# A ledger export with more rows than this is prepared by the worker as a job instead of in
+# the request; at most JOBS_PER_USER jobs per person and JOBS_TOTAL in all run at a time, and
+# their files are kept JOB_FILES_KEEP_HOURS (MEDIA_ROOT/jobs/, downloaded through an
+# access-checked view) before the nightly purge deletes them.
+EXPORT_IMMEDIATE_MAX_ROWS = env_int("EXPORT_IMMEDIATE_MAX_ROWS", 2000)
+JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
+JOBS_TOTAL = env_int("JOBS_TOTAL", 4)
+JOB_FILES_KEEP_HOURS = env_int("JOB_FILES_KEEP_HOURS", 24)
+
 # --- Logging ------------------------------------------------------------------------------
 
 # Every line carries the request id (or the task's); LOG_FORMAT=json writes one JSON object per
@@ -487,6 +499,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired": {
         "task": "issues.tasks.purge_expired",
         "schedule": crontab(minute=30, hour=3),
+        "options": {"expire_seconds": 6 * 3600},
+    },
+    # Export files of background jobs past JOB_FILES_KEEP_HOURS.
+    "purge-expired-jobs": {
+        "task": "roundtable.jobs.tasks.purge_expired_jobs",
+        "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
     },
     "sweep-orphan-files": {

@@ -39,6 +39,7 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("reminders/", include("roundtable.notifications.urls")),
     path("notifications/", include(notification_patterns)),
+    path("jobs/", include("roundtable.jobs.urls")),
     path("", include("roundtable.enterprises.urls")),
     path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),
