@@ -34,6 +34,7 @@ FAKE_PAGE = """
 <input type="date" name="raised_on" value="2026-12-07">
 <form method="post" action="/issues/7/progress/"></form>
 <form method="post" action="/issues/7/assignments/11/accept/"></form>
+<a href="/jobs/9/download" download>Download</a>
 """
 
 
@@ -77,7 +78,9 @@ def _dry_run() -> dict:
             requests.append({"method": "POST", "path": url, "name": name, "data": data})
             if not allow_redirects:
                 return Answer(url, redirected=True)
-            answer = Answer("/issues/7/", redirected=False)
+            # A large export's POST starts a job and lands on its page.
+            landing = "/jobs/9/" if url.endswith("export.xlsx") else "/issues/7/"
+            answer = Answer(landing, redirected=False)
             answer.history = [url]
             return answer
 
