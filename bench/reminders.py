@@ -61,7 +61,7 @@ def _phase(name, timings, queries, counter):
 
 def _instrument(timings, queries, counter):
     """Wrap the run's phases (module attributes, as reminders_run looks them up)."""
-    from issues import delivery, reminders
+    from roundtable.notifications import delivery, reminders
 
     originals = {}
 
@@ -206,8 +206,8 @@ def _timed_run(day, counter, *, phases=True) -> dict:
     """What `manage.py send_reminders --date day` does, timed, with its phases."""
     from django.core import mail
 
-    from issues import delivery, reminders
-    from issues.models import ReminderLog
+    from roundtable.notifications import delivery, reminders
+    from roundtable.notifications.models import ReminderLog
 
     timings, queries = {}, {}
     originals = _instrument(timings, queries, counter) if phases else {}

@@ -13,7 +13,7 @@ class IssuesConfig(AppConfig):
         # After a calendar edit, its admin pages point to the deadlines to count again.
         workdays.register_follow_up(selectors.calendar_follow_ups)
 
-        from issues import delivery
-        from roundtable.lib import outbox
+        from issues import jobs
 
-        outbox.install(delivery.outbox_write)
+        # Exports too large for a request run as background jobs (roundtable/jobs/).
+        jobs.register()

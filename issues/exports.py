@@ -17,14 +17,11 @@ carries any text but lone surrogates, which become U+FFFD (roundtable/lib/text.p
 import csv
 import io
 import itertools
-import re
 import tempfile
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
-from urllib.parse import quote
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
@@ -32,7 +29,8 @@ from django.utils.translation import gettext_lazy as _
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.xlsx import Bold, Sheet, write_workbook
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.downloads import content_disposition  # noqa: F401 - imported from here
+from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.text import well_formed
 
 COLUMNS = [
@@ -145,10 +143,7 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
     separator = "、" if chinese else "; "
 
     def name(row: dict, relation: str) -> str:
-        # BilingualNameMixin.name: the active language's name, else the other.
-        zh, en = row[f"{relation}__name_zh"], row[f"{relation}__name_en"]
-        first, second = (zh, en) if chinese else (en, zh)
-        return first or second or ""
+        return bilingual(row[f"{relation}__name_zh"], row[f"{relation}__name_en"], chinese=chinese)
 
     rows = []
     for pk in ids:
@@ -300,20 +295,3 @@ def _csv_value(value) -> str:
 def export_filename(prefix: str, ext: str) -> str:
     """``ledger-2026-11-25.xlsx``: the prefix and today's date in the site's time zone."""
     return f"{prefix}-{timezone.localdate():%Y-%m-%d}.{ext}"
-
-
-def content_disposition(filename: str, *, disposition: str = "attachment") -> str:
-    """An RFC 6266 header value: an ASCII ``filename`` for old clients and the exact name in
-    ``filename*`` (RFC 8187), so ``报告 2026.pdf`` arrives intact and no quote, semicolon or
-    line break in a user's file name can reach the header."""
-    filename = "".join(
-        ch for ch in str(filename) if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp"}
-    )
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9._()\- ]+", "_", fallback)
-    fallback = re.sub(r"\s+", " ", fallback).strip()
-    if fallback.startswith("."):  # only the extension was ASCII: 报告.pdf
-        fallback = "download" + fallback
-    fallback = fallback.rstrip(" .") or "download"
-    encoded = quote(filename if filename.strip(" .") else fallback, safe="")
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -26,11 +26,10 @@ from issues.models import (
     Assignment,
     ExtensionRequest,
     Issue,
-    Notification,
 )
 from issues.references import next_reference
 from roundtable.accounts.models import User
-from roundtable.lib import ledger_version
+from roundtable.lib import ledger_version, notices
 from roundtable.workdays import services as workdays
 from roundtable.workdays.services import Deadline
 
@@ -90,20 +89,20 @@ def _notify(
     ``title`` and ``reason`` are lazy translations (with ``params``), rendered in each
     recipient's own language, not the actor's."""
     recipients = {u.pk: u for u in users if u is not None and u.pk != actor.pk and u.is_active}
-    notices = []
+    written = []
     for user in recipients.values():
         with translation.override(user.preferred_language or None):
             values = {key: str(value) for key, value in (params or {}).items()}
-            notices.append(
-                Notification(
-                    recipient=user,
-                    issue=issue,
+            written.append(
+                notices.Notice(
+                    recipient_id=user.pk,
+                    issue_id=issue.pk,
                     title=f"{issue.reference} {str(title) % values if values else title}"[:300],
                     reason=str(reason)[:300],
                     url=f"/issues/{issue.pk}/",
                 )
             )
-    Notification.objects.bulk_create(notices)
+    notices.write(written)
 
 
 def _department_people(department_ids, *, roles=("liaison", "head")):

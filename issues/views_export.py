@@ -1,9 +1,12 @@
-"""The ledger under the current filter, as .xlsx or .csv, streamed."""
+"""The ledger under the current filter, as .xlsx or .csv: streamed at once when it has at
+most EXPORT_IMMEDIATE_MAX_ROWS rows, otherwise prepared by the worker as a job
+(roundtable/jobs/): GET offers to start it, POST (same address and filter) starts it."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from issues import access
 from issues.exports import (
@@ -16,7 +19,9 @@ from issues.exports import (
     stream_xlsx,
 )
 from issues.filters import filtered
+from issues.jobs import LEDGER_CSV, LEDGER_XLSX
 from issues.models import Issue
+from roundtable.jobs import views as jobs
 
 
 def _filtered(request):
@@ -30,12 +35,20 @@ def _filtered(request):
     return issues, None
 
 
-@login_required
-@require_GET
-def export_xlsx(request):
+def _export(request, *, kind: str, label: str, immediate):
     issues, refusal = _filtered(request)
     if refusal:
         return refusal
+    query = request.GET.urlencode()
+    back = reverse("issues:ledger") + (f"?{query}" if query else "")
+    if request.method == "POST":
+        return jobs.start(request, kind=kind, params={"query": query}, back=back)
+    if not jobs.too_large(issues):
+        return immediate(issues)
+    return jobs.offer(request, count=issues.count(), label=label, back=back)
+
+
+def _xlsx(issues):
     content = stream_xlsx(ledger_rows(issues), title=_("Ledger"))
     response = StreamingHttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Length"] = content.size
@@ -43,13 +56,20 @@ def export_xlsx(request):
     return response
 
 
-@login_required
-@require_GET
-def export_csv(request):
-    issues, refusal = _filtered(request)
-    if refusal:
-        return refusal
+def _csv(issues):
     rows = ledger_rows(issues)
     response = StreamingHttpResponse(stream_csv(rows), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(export_filename("ledger", "csv"))
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_xlsx(request):
+    return _export(request, kind=LEDGER_XLSX, label=".xlsx", immediate=_xlsx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_csv(request):
+    return _export(request, kind=LEDGER_CSV, label=".csv", immediate=_csv)

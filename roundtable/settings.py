@@ -64,8 +64,10 @@ INSTALLED_APPS = [
     "roundtable.enterprises",
     "roundtable.meetings",
     "issues",
+    "roundtable.notifications",
     "roundtable.dashboard",
     "roundtable.ops",
+    "roundtable.jobs",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roundtable.accounts.context_processors.roles",
+                "roundtable.notifications.context_processors.notifications",
             ],
         },
     },
@@ -416,15 +419,17 @@ ROUNDTABLE = {
     "DUE_SOON_WORKING_DAYS": env_int("DUE_SOON_WORKING_DAYS", 3),
     "ESCALATE_AFTER_WORKING_DAYS": env_int("ESCALATE_AFTER_WORKING_DAYS", 5),
     "STALE_AFTER_WORKING_DAYS": env_int("STALE_AFTER_WORKING_DAYS", 10),
-    # Reminders (issues/reminders.py): the daily run's hour in TIME_ZONE, working days before a
-    # deadline that each get a reminder, and the meeting reminders' lead times.
+    # Reminders (roundtable/notifications/reminders.py): the daily run's hour in TIME_ZONE,
+    # working days before a deadline that each get a reminder, and the meeting reminders' lead
+    # times.
     "REMINDER_HOUR": env_int("REMINDER_HOUR", 9),
     "DEADLINE_REMINDER_DAYS": tuple(int(n) for n in env_list("DEADLINE_REMINDER_DAYS", ["3", "1"])),
     "INTAKE_CLOSING_REMINDER_WORKING_DAYS": env_int("INTAKE_CLOSING_REMINDER_WORKING_DAYS", 2),
     "MINUTES_DUE_WORKING_DAYS": env_int("MINUTES_DUE_WORKING_DAYS", 5),
     "QUARTER_END_WARNING_WORKING_DAYS": env_int("QUARTER_END_WARNING_WORKING_DAYS", 10),
-    # Delivery (issues/delivery.py): a claim older than the lease belongs to a dead worker;
-    # a failed send is tried again after RETRY_BASE_SECONDS × 4ⁿ, at most MAX_TRIES times.
+    # Delivery (roundtable/notifications/delivery.py): a claim older than the lease belongs to a
+    # dead worker; a failed send is tried again after RETRY_BASE_SECONDS × 4ⁿ, at most MAX_TRIES
+    # times.
     "REMINDER_CLAIM_LEASE_SECONDS": env_int("REMINDER_CLAIM_LEASE_SECONDS", 600),
     "REMINDER_MAX_TRIES": env_int("REMINDER_MAX_TRIES", 5),
     "REMINDER_RETRY_BASE_SECONDS": env_int("REMINDER_RETRY_BASE_SECONDS", 60),
@@ -436,7 +441,8 @@ ROUNDTABLE = {
 
 # --- Retention ----------------------------------------------------------------------------
 
-# Days kept before the daily purge (issues/retention.py) deletes them; 0 keeps them forever.
+# Days kept before the daily purge (roundtable/notifications/retention.py) deletes them; 0 keeps
+# them forever.
 # A reminder-log row that a reminder rule still needs to stay exactly-once is always kept.
 RETENTION_DAYS = {
     "reminder_log": env_int("RETENTION_REMINDER_LOG_DAYS", 400),
@@ -446,6 +452,17 @@ RETENTION_DAYS = {
 # Files in MEDIA_ROOT/attachments/ with no Attachment row, older than this, are deleted by the
 # daily sweep (a transaction that stored a file and then failed, a crash in between).
 ORPHAN_FILE_MIN_AGE_HOURS = env_int("ORPHAN_FILE_MIN_AGE_HOURS", 24)
+
+# --- Background jobs (roundtable/jobs/) -----------------------------------------------------
+
+# A ledger export with more rows than this is prepared by the worker as a job instead of in
+# the request; at most JOBS_PER_USER jobs per person and JOBS_TOTAL in all run at a time, and
+# their files are kept JOB_FILES_KEEP_HOURS (MEDIA_ROOT/jobs/, downloaded through an
+# access-checked view) before the nightly purge deletes them.
+EXPORT_IMMEDIATE_MAX_ROWS = env_int("EXPORT_IMMEDIATE_MAX_ROWS", 2000)
+JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
+JOBS_TOTAL = env_int("JOBS_TOTAL", 4)
+JOB_FILES_KEEP_HOURS = env_int("JOB_FILES_KEEP_HOURS", 24)
 
 # --- Logging ------------------------------------------------------------------------------
 
@@ -482,6 +499,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired": {
         "task": "issues.tasks.purge_expired",
         "schedule": crontab(minute=30, hour=3),
+        "options": {"expire_seconds": 6 * 3600},
+    },
+    # Export files of background jobs past JOB_FILES_KEEP_HOURS.
+    "purge-expired-jobs": {
+        "task": "roundtable.jobs.tasks.purge_expired_jobs",
+        "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
     },
     "sweep-orphan-files": {

@@ -4,8 +4,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 
-from issues.urls_reminders import notification_patterns
 from roundtable.accounts import roles
+from roundtable.notifications.urls import notification_patterns
 from roundtable.ops import views as ops_views
 
 
@@ -37,8 +37,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("roundtable.accounts.urls")),
     path("issues/", include("issues.urls")),
-    path("reminders/", include("issues.urls_reminders")),
+    path("reminders/", include("roundtable.notifications.urls")),
     path("notifications/", include(notification_patterns)),
+    path("jobs/", include("roundtable.jobs.urls")),
     path("", include("roundtable.enterprises.urls")),
     path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),

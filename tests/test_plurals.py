@@ -50,7 +50,7 @@ def test_every_number_before_a_noun_has_a_plural_form():
 
 
 def test_the_singular_of_a_count_is_singular_in_english_and_translated_in_chinese():
-    from issues.delivery import TITLES
+    from roundtable.notifications.messages import TITLES
 
     title = TITLES["overdue"]
     with translation.override("en"):

@@ -20,13 +20,4 @@ def roles(request):
             "labels": role_rules.role_labels(user),
         }
 
-    def unread():
-        # One count, only on pages that show the header's bell; the same notifications as
-        # the list (none about an issue the user may no longer read).
-        if not user.is_authenticated:
-            return 0
-        from issues.models import Notification
-
-        return Notification.objects.visible_to(user).unread().count()
-
-    return {"role": SimpleLazyObject(compute), "unread_notifications": SimpleLazyObject(unread)}
+    return {"role": SimpleLazyObject(compute)}

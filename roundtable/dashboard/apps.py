@@ -6,3 +6,9 @@ class DashboardConfig(AppConfig):
     name = "roundtable.dashboard"
     label = "dashboard"
     verbose_name = _("Dashboard")
+
+    def ready(self):
+        from roundtable.dashboard import jobs
+
+        # A quarterly workbook too large for a request runs as a background job.
+        jobs.register()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from departments.models import Department
 from issues import querysets
@@ -22,7 +22,9 @@ from issues.models import Assignment, ExtensionRequest, Issue
 from issues.querysets import OPEN_STATUSES, due_between, overdue_on
 from roundtable.accounts import roles
 from roundtable.dashboard import cache, kpis, reports, workbook
+from roundtable.dashboard.jobs import QUARTERLY_REPORT
 from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
+from roundtable.jobs import views as jobs
 from roundtable.lib import params
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarYear
@@ -404,12 +406,20 @@ def report(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def report_xlsx(request):
-    """The quarterly report as an .xlsx workbook, in the reader's language."""
+    """The quarterly report as an .xlsx workbook, in the reader's language; prepared by the
+    worker (POST) when the quarter's ledger is too large for a request (GET offers that)."""
     _require_district_reader(request.user)
     today = timezone.localdate()
     period = _period(request, today)
+    back = f"{reverse('dashboard:report')}?{urlencode({'period': period.key})}"
+    if request.method == "POST":
+        params = {"period": period.key}
+        return jobs.start(request, kind=QUARTERLY_REPORT, params=params, back=back)
+    ledger = reports.quarter_ledger(period)
+    if jobs.too_large(ledger):
+        return jobs.offer(request, count=ledger.count(), label=".xlsx", back=back)
     chunks = workbook.write_workbook(period, today=today)
     response = StreamingHttpResponse(chunks, content_type=XLSX_CONTENT_TYPE)
     response["Content-Length"] = str(chunks.size)

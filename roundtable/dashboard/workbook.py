@@ -32,6 +32,12 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
     and the quarter's ledger. Built now, inside the request, into an anonymous temporary file
     returned as 64 KiB pieces; the ledger's rows are streamed into it (issues/xlsx.py: text
     is always text, never a formula)."""
+    return write_xlsx_file(report_sheets(period, today=today))
+
+
+def report_sheets(period: kpis.Period, *, today: date | None = None, ledger=None) -> list[Sheet]:
+    """The quarterly report's sheets, ready for issues.xlsx.write_workbook (the background job
+    writes them to its own file). ``ledger`` may wrap the ledger's rows (to count them)."""
     today = today or timezone.localdate()
     data = overview(period, today)
     previous_period = period.previous()
@@ -98,16 +104,15 @@ def write_workbook(period: kpis.Period, *, today: date | None = None) -> FileChu
             ]
         )
 
-    return write_xlsx_file(
-        [
-            Sheet(_("Summary"), [44, 16, 16, 14, 40], summary),
-            Sheet(_("Departments"), [34] + [14] * len(kpi_columns), departments),
-            Sheet(_("Breakdowns"), [40, 14, 14, 14, 14], breakdowns),
-            Sheet(_("Trend"), [16, 14, 14, 18, 18], trend),
-            # The quarter's ledger, streamed.
-            ledger_sheet(ledger_rows(quarter_ledger(period)), title=_("Ledger")),
-        ]
-    )
+    rows = ledger_rows(quarter_ledger(period))
+    return [
+        Sheet(_("Summary"), [44, 16, 16, 14, 40], summary),
+        Sheet(_("Departments"), [34] + [14] * len(kpi_columns), departments),
+        Sheet(_("Breakdowns"), [40, 14, 14, 14, 14], breakdowns),
+        Sheet(_("Trend"), [16, 14, 14, 18, 18], trend),
+        # The quarter's ledger, streamed.
+        ledger_sheet(ledger(rows) if ledger else rows, title=_("Ledger")),
+    ]
 
 
 def _column_label(kpi: Kpi) -> str:

@@ -1,19 +1,21 @@
 """Where a lower layer hands e-mail to the outbox, which a higher layer owns.
 
-The outbox is the reminder log (``issues.ReminderLog``, sent by ``issues/delivery.py``): a
-row written in the caller's transaction, claimed exactly once by the every-minute delivery
-task, retried with back-off while the mail server is down, and never sent from a web request.
-Accounts (a lower layer) may not import issues, so the two meet here:
+The outbox is the reminder log (``notifications.ReminderLog``, sent by
+``roundtable/notifications/delivery.py``): a row written in the caller's transaction, claimed
+exactly once by the every-minute delivery task, retried with back-off while the mail server is
+down, and never sent from a web request. Accounts (a lower layer) may not import
+notifications, so the two meet here:
 
 - a sender registers each kind of message it queues with ``register``: a label for the
   reminder log, and a function that builds the message for its recipient. The worker calls it
   when the message goes out, so a link with a token is made then, and nothing secret waits in
   the table;
-- the outbox installs the function that writes its rows with ``install`` (issues' AppConfig);
+- the outbox installs the function that writes its rows with ``install`` (the notifications
+  app's AppConfig);
 - ``queue`` writes one row, inside the caller's transaction.
 
 A message of a registered kind always goes on its own, never merged into the recipient's
-reminder digest. When notifications move to an app of their own, ``install`` moves with them.
+reminder digest.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from issues import delivery
-from issues.models import ReminderLog
 from roundtable.accounts.models import UserSession
+from roundtable.notifications import delivery
+from roundtable.notifications.models import ReminderLog
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Tq8#lanterns-river"

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core import mail
 
-from issues import delivery
+from roundtable.notifications import delivery
 from tests import factories
 from tests.conftest import PASSWORD
 

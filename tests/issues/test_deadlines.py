@@ -19,9 +19,10 @@ from lxml import html
 
 from issues import forms as issue_forms
 from issues import selectors, services
-from issues.models import ActionUpdate, Issue, Notification
+from issues.models import ActionUpdate, Issue
 from roundtable.meetings import forms as meeting_forms
 from roundtable.meetings.models import Meeting, MeetingParticipant
+from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarDay, CalendarYear
 from tests import factories

@@ -18,10 +18,10 @@ from issues.models import (
     ActionUpdate,
     Assignment,
     Issue,
-    Notification,
     ReferenceCounter,
     SpecialStudy,
 )
+from roundtable.notifications.models import Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ import time_machine
 from lxml import html
 
 from issues import services
-from issues.models import ActionUpdate, Assignment, ExtensionRequest, Issue, Notification
+from issues.models import ActionUpdate, Assignment, ExtensionRequest, Issue
+from roundtable.notifications.models import Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db

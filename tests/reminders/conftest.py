@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from issues import delivery, reminders
-from issues.models import Assignment, ReminderLog
+from issues.models import Assignment
+from roundtable.notifications import delivery, reminders
+from roundtable.notifications.models import ReminderLog
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

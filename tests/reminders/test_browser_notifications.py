@@ -23,7 +23,7 @@ def test_a_reminder_in_the_header_count_the_list_and_the_log(live_server, page, 
         responsible=people["LA"],
         title='Warehouse permit <img src=x onerror=alert("t")>',
     )
-    from issues import reminders
+    from roundtable.notifications import reminders
 
     with time_machine.travel(at(date(2026, 10, 16), 9), tick=False):
         reminders.reminders_run()

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from issues import reminders
-from issues.reminders import ReminderKind, reminders_due
+from roundtable.notifications import reminders
+from roundtable.notifications.reminders import ReminderKind, reminders_due
 from roundtable.workdays import services as workdays
 from tests import factories
 from tests.reminders.conftest import SHANGHAI, at, make_issue, run

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from issues import tasks
-from issues.models import ActionUpdate, ReminderLog
+from issues.models import ActionUpdate
+from roundtable.notifications import tasks
+from roundtable.notifications.models import ReminderLog
 from tests.reminders.conftest import at, make_issue
 
 pytestmark = pytest.mark.django_db

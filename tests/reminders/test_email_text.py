@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 
 from departments.models import DepartmentMembership
-from issues.models import ActionUpdate, Notification
+from issues.models import ActionUpdate
 from roundtable.meetings.models import Meeting, MeetingParticipant, Roundtable
+from roundtable.notifications.models import Notification
 from tests import factories
 from tests.reminders.conftest import at, make_issue, run
 

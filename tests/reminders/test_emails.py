@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from issues.models import Notification, ReminderLog
+from roundtable.notifications.models import Notification, ReminderLog
 from tests import factories
 from tests.reminders.conftest import at, make_issue, pending, run
 

@@ -16,8 +16,9 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from issues import delivery, reminders, tasks
-from issues.models import ActionUpdate, Notification, ReminderLog
+from issues.models import ActionUpdate
+from roundtable.notifications import delivery, reminders, tasks
+from roundtable.notifications.models import Notification, ReminderLog
 from tests.reminders.conftest import at, make_issue, pending, run
 
 DAY = date(2026, 10, 16)  # a Friday; the deadline below is a week before

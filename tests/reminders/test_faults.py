@@ -14,9 +14,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from issues import delivery, tasks
-from issues.models import Issue, Notification, ReminderLog
-from issues.reminders import ReminderKind
+from issues.models import Issue
+from roundtable.notifications import delivery, tasks
+from roundtable.notifications.models import Notification, ReminderLog
+from roundtable.notifications.reminders import ReminderKind
 from tests import factories
 from tests.reminders.conftest import at, make_issue, pending, run, sent_keys
 from tests.reminders.smtp_server import closed_port, smtp_server

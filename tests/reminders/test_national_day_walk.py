@@ -17,8 +17,9 @@ from django.core import mail
 from django.urls import reverse
 
 from issues import services
-from issues.models import Issue, ReminderLog
-from issues.reminders import ReminderKind
+from issues.models import Issue
+from roundtable.notifications.models import ReminderLog
+from roundtable.notifications.reminders import ReminderKind
 from roundtable.workdays import services as workdays
 from tests import factories
 from tests.reminders.conftest import at, pending, run

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from issues.models import Issue, Notification, ReminderLog
-from issues.reminders import issues_escalate
+from issues.models import Issue
+from roundtable.notifications.models import Notification, ReminderLog
+from roundtable.notifications.reminders import issues_escalate
 from tests.reminders.conftest import make_issue, run
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_the_log_pages_newest_first_by_id_both_ways_keeping_the_filter(client, p
 def test_the_log_page_never_counts_the_whole_table(client, people, monkeypatch):
     """Every count on the page is bounded (COUNT over a LIMITed subquery): the log grows by
     about 13,000 rows a day at 100,000 issues. Past the cap the page says "more than"."""
-    from issues import views_reminders
+    from roundtable.notifications import views as views_reminders
 
     monkeypatch.setattr(views_reminders, "LOG_COUNT_CAP", 25)
     _log_rows(people, 60)

@@ -8,10 +8,10 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from issues import retention
-from issues.models import Notification, ReminderLog
-from issues.reminders import ReminderKind, reminders_due
 from roundtable.meetings.models import Meeting, Roundtable
+from roundtable.notifications import retention
+from roundtable.notifications.models import Notification, ReminderLog
+from roundtable.notifications.reminders import ReminderKind, reminders_due
 from tests import factories
 from tests.reminders.conftest import at, make_issue, run
 
@@ -156,7 +156,8 @@ def test_a_purge_never_lets_a_reminder_go_out_twice(people):
 
 
 def test_the_command_and_the_nightly_jobs_call_the_same_purge(people, settings, capsys):
-    from issues import tasks
+    from issues import tasks as issue_tasks
+    from roundtable.notifications import tasks
 
     issue = make_issue(deadline=date(2024, 12, 2), lead=people["dept_a"])
     _row(people, issue, due_on=timezone.localdate() - timedelta(days=1000))
@@ -167,7 +168,7 @@ def test_the_command_and_the_nightly_jobs_call_the_same_purge(people, settings, 
     assert schedule["purge-expired"]["task"] == "issues.tasks.purge_expired"
     assert schedule["sweep-orphan-files"]["task"] == "issues.tasks.sweep_orphan_files"
     assert tasks.purge_expired.name == "issues.tasks.purge_expired"
-    assert tasks.sweep_orphan_files.name == "issues.tasks.sweep_orphan_files"
+    assert issue_tasks.sweep_orphan_files.name == "issues.tasks.sweep_orphan_files"
     _row(people, issue, due_on=timezone.localdate() - timedelta(days=1000))
     tasks.purge_expired.delay()  # eager in the tests: runs here
     assert not ReminderLog.objects.exists()

@@ -7,8 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from issues.models import ActionUpdate
-from issues.reminders import ReminderKind, first_working_day_of_week, reminders_due
 from roundtable.meetings.models import Meeting, MeetingParticipant, Roundtable
+from roundtable.notifications.reminders import (
+    ReminderKind,
+    first_working_day_of_week,
+    reminders_due,
+)
 from tests import factories
 from tests.reminders.conftest import at, make_issue
 
@@ -177,7 +181,7 @@ def test_escalation_after_more_than_five_working_days_overdue(people):
 
 
 def test_escalation_writes_the_date_a_timeline_entry_and_history_once(people):
-    from issues.reminders import issues_escalate
+    from roundtable.notifications.reminders import issues_escalate
 
     issue = make_issue(deadline=date(2026, 10, 9), lead=people["dept_a"])
     version = issue.version
@@ -204,7 +208,7 @@ def test_escalation_writes_the_date_a_timeline_entry_and_history_once(people):
 
 def test_an_extension_after_escalation_allows_a_new_escalation(people):
     from issues.models import Issue
-    from issues.reminders import issues_escalate
+    from roundtable.notifications.reminders import issues_escalate
 
     issue = make_issue(deadline=date(2026, 10, 9), lead=people["dept_a"])
     issues_escalate(today=date(2026, 10, 16))

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import DepartmentMembership
-from issues import delivery, services
-from issues.models import Issue, Notification, ReminderLog
-from issues.reminders import ReminderKind, reminders_due
+from issues import services
+from issues.models import Issue
+from roundtable.notifications import delivery
+from roundtable.notifications.models import Notification, ReminderLog
+from roundtable.notifications.reminders import ReminderKind, reminders_due
 from tests import factories
 from tests.reminders.conftest import at, mailed_to, make_issue
 

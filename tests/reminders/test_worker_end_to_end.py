@@ -158,7 +158,7 @@ def _check(env, query, mail_dir, proc, log, resend):
 
 def _send_twice(env):
     code = (
-        "from issues.tasks import send_reminders\n"
+        "from roundtable.notifications.tasks import send_reminders\n"
         f"for _ in range(2): send_reminders.apply_async(kwargs={{'day': '{DAY}'}})"
     )
     _manage(env, "shell", "-c", code, timeout=30)
@@ -215,7 +215,7 @@ def test_redis_worker_and_beat_send_a_due_reminder_after_a_flush(tmp_path):
             env,
             "shell",
             "-c",
-            "from issues.tasks import send_reminders\n"
+            "from roundtable.notifications.tasks import send_reminders\n"
             f"for _ in range(100): send_reminders.apply_async(kwargs={{'day': '{DAY}'}})",
         )
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
@@ -240,7 +240,7 @@ def test_redis_worker_and_beat_send_a_due_reminder_after_a_flush(tmp_path):
 KILL = """
 import os, signal
 from datetime import date
-from issues import delivery, reminders
+from roundtable.notifications import delivery, reminders
 
 def die(name):
     if name == "POINT":

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from issues import services
 from issues.attachments import store_attachment
-from issues.models import Issue, Notification, SpecialStudy
+from issues.models import Issue, SpecialStudy
 from roundtable.dashboard.models import Heartbeat
+from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 from tests import factories
+from tests.jobs import world as jobs_world
 from tests.meetings import world as meetings_world
 from tests.security.headers import assert_security_headers
 
@@ -98,6 +100,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     # Meetings, enterprises and the calendar feed (matrix_meetings.yaml): {M} {V} {RT}
     # {seat} {item} {consultation} {participant} {contact} {feed} {E1_code} {new_code} …
     ids.update(meetings_world.build(personas, dept_a, dept_b, enterprise_1, x))
+    # Background jobs (matrix_jobs.yaml): {job} is a finished export of St's.
+    ids.update(jobs_world.build(staff))
     return ids
 
 

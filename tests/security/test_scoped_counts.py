@@ -19,7 +19,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from issues.models import Issue, Notification, SpecialStudy
+from issues.models import Issue, SpecialStudy
+from roundtable.notifications.models import Notification
 from tests import factories
 from tests.meetings.helpers import make_meeting, make_roundtable
 

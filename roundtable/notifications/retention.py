@@ -1,13 +1,13 @@
 """Retention: the reminder log and the in-app notifications grow by about 13,000 rows a day at
-100,000 issues. A nightly job (``issues.tasks.purge_expired``, beat entry "purge-expired",
+100,000 issues. A nightly job (task ``issues.tasks.purge_expired``, beat entry "purge-expired",
 ``manage.py purge_expired`` by hand) deletes what is older than ``RETENTION_DAYS``, in batches
 of ``BATCH_SIZE`` rows, each batch its own short transaction.
 
 What is never deleted, whatever its age:
 
-* a reminder-log row that a rule can still yield again (``reminders.log_rows_still_needed``),
+* a reminder-log row that a rule can still yield again (``log_rows_still_needed``),
   since the row is the exactly-once claim; and no retention shorter than
-  ``reminders.MIN_LOG_RETENTION_DAYS`` is applied, for the rules whose keys are recent;
+  ``MIN_LOG_RETENTION_DAYS`` is applied, for the rules whose keys are recent;
 * a row still being sent (claimed, or failed and due for a retry);
 * a notification whose e-mail is still being sent; and no retention shorter than
   ``MIN_NOTIFICATION_RETENTION_DAYS``, so a notice is never deleted before its e-mail is tried.
@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from issues.models import Notification, ReminderLog
-from issues.reminders import MIN_LOG_RETENTION_DAYS, log_rows_still_needed
+from issues.models import Assignment
+from roundtable.enterprises.models import Enterprise
+from roundtable.lib.reminders import ReminderKind
+from roundtable.meetings.models import Meeting
+from roundtable.notifications.models import Notification, ReminderLog
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,48 @@ MIN_NOTIFICATION_RETENTION_DAYS = 30
 # Settled rows: nothing will send them again by themselves.
 FINAL = [ReminderLog.Status.SENT, ReminderLog.Status.FAILED, ReminderLog.Status.UNCERTAIN]
 IN_FLIGHT = [ReminderLog.Status.CLAIMED, ReminderLog.Status.RETRY]
+
+
+# --- What the log must keep ---------------------------------------------------------------
+
+# The exactly-once claim is the log row: once it is gone, a rule that yields the same key again
+# sends again. Most rules yield keys dated within a short window before today, and a purge of
+# rows older than this many days can never meet them: deadline reminders (at most
+# max(DEADLINE_REMINDER_DAYS) working days back), overdue (today), no update (less than
+# STALE_AFTER_WORKING_DAYS working days), the weekly digest (this week), intake and meeting
+# reminders (the event is still ahead), the quarter warning (this quarter) and notification
+# e-mails (NOTIFICATION_EMAIL_MAX_AGE_HOURS). ``log_rows_still_needed`` covers the others.
+MIN_LOG_RETENTION_DAYS = 120
+
+
+def log_rows_still_needed(*, today: date) -> Q:
+    """The reminder-log rows that a rule can still yield again, whatever their age: those
+    kinds keep the date they were first due while their condition lasts, and a condition can
+    come back (an issue reopened years later is overdue and escalated again, under the same
+    ``escalated_on``). A purge must keep them, or the reminder goes out a second time.
+
+    * acceptance: due a fixed number of working days after ``assigned_at``, for as long as the
+      assignment stays pending: kept while the issue has a pending current assignment;
+    * escalated: due on ``Issue.escalated_on``: kept while that is still the row's day;
+    * minutes unpublished: due a fixed time after the meeting: kept until they are published;
+    * service visit: due within the enterprise's visit interval, which may be longer than
+      the retention: kept while younger than the longest interval.
+    """
+    longest_visit = Enterprise.objects.aggregate(n=Max("visit_interval_days"))["n"] or 0
+    return (
+        Q(
+            kind=ReminderKind.ACCEPTANCE,
+            issue_id__in=Assignment.objects.current()
+            .filter(status=Assignment.Status.PENDING)
+            .values("issue_id"),
+        )
+        | Q(kind=ReminderKind.ESCALATED, issue__escalated_on=F("due_on"))
+        | Q(
+            kind=ReminderKind.MINUTES,
+            meeting_id__in=Meeting.objects.filter(minutes_published_at__isnull=True).values("pk"),
+        )
+        | Q(kind=ReminderKind.VISIT, due_on__gt=today - timedelta(days=longest_visit))
+    )
 
 
 @dataclass

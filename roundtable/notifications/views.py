@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from issues.models import Notification, ReminderLog
-from issues.reminders import ReminderKind
 from roundtable.accounts import roles
 from roundtable.lib import outbox, params
+from roundtable.lib.reminders import ReminderKind
+from roundtable.notifications.models import Notification, ReminderLog
 
 LOG_PAGE_SIZE = 50
 # The log grows by thousands of rows a day: the page never counts the whole table. Counts stop

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from issues import attachments, retention
+from issues import attachments
+from roundtable.notifications import retention
 
 
 class Command(BaseCommand):

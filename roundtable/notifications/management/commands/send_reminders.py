@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from issues import delivery, reminders
+from roundtable.notifications import delivery, reminders
 
 
 class Command(BaseCommand):
