@@ -5,6 +5,7 @@ reports, the meetings' pages and the reminders all use these."""
 
 from datetime import date
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
@@ -68,13 +69,19 @@ def working_days_late(deadline: date | None, today: date) -> int:
     return workdays.working_days_between(deadline, today)
 
 
+def _assignment_model():
+    # From the registry: issues.models imports this module.
+    return apps.get_model("issues", "Assignment")
+
+
 class IssueQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The issues ``user`` may read: all for commerce staff and the chair's office; for
         anyone else, those where one of their departments holds a current assignment, or that
         they monitor. A SQL filter, so it composes with every other filter and with counts."""
-        from issues.models import Assignment
         from roundtable.accounts import roles
+
+        Assignment = _assignment_model()
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -116,8 +123,7 @@ class IssueQuerySet(models.QuerySet):
     def sync_lead_department(self) -> int:
         """Set ``lead_department`` from each issue's current lead assignment, in one UPDATE;
         for rows written in bulk without the services (demo data, fixtures)."""
-        from issues.models import Assignment
-
+        Assignment = _assignment_model()
         lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
         return self.update(lead_department=Subquery(lead.values("department_id")[:1]))
 
@@ -125,8 +131,7 @@ class IssueQuerySet(models.QuerySet):
         """Issues that one of ``department_ids`` currently holds an assignment for: for a
         member of those departments, the same issues ``visible_to`` gives through them. A
         semi-join, so counts need no DISTINCT."""
-        from issues.models import Assignment
-
+        Assignment = _assignment_model()
         current = Assignment.objects.current().filter(department_id__in=department_ids)
         return self.filter(pk__in=current.values("issue_id"))
 
@@ -138,8 +143,7 @@ class IssueQuerySet(models.QuerySet):
         return dict(rows)
 
     def for_department(self, department_id, *, role: str | None = None):
-        from issues.models import Assignment
-
+        Assignment = _assignment_model()
         assignments = Assignment.objects.current().filter(
             issue=OuterRef("pk"), department_id=department_id
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Window
 
@@ -22,9 +21,6 @@ from issues.kpi_selectors import (
 from issues.models import Assignment, Issue
 from issues.querysets import OPEN_STATUSES, overdue_on
 from roundtable.lib.periods import TREND_QUARTERS, Period, quarters_ending
-
-if TYPE_CHECKING:
-    from roundtable.dashboard.kpis import Figures
 
 Status = Issue.Status
 
@@ -45,11 +41,11 @@ class QuarterTrend:
 
 
 def trend(
-    period: Period, count: int = TREND_QUARTERS, *, known: dict[Period, Figures] | None = None
+    period: Period, count: int = TREND_QUARTERS, *, known: dict | None = None
 ) -> list[QuarterTrend]:
     """Raised, concluded and concluded on time per quarter, for the ``count`` quarters ending
-    with ``period``'s. Quarters in ``known`` (already computed) are taken from there; the
-    others come from two queries grouped by day, folded into quarters."""
+    with ``period``'s. Quarters in ``known`` ({period: kpis.Figures}, already computed) are
+    taken from there; the others come from two queries grouped by day, folded into quarters."""
     known = known or {}
     quarters = quarters_ending(period, count)
     result = [QuarterTrend(q) for q in quarters]
