@@ -14,10 +14,7 @@ from django_countries import countries
 from departments.models import Department
 from issues import kpi_selectors as kpis
 from issues.models import Assignment, Category, Issue
-from issues.querysets import (
-    due_soon_until,  # noqa: F401 - the pages import it from here
-    lifecycle_position,
-)
+from issues.querysets import lifecycle_position
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect

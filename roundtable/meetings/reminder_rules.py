@@ -9,7 +9,7 @@ meetings). The settings they follow are described in ``roundtable/notifications/
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -18,17 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib.periods import quarter_bounds
 from roundtable.lib.reminders import ReminderKind, ReminderSpec, day_start, register, setting, spec
 from roundtable.meetings.models import Meeting, Roundtable
 
 NOT_CANCELLED = [s for s in Meeting.Status.values if s != Meeting.Status.CANCELLED]
-
-
-def quarter_bounds(day: date) -> tuple[date, date, int]:
-    q = (day.month - 1) // 3 + 1
-    start = date(day.year, 3 * q - 2, 1)
-    end = date(day.year + 1, 1, 1) if q == 4 else date(day.year, 3 * q + 1, 1)
-    return start, end - timedelta(days=1), q
 
 
 def _visits(today, table, people) -> Iterable[ReminderSpec]:

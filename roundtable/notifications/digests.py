@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 
 from departments.models import Department, DepartmentMembership
 from issues.models import Issue
+from issues.querysets import due_between, overdue_on
 from roundtable.lib.reminders import setting as _rule
 from roundtable.notifications.links import absolute, path_to
 from roundtable.workdays import services as workdays
@@ -69,11 +70,10 @@ def digest_sections(user, *, today: date, listed: Iterable[int] = ()) -> list[di
 def _digest_section(title, qs, params, today, soon, week_ago, ledger, seen: set[int]) -> dict:
     """One section; adds the issues it lists to ``seen``."""
     Status = Issue.Status
-    active = ~Q(status__in=[Status.CLOSED, Status.CONCLUSION_REPORTED])
     counts = qs.aggregate(
         open=Count("pk", filter=~Q(status=Status.CLOSED)),
-        overdue=Count("pk", filter=active & Q(deadline__lt=today)),
-        due_soon=Count("pk", filter=active & Q(deadline__gte=today, deadline__lte=soon)),
+        overdue=Count("pk", filter=overdue_on(today)),
+        due_soon=Count("pk", filter=due_between(today, soon)),
         concluded=Count("pk", filter=Q(concluded_on__gte=week_ago)),
     )
     fields = ("pk", "reference", "title", "deadline", "concluded_on")

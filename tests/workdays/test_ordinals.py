@@ -7,6 +7,7 @@ import pytest
 
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarDay, CalendarVersion, WorkdayOrdinal
+from roundtable.workdays.table import WorkdayTable
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_the_table_counts_as_the_python_functions_do():
 
 
 def test_the_python_span_table_agrees():
-    span = workdays.WorkdayTable(START, END)
+    span = WorkdayTable(START, END)
     for day in (date(2026, 9, 29), date(2026, 10, 1), date(2026, 2, 14), date(2026, 1, 4)):
         for n in (-3, 0, 1, 3, 10):
             assert span.add(day, n) == workdays.add_working_days(day, n)
