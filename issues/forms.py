@@ -15,7 +15,6 @@ from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import params
 from roundtable.lib.forms import ModelMultipleChoiceField
-from roundtable.meetings.models import Meeting
 from roundtable.workdays import services as workdays
 
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
@@ -212,6 +211,12 @@ def _check_plausible_field(form, name, value, label):
         form.add_error(name, exc)
 
 
+def _meetings():
+    """``Meeting.objects``, reached through the ``Issue.meeting`` foreign key: issues sits below
+    meetings (README, Layers) and never imports it."""
+    return Issue.meeting.field.related_model.objects
+
+
 class IssueForm(DeadlineMixin, forms.ModelForm):
     """Log an issue, and optionally assign it in the same step."""
 
@@ -257,8 +262,9 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
         self.fields["monitor"].queryset = User.objects.filter(is_active=True)
-        self.fields["meeting"].queryset = Meeting.objects.filter(
-            pk__in=Meeting.objects.order_by("-starts_at").values("pk")[:200]
+        meetings = _meetings()
+        self.fields["meeting"].queryset = meetings.filter(
+            pk__in=meetings.order_by("-starts_at").values("pk")[:200]
         )
         self.fields["other_enterprises"].queryset = Enterprise.objects.active()
         self.fields["other_enterprises"].required = False
@@ -324,7 +330,7 @@ class IssueEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["other_enterprises"].required = False
-        self.fields["meeting"].queryset = Meeting.objects.all()
+        self.fields["meeting"].queryset = _meetings().all()
         selected = (
             self.data.getlist("enterprise") if self.is_bound else [self.instance.enterprise_id]
         )
