@@ -103,3 +103,25 @@ def test_only_commerce_staff_change_studies(liaison_a, dept_a):
         studies.special_study_create(actor=liaison_a, issues=[x], **_fields(dept_a))
     x.refresh_from_db()
     assert x.special_study is None and not SpecialStudy.objects.exists()
+
+
+def test_the_edit_page_saves_through_the_service(staff, dept_a):
+    x, y = factories.IssueFactory(), factories.IssueFactory()
+    study = studies.special_study_create(actor=staff, issues=[x], **_fields(dept_a))
+    x.refresh_from_db()
+    version = x.version
+    post = {
+        **_fields(dept_a, title="Renamed", findings="Found."),
+        "lead_department": dept_a.pk,
+        "issues": [y.pk],
+    }
+
+    response = factories.client_as(staff).post(f"/issues/studies/{study.pk}/edit/", post)
+
+    assert response.status_code == 302
+    study.refresh_from_db()
+    assert (study.title, study.findings) == ("Renamed", "Found.")
+    assert set(study.issues.all()) == {y}
+    x.refresh_from_db()
+    assert (x.special_study, x.version) == (None, version + 1)
+    assert _last_history(y).history_user == staff
