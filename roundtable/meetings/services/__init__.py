@@ -9,7 +9,6 @@ Each function takes the acting user, checks the rule (``PermissionDenied``, or
 ``MeetingRefused`` with a message fit for the user), writes inside ``transaction.atomic``
 and leaves a history row naming the actor and the reason.
 
-
 One module per area: ``meetings`` (planning, attendance, minutes), ``intake`` (concerns,
 consultations, the agenda, agreed points), ``visits`` (service visits), ``roundtables`` (seats,
 calendar feeds); ``common`` holds what they share. Callers keep importing from here.
@@ -54,9 +53,7 @@ from roundtable.meetings.services.roundtables import (
     seat_change,
     seat_end,
 )
-from roundtable.meetings.services.visits import (
-    service_visit_record,
-)
+from roundtable.meetings.services.visits import service_visit_record
 
 __all__ = [
     "DEPARTMENT_SEATS",

@@ -11,11 +11,7 @@ from django.utils.translation import ngettext
 from departments.models import Department
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
-from roundtable.meetings.models import (
-    Meeting,
-    MeetingParticipant,
-    RoundtableSeat,
-)
+from roundtable.meetings.models import Meeting, MeetingParticipant, RoundtableSeat
 
 Status = Meeting.Status
 Kind = Meeting.Kind

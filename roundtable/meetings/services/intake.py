@@ -14,11 +14,7 @@ from issues.models import Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.meetings import access
-from roundtable.meetings.models import (
-    IntakeConsultation,
-    IntakeItem,
-    Meeting,
-)
+from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
 from roundtable.meetings.services.common import (
     MeetingRefused,
     Status,

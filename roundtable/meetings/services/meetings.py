@@ -11,11 +11,7 @@ from departments.models import Department
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
 from roundtable.meetings import access
-from roundtable.meetings.models import (
-    Meeting,
-    MeetingParticipant,
-    Roundtable,
-)
+from roundtable.meetings.models import Meeting, MeetingParticipant, Roundtable
 from roundtable.meetings.services.common import (
     MEETING_FIELDS,
     MeetingRefused,

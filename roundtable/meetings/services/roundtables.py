@@ -9,12 +9,7 @@ from django.utils.translation import gettext as _
 from departments.models import Department
 from roundtable.accounts.models import User
 from roundtable.meetings import access
-from roundtable.meetings.models import (
-    CalendarFeed,
-    Roundtable,
-    RoundtableSeat,
-    new_feed_token,
-)
+from roundtable.meetings.models import CalendarFeed, Roundtable, RoundtableSeat, new_feed_token
 from roundtable.meetings.services.common import (
     DEPARTMENT_SEATS,
     PERSON_SEATS,

@@ -13,10 +13,7 @@ from issues.models import Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.meetings import access
-from roundtable.meetings.models import (
-    Meeting,
-    Roundtable,
-)
+from roundtable.meetings.models import Meeting, Roundtable
 from roundtable.meetings.services.common import (
     Kind,
     MeetingRefused,

@@ -8,15 +8,8 @@ One module per area: ``roundtables``, ``meetings`` (calendar and planning), ``de
 meeting's page and list), ``intake``, ``visits``, ``feeds``; ``common`` holds what they share.
 """
 
-from roundtable.meetings.views.detail import (
-    export_xlsx,
-    meeting_detail,
-    meeting_issues,
-)
-from roundtable.meetings.views.feeds import (
-    feed,
-    feed_settings,
-)
+from roundtable.meetings.views.detail import export_xlsx, meeting_detail, meeting_issues
+from roundtable.meetings.views.feeds import feed, feed_settings
 from roundtable.meetings.views.intake import (
     agenda,
     attendance,
@@ -41,9 +34,7 @@ from roundtable.meetings.views.roundtables import (
     seat_end,
     seat_new,
 )
-from roundtable.meetings.views.visits import (
-    visit_new,
-)
+from roundtable.meetings.views.visits import visit_new
 
 __all__ = [
     "agenda",

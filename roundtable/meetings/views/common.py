@@ -7,10 +7,7 @@ from django.urls import reverse
 
 from roundtable.accounts import submissions
 from roundtable.meetings import access, services
-from roundtable.meetings.models import (
-    Meeting,
-    RoundtableSeat,
-)
+from roundtable.meetings.models import Meeting, RoundtableSeat
 
 Seat = RoundtableSeat.Role
 

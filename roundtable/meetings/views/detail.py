@@ -8,9 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import (
-    require_GET,
-)
+from django.views.decorators.http import require_GET
 
 from departments.models import Department
 from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, stream_xlsx
@@ -19,14 +17,8 @@ from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.accounts import roles
 from roundtable.lib.i18n import prefers_chinese
 from roundtable.meetings import access
-from roundtable.meetings.forms import (
-    IntakeStatusForm,
-)
-from roundtable.meetings.models import (
-    IntakeConsultation,
-    IntakeItem,
-    Meeting,
-)
+from roundtable.meetings.forms import IntakeStatusForm
+from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
 
 # --- A meeting's page ---------------------------------------------------------------------
 

@@ -9,16 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import (
-    require_http_methods,
-    require_safe,
-)
+from django.views.decorators.http import require_http_methods, require_safe
 
 from issues.exports import content_disposition
 from roundtable.meetings import feeds, services
-from roundtable.meetings.models import (
-    CalendarFeed,
-)
+from roundtable.meetings.models import CalendarFeed
 
 # --- Calendar feed ------------------------------------------------------------------------
 

@@ -5,10 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import (
-    require_http_methods,
-    require_POST,
-)
+from django.views.decorators.http import require_http_methods, require_POST
 
 from issues import views_deadlines
 from issues.models import Issue
@@ -25,9 +22,7 @@ from roundtable.meetings.forms import (
     MinutesForm,
     ReplyForm,
 )
-from roundtable.meetings.models import (
-    IntakeItem,
-)
+from roundtable.meetings.models import IntakeItem
 from roundtable.meetings.views.common import (
     _already_created,
     _created_message,

@@ -11,21 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import (
-    require_GET,
-    require_http_methods,
-)
+from django.views.decorators.http import require_GET, require_http_methods
 
 from issues.models import Issue
 from roundtable.accounts import submissions
 from roundtable.meetings import access, services
-from roundtable.meetings.forms import (
-    CancelForm,
-    MeetingForm,
-)
-from roundtable.meetings.models import (
-    Meeting,
-)
+from roundtable.meetings.forms import CancelForm, MeetingForm
+from roundtable.meetings.models import Meeting
 from roundtable.meetings.views.common import (
     _already_created,
     _created_message,

@@ -7,27 +7,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import (
-    require_GET,
-    require_http_methods,
-)
+from django.views.decorators.http import require_GET, require_http_methods
 
 from departments.models import DepartmentMembership
 from roundtable.meetings import access, services
-from roundtable.meetings.forms import (
-    RoundtableForm,
-    SeatAddForm,
-    SeatChangeForm,
-    SeatEndForm,
-)
-from roundtable.meetings.models import (
-    Roundtable,
-)
-from roundtable.meetings.views.common import (
-    Seat,
-    _form_page,
-    _refused,
-)
+from roundtable.meetings.forms import RoundtableForm, SeatAddForm, SeatChangeForm, SeatEndForm
+from roundtable.meetings.models import Roundtable
+from roundtable.meetings.views.common import Seat, _form_page, _refused
 
 # --- The roundtable -----------------------------------------------------------------------
 

@@ -5,22 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import (
-    require_http_methods,
-)
+from django.views.decorators.http import require_http_methods
 
 from roundtable.accounts import submissions
 from roundtable.meetings import access, services
-from roundtable.meetings.forms import (
-    VisitForm,
-)
-from roundtable.meetings.models import (
-    Meeting,
-)
-from roundtable.meetings.views.common import (
-    _already_created,
-    _refused,
-)
+from roundtable.meetings.forms import VisitForm
+from roundtable.meetings.models import Meeting
+from roundtable.meetings.views.common import _already_created, _refused
 
 # --- Service visits -----------------------------------------------------------------------
 
