@@ -12,7 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run worker test lint format messages bench bench-quick
+.PHONY: help install lock run worker test lint format messages bench bench-quick loadtest
 
 help:
 	@echo "make install   create $(VENV) with $(PYTHON) and install the locked packages (requirements/dev.txt)"
@@ -24,6 +24,7 @@ help:
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update and compile the zh_Hans translations"
 	@echo "make bench     bench/run.py (BENCH_ARGS=...)"
+	@echo "make loadtest  gunicorn + worker on PostgreSQL and Redis under Locust (bench/loadtest/)"
 
 install: $(STAMP)
 
@@ -52,12 +53,14 @@ worker: install
 test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
@@ -73,19 +76,33 @@ messages: install
 # The ledger pages and export (bench/run.py builds and keeps the 10k and 100k databases),
 # then the daily reminder run on those databases, the enterprise directory and meeting page,
 # and the chair's dashboard and quarterly workbook. `make bench-quick` is a smoke test.
+# The one setting of the benchmarks' databases (bench/databases.py): each size gets
+# <name>_<size>; run.py builds them, the other scripts reuse them.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/roundtable_bench
+export BENCH_PG
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 	for n in 10000 100000; do \
-	  SQLITE_PATH=bench/out/bench-$$n.sqlite3 $(PY) bench/reminders.py \
+	  SQLITE_PATH=bench/out/db/bench-$$n.sqlite3 $(PY) bench/reminders.py \
 	    --json bench/out/reminders-sqlite-$$n.json; \
 	done
-	# run.py leaves the PostgreSQL database at its last (largest) size.
-	DATABASE_URL=$(BENCH_PG) $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
-	$(PY) bench/meetings.py
-	$(PY) bench/dashboard.py
+	DATABASE_URL=$(BENCH_PG)_100000 $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
+	$(PY) bench/meetings.py --keep-db
+	$(PY) bench/dashboard.py --keep-db
 
 bench-quick: install
 	$(PY) bench/run.py --quick
-	$(PY) bench/meetings.py --quick
+	$(PY) bench/meetings.py --quick --keep-db
+
+# gunicorn (deploy/gunicorn.conf.py) and a Celery worker on PostgreSQL and Redis, driven by
+# Locust for a bounded time; the report goes to bench/out/loadtest/. See bench/loadtest/README.md.
+# LOADTEST_ARGS="--with-exports 10" keeps ten full-ledger exports running throughout.
+LOADTEST_USERS ?= 50
+LOADTEST_TIME ?= 5m
+LOADTEST_ISSUES ?= 100000
+LOADTEST_ARGS ?=
+
+loadtest: install
+	$(PY) bench/loadtest/run.py --users $(LOADTEST_USERS) --time $(LOADTEST_TIME) \
+		--issues $(LOADTEST_ISSUES) $(LOADTEST_ARGS)

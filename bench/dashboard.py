@@ -16,8 +16,8 @@ PostgreSQL), then runs ``bench/dashboard.py measure`` in a fresh process against
 
 Whole requests through ``django.test.Client`` (middleware, session, queries, templates), medians
 over ``--repeat`` requests after two warm-up requests. Results go to ``<out>/results.md`` and
-``results.json``. PostgreSQL: the database named in ``--pg-url`` is dropped and created again
-(its name must contain "bench"; loopback only), as bench/run.py does.
+``results.json``. The databases are bench/run.py's (bench/databases.py: one per size, named
+from ``BENCH_PG``), reused with ``--keep-db``.
 """
 
 import argparse
@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/roundtable_dashboard_bench"
+from bench import databases  # noqa: E402
+
 TARGETS = {"overview_uncached": 200, "overview_cached": 30}  # ms, median, PostgreSQL 100k
 WORKBOOK_TARGET_S = 20
 TARGET_SIZE, TARGET_BACKEND = 100_000, "postgres"
@@ -46,7 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     measure.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--backends", default="postgres,sqlite")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--pg-url", default=databases.base_url(), help="base URL (BENCH_PG)")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep-db", action="store_true", help="reuse a database of that size")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "dashboard"))

@@ -4,7 +4,7 @@ issues: ``python bench/meetings.py`` (``--quick`` for a smoke test).
 For each backend (SQLite, PostgreSQL) and size (10,000 and 100,000 issues by default) this
 builds a fresh database exactly as ``bench/run.py`` does, with its ``Target`` (``manage.py
 migrate``, then ``load_demo --force``, then ``load_demo --force --issues N --enterprises
-5000``), in subprocesses. It then runs this file again in a subprocess (``measure`` mode),
+1000``), in subprocesses. It then runs this file again in a subprocess (``measure`` mode),
 which gives the demo's first held roundtable 100 issues of the ledger (an update of
 ``Issue.meeting``; nothing else changes) and times whole requests through
 ``django.test.Client``: median and p95 of ``--repeat`` requests after 2 warm-ups, and the
@@ -13,9 +13,8 @@ number of queries of one more request.
 The same rules as the ledger pages: targets are medians at 100,000 issues on PostgreSQL, and
 the query count of every page must not change with the size of the database.
 
-Nothing of bench/run.py's is touched: results, logs and SQLite files go under
-``bench/out/meetings/``, and PostgreSQL uses its own database (default
-``roundtable_bench_meetings``; its name must contain "bench", as bench/run.py requires).
+Results and logs go under ``bench/out/meetings/``; the databases are bench/run.py's
+(bench/databases.py: one per size, named from ``BENCH_PG``), reused with ``--keep-db``.
 """
 
 import argparse
@@ -32,9 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/roundtable_bench_meetings"
+from bench import databases  # noqa: E402
+
 DEFAULT_OUT = ROOT / "bench" / "out" / "meetings"
-ENTERPRISES = 5000
+ENTERPRISES = databases.SYNTHETIC_ENTERPRISES
 MEETING_ISSUES = 100
 WARMUP = 2
 TARGET_SIZE = 100_000
@@ -61,7 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="issue counts (%(default)s)")
     parser.add_argument("--backends", default="sqlite,postgres", help="(%(default)s)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="default: %(default)s")
+    parser.add_argument("--pg-url", default=databases.base_url(), help="base URL (BENCH_PG)")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument(
         "--enterprises", type=int, default=ENTERPRISES, help="synthetic enterprises (%(default)s)"

@@ -25,10 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import databases  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/roundtable_bench"
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # Variables of the caller's shell that would point a subprocess at another database, broker,
 # cache, mail server or settings than the benchmark's own.
 SCRUBBED_ENV = (
@@ -69,10 +71,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         default="sqlite,postgres",
         help="sqlite and/or postgres (default: %(default)s)",
     )
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="default: %(default)s")
+    parser.add_argument(
+        "--pg-url",
+        default=databases.base_url(),
+        help="PostgreSQL base URL; each size gets <name>_<size> (default: $BENCH_PG or "
+        f"{databases.DEFAULT_PG_URL})",
+    )
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument(
-        "--enterprises", type=int, default=0, help="also add M synthetic enterprises (load_demo)"
+        "--enterprises",
+        type=int,
+        default=databases.SYNTHETIC_ENTERPRISES,
+        help="also add M synthetic enterprises (load_demo; default %(default)s)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: 2,000 issues, 5 requests per page"
@@ -103,75 +113,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-# --- Databases ----------------------------------------------------------------------------
-
-
-def _pg_parts(url: str):
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if parts.hostname not in LOOPBACK:
-        sys.exit(f"bench: PostgreSQL must be on the loopback interface, not {parts.hostname}")
-    if "bench" not in name:
-        sys.exit(f"bench: refusing to drop database {name!r}: its name must contain 'bench'")
-    return parts, name
-
-
-def _pg_admin(url: str):
-    import psycopg
-
-    parts, _name = _pg_parts(url)
-    admin = psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    return admin
-
-
-def pg_recreate(url: str) -> None:
-    from psycopg import sql
-
-    _parts, name = _pg_parts(url)
-    admin = _pg_admin(url)
-    try:
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-
-
-def pg_vacuum_analyze(url: str) -> None:
-    """What autovacuum does soon after a bulk load on a live server: statistics for the
-    planner and a visibility map for index-only scans."""
-    import psycopg
-
-    parts, name = _pg_parts(url)
-    conn = psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname=name,
-    )
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("VACUUM ANALYZE")
-    finally:
-        conn.close()
-
-
-def sqlite_remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-
-
 # --- Subprocesses -------------------------------------------------------------------------
 
 
@@ -179,7 +120,8 @@ class Target:
     """One backend at one size: its environment, its database and its log file.
 
     Reused by bench/dashboard.py and bench/meetings.py: keep ``Target(backend, size, args)``
-    (``args.out``, ``args.pg_url``; ``keep_db`` and ``enterprises`` optional), ``build()``,
+    (``args.out``, ``args.pg_url``: the base URL of bench/databases.py; ``keep_db`` and
+    ``enterprises`` optional), ``build()``,
     ``run()``, ``measure()`` and ``log`` stable."""
 
     def __init__(self, backend: str, size: int, args: argparse.Namespace):
@@ -191,11 +133,12 @@ class Target:
         env["LOG_LEVEL"] = "WARNING"
         env["PYTHONUNBUFFERED"] = "1"
         if backend == "postgres":
-            _pg_parts(args.pg_url)
-            env["DATABASE_URL"] = args.pg_url
-            self.where = args.pg_url
+            self.pg_url = databases.url_for_size(args.pg_url, size)
+            databases.pg_parts(self.pg_url)
+            env["DATABASE_URL"] = self.pg_url
+            self.where = self.pg_url
         else:
-            self.sqlite = args.out / f"bench-{size}.sqlite3"
+            self.sqlite = databases.sqlite_path(size)
             env["SQLITE_PATH"] = str(self.sqlite)
             self.where = str(self.sqlite)
         self.env = env
@@ -239,9 +182,9 @@ class Target:
                 migrate_s = round(self.run("manage.py", "migrate", "-v0", debug=True), 1)
                 return {"reused": True, "issues": count, "migrate_s": migrate_s}
         if self.backend == "postgres":
-            pg_recreate(self.args.pg_url)
+            databases.pg_recreate(self.pg_url)
         else:
-            sqlite_remove(self.sqlite)
+            databases.sqlite_remove(self.sqlite)
         timings = {"migrate_s": self.run("manage.py", "migrate", "-v0", debug=True)}
         timings["demo_s"] = self.run("manage.py", "load_demo", "--force", debug=True)
         base = self.issue_count()
@@ -254,7 +197,7 @@ class Target:
         timings["bulk_s"] = self.run(*cmd, debug=True) if len(cmd) > 3 else 0.0
         if self.backend == "postgres":
             started = time.perf_counter()
-            pg_vacuum_analyze(self.args.pg_url)
+            databases.pg_vacuum_analyze(self.pg_url)
             timings["vacuum_analyze_s"] = time.perf_counter() - started
         timings = {k: round(v, 1) for k, v in timings.items()}
         timings.update(base_issues=base, added_issues=extra, issues=self.issue_count())
@@ -263,18 +206,7 @@ class Target:
     def _exists(self) -> bool:
         if self.backend == "sqlite":
             return self.sqlite.exists()
-        import psycopg
-
-        _parts, name = _pg_parts(self.args.pg_url)
-        admin = _pg_admin(self.args.pg_url)
-        try:
-            with admin.cursor() as cur:
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                return cur.fetchone() is not None
-        except psycopg.Error:
-            return False
-        finally:
-            admin.close()
+        return databases.pg_exists(self.pg_url)
 
 
 # --- Report -------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.xlsx import Bold, Sheet, write_workbook
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.text import well_formed
 
 COLUMNS = [
@@ -145,10 +145,7 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
     separator = "、" if chinese else "; "
 
     def name(row: dict, relation: str) -> str:
-        # BilingualNameMixin.name: the active language's name, else the other.
-        zh, en = row[f"{relation}__name_zh"], row[f"{relation}__name_en"]
-        first, second = (zh, en) if chinese else (en, zh)
-        return first or second or ""
+        return bilingual(row[f"{relation}__name_zh"], row[f"{relation}__name_en"], chinese=chinese)
 
     rows = []
     for pk in ids:

@@ -17,7 +17,7 @@ from django_countries import countries
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
 from roundtable.lib.forms import ModelMultipleChoiceField
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.uscc import normalize, validate_uscc
 
 ENTERPRISE_FIELDS = [
@@ -180,7 +180,7 @@ class DirectoryFilterForm(forms.Form):
         chinese = prefers_chinese()
         self.fields["association"].choices = [
             ("", "—"),
-            *((pk, (zh or en) if chinese else (en or zh)) for pk, zh, en in associations),
+            *((pk, bilingual(zh, en, chinese=chinese)) for pk, zh, en in associations),
         ]
 
 

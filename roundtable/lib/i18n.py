@@ -11,21 +11,36 @@ def prefers_chinese() -> bool:
     return (get_language() or "").lower().startswith("zh")
 
 
+def bilingual(zh: str | None, en: str | None, *, chinese: bool | None = None) -> str:
+    """The one rule for a name held in both languages: the reader's language's, else the
+    other one, else "". A loop over many rows passes ``chinese`` (``prefers_chinese()``, asked
+    once) instead of asking for the active language at every row."""
+    if chinese is None:
+        chinese = prefers_chinese()
+    first, second = (zh, en) if chinese else (en, zh)
+    return first or second or ""
+
+
+class BilingualName:
+    """A name in both languages that picks one when rendered, in the language active then (an
+    e-mail's text is rendered in its recipient's language, after the name was read)."""
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str | None, en: str | None):
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return bilingual(self.zh, self.en)
+
+
 class BilingualNameMixin:
     """For models with ``name_zh`` and ``name_en``: ``name`` follows the active language and
     falls back to whichever name exists."""
 
     @property
     def name(self) -> str:
-        first, second = (
-            (self.name_zh, self.name_en)
-            if prefers_chinese()
-            else (
-                self.name_en,
-                self.name_zh,
-            )
-        )
-        return first or second
+        return bilingual(self.name_zh, self.name_en)
 
     def __str__(self) -> str:
         return self.name

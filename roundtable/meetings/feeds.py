@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from issues.links import detail_href
 from issues.models import Issue
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.meetings import ical
 from roundtable.meetings.models import CalendarFeed, Meeting
 
@@ -101,16 +101,13 @@ def _meeting_event(meeting: Meeting, domain: str) -> ical.Event:
     )
 
 
-def _name(zh: str | None, en: str | None, chinese: bool) -> str:
-    first, second = (zh, en) if chinese else (en, zh)
-    return first or second or ""
-
-
 def _deadline_event(row: dict, domain: str, href: str, statuses: dict, chinese: bool):
     """The event of one issue's deadline, from plain values (a staff member's feed lists
     thousands: model instances would be most of its time). ``href`` is ``detail_href()``."""
-    lead = _name(row["lead_department__name_zh"], row["lead_department__name_en"], chinese)
-    enterprise = _name(row["enterprise__name_zh"], row["enterprise__name_en"], chinese)
+    lead = bilingual(
+        row["lead_department__name_zh"], row["lead_department__name_en"], chinese=chinese
+    )
+    enterprise = bilingual(row["enterprise__name_zh"], row["enterprise__name_en"], chinese=chinese)
     description = "\n".join(
         [
             f"{row['reference']} {row['title']}",

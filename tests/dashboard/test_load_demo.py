@@ -245,15 +245,6 @@ def test_it_refuses_to_run_without_debug(settings):
     assert not Roundtable.objects.exists()
 
 
-def test_the_bulk_workday_table_agrees_with_the_calendar(db):
-    today = timezone.localdate()
-    table = demo.WorkdayTable(today - timedelta(days=450), today + timedelta(days=300))
-    for offset in range(-400, 250, 7):
-        day = today + timedelta(days=offset)
-        for n in (-12, -1, 0, 1, 3, 5, 20, 36):
-            assert table.add(day, n) == workdays.add_working_days(day, n), (day, n)
-
-
 @pytest.mark.django_db
 def test_bulk_issues_know_their_lead_department(settings):
     settings.DEBUG = True

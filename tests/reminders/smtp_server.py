@@ -60,33 +60,10 @@ class FakeSMTPServer:
                 line = reader.readline()
                 if not line:
                     return
-                command = line.strip().upper()
-                if command.startswith((b"EHLO", b"HELO")):
-                    say("250 fake.test")
-                elif command.startswith(b"MAIL FROM"):
-                    say("250 2.1.0 OK")
-                elif command.startswith(b"RCPT TO"):
-                    if mode == "rcpt450":
-                        say("450 4.2.1 Mailbox busy, try again later")
-                    elif mode == "rcpt550":
-                        say("550 5.1.1 No such user here")
-                    else:
-                        say("250 2.1.5 OK")
-                elif command == b"DATA":
-                    say("354 End data with <CR><LF>.<CR><LF>")
-                    data = []
-                    while True:
-                        chunk = reader.readline()
-                        if chunk in (b".\r\n", b".\n", b""):
-                            break
-                        data.append(chunk)
-                    self.messages.append(b"".join(data))
-                    say("250 2.0.0 Queued")
-                elif command == b"QUIT":
-                    say("221 2.0.0 Bye")
+                reply = self._reply(line.strip().upper(), mode, reader, say)
+                say(reply)
+                if reply.startswith("221"):
                     return
-                else:  # RSET, NOOP
-                    say("250 OK")
         except OSError:
             return
         finally:
@@ -95,6 +72,35 @@ class FakeSMTPServer:
                 conn.close()
             except OSError:
                 pass
+
+    _RCPT = {
+        "rcpt450": "450 4.2.1 Mailbox busy, try again later",
+        "rcpt550": "550 5.1.1 No such user here",
+    }
+
+    def _reply(self, command: bytes, mode: str, reader, say) -> str:
+        if command.startswith((b"EHLO", b"HELO")):
+            return "250 fake.test"
+        if command.startswith(b"MAIL FROM"):
+            return "250 2.1.0 OK"
+        if command.startswith(b"RCPT TO"):
+            return self._RCPT.get(mode, "250 2.1.5 OK")
+        if command == b"DATA":
+            say("354 End data with <CR><LF>.<CR><LF>")
+            return self._data(reader)
+        if command == b"QUIT":
+            return "221 2.0.0 Bye"
+        return "250 OK"  # RSET, NOOP
+
+    def _data(self, reader) -> str:
+        data = []
+        while True:
+            chunk = reader.readline()
+            if chunk in (b".\r\n", b".\n", b""):
+                break
+            data.append(chunk)
+        self.messages.append(b"".join(data))
+        return "250 2.0.0 Queued"
 
 
 def closed_port() -> int:

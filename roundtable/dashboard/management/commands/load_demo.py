@@ -61,7 +61,7 @@ class Command(BaseCommand):
         self.print_logins()
 
     def print_logins(self):
-        codes = ", ".join(d[0] for d in demo.DEPARTMENTS if d[0] != "pnr")
+        codes = ", ".join(d.code for d in demo.DEPARTMENTS if d.code != "pnr")
         rows = [
             ("admin", "administrator (also the Django admin)"),
             ("chair", "chairperson (vice district mayor)"),
