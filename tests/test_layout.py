@@ -19,12 +19,10 @@ BEING_SPLIT: set[str] = {
     "issues/views.py",
     "roundtable/dashboard/reports.py",
     "issues/services.py",
-    "roundtable/meetings/services.py",
     "issues/models.py",
     "issues/reminders.py",
     "roundtable/dashboard/kpis.py",
     "issues/delivery.py",
-    "roundtable/meetings/views.py",
 }
 
 
