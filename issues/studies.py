@@ -1,8 +1,9 @@
 """Special studies: creating and editing a study, and linking issues to it.
 
 A study's issues change like any other edit of an issue: the issue row is locked, its version
-bumped (so that an open edit form notices) and a history row names the actor and the reason,
-through the same helpers as ``issues.services``.
+bumped (so that an open edit form notices), a history row names the actor and the reason, and
+the issue's timeline says it was taken into (or out of) the study, through the same helpers as
+``issues.services``.
 """
 
 from collections.abc import Iterable
@@ -10,8 +11,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from issues import access
-from issues.models import Issue, SpecialStudy
-from issues.services import _locked, _save
+from issues.models import ActionUpdate, Issue, SpecialStudy
+from issues.services import _locked, _save, _timeline
 from roundtable.accounts import roles
 from roundtable.accounts.models import User
 
@@ -54,6 +55,7 @@ def special_study_update(
             if current.special_study_id == study.pk:
                 current.special_study = None
                 _save(current, actor, "removed from special study", ["special_study"])
+                _timeline(current, actor, ActionUpdate.Kind.STUDY_REMOVED, body=study.title)
         _link(study, issues, actor)
     return study
 
@@ -66,3 +68,4 @@ def _link(study: SpecialStudy, issues: Iterable[Issue], actor: User) -> None:
         if current.special_study_id != study.pk:
             current.special_study = study
             _save(current, actor, "added to special study", ["special_study"])
+            _timeline(current, actor, ActionUpdate.Kind.STUDY_ADDED, body=study.title)

@@ -125,3 +125,17 @@ def test_the_edit_page_saves_through_the_service(staff, dept_a):
     x.refresh_from_db()
     assert (x.special_study, x.version) == (None, version + 1)
     assert _last_history(y).history_user == staff
+
+
+def test_the_issue_timeline_says_when_it_enters_and_leaves_a_study(client, staff, dept_a):
+    x = factories.IssueFactory()
+    study = studies.special_study_create(actor=staff, issues=[x], **_fields(dept_a))
+    studies.special_study_update(actor=staff, study=study, issues=[], **_fields(dept_a))
+    kinds = list(x.updates.order_by("pk").values_list("kind", "body", "author"))
+    assert kinds[-2:] == [
+        ("study_in", "Cross-border payments", staff.pk),
+        ("study_out", "Cross-border payments", staff.pk),
+    ]
+    client.force_login(staff)
+    page = client.get(f"/issues/{x.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Taken into a special study" in page and "Taken out of a special study" in page
