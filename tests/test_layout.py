@@ -18,8 +18,6 @@ MAX_LINES = 600
 BEING_SPLIT: set[str] = {
     "issues/views.py",
     "issues/services.py",
-    "roundtable/meetings/services.py",
-    "roundtable/meetings/views.py",
 }
 
 
