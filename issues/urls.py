@@ -1,16 +1,16 @@
 from django.urls import path
 
-from issues import views, views_deadlines, views_export, views_studies
+from issues import views, views_deadlines, views_export, views_lists, views_studies
 
 app_name = "issues"
 
 urlpatterns = [
-    path("", views.ledger, name="ledger"),
+    path("", views_lists.ledger, name="ledger"),
     path("export.xlsx", views_export.export_xlsx, name="export_xlsx"),
     path("export.csv", views_export.export_csv, name="export_csv"),
     path("new/", views.issue_new, name="new"),
-    path("my-department/", views.my_department, name="my_department"),
-    path("supervision/", views.my_supervision, name="supervision"),
+    path("my-department/", views_lists.my_department, name="my_department"),
+    path("supervision/", views_lists.my_supervision, name="supervision"),
     path("deadlines/preview/", views_deadlines.deadline_preview, name="deadline_preview"),
     path(
         "deadlines/provisional/",

@@ -18,7 +18,7 @@ from lxml import html
 
 from issues import services
 from issues.models import Issue
-from issues.views import PAGE_SIZE
+from issues.views_lists import PAGE_SIZE
 from roundtable.meetings.models import Meeting, Roundtable
 from tests import factories
 

@@ -78,7 +78,7 @@ def test_the_token_is_written_with_the_issue_or_not_at_all(staff, enterprise_1, 
     }
     client = _signed_in(staff)
     with mock.patch(
-        "issues.services.next_reference", side_effect=RuntimeError("database went away")
+        "issues.services.editing.next_reference", side_effect=RuntimeError("database went away")
     ):
         with pytest.raises(RuntimeError):
             client.post("/issues/new/", post)

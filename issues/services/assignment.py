@@ -1,0 +1,198 @@
+"""Assigning an issue: lead and co-handling departments, accepting and returning."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from departments.models import Department, DepartmentMembership
+from issues import access
+from issues.models import (
+    ActionUpdate,
+    Assignment,
+    Issue,
+)
+from issues.services.base import (
+    Status,
+    TransitionRefused,
+    _clean_text,
+    _department_people,
+    _locked,
+    _notify,
+    _save,
+    _save_assignment,
+    _set_deadline,
+    _staff_people,
+    _timeline,
+)
+from roundtable.accounts.models import User
+from roundtable.workdays import services as workdays
+from roundtable.workdays.services import Deadline
+
+RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
+    "The responsible person must be a current head or liaison of the lead department."
+)
+
+
+def _assign(issue, *, actor, lead_department, co_departments, deadline, responsible_person):
+    if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
+        responsible_person, lead_department
+    ):
+        # Reminders go to the responsible person, and only someone who reads the issue.
+        raise TransitionRefused(RESPONSIBLE_NOT_IN_LEAD)
+    co_departments = [d for d in dict.fromkeys(co_departments) if d != lead_department]
+    wanted = {lead_department.pk: Assignment.Role.LEAD} | {
+        d.pk: Assignment.Role.CO_HANDLING for d in co_departments
+    }
+    current = {a.department_id: a for a in issue.assignments.current()}
+    new_departments = []
+    # Retire assignments of departments no longer wanted, or whose role changed.
+    for dept_id, assignment in current.items():
+        if wanted.get(dept_id) != assignment.role:
+            assignment.is_current = False
+            _save_assignment(assignment, actor, "reassigned away")
+    for dept_id, role in wanted.items():
+        existing = current.get(dept_id)
+        if existing is not None and existing.role == role:
+            if role == Assignment.Role.LEAD and responsible_person is not None:
+                existing.responsible_person = responsible_person
+                _save_assignment(existing, actor, "responsible person set")
+            continue
+        assignment = Assignment(
+            issue=issue,
+            department_id=dept_id,
+            role=role,
+            responsible_person=responsible_person if role == Assignment.Role.LEAD else None,
+        )
+        _save_assignment(assignment, actor, "assigned")
+        new_departments.append(dept_id)
+    old_status = issue.status
+    lead = next(a for a in issue.assignments.current() if a.role == Assignment.Role.LEAD)
+    if lead.status == Assignment.Status.PENDING:
+        issue.status = Status.ASSIGNED
+    deadline = workdays.as_deadline(deadline)
+    _set_deadline(issue, deadline)
+    issue.lead_department = lead_department
+    if issue.original_deadline is None:
+        issue.original_deadline = deadline.day
+    _save(issue, actor, "assigned")
+    departments = Department.objects.in_bulk(list(wanted))
+    names = ", ".join(str(departments[pk]) for pk in wanted)
+    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
+    _notify(
+        _department_people(new_departments),
+        issue=issue,
+        title=gettext_lazy("assigned to your department"),
+        reason=gettext_lazy("Your department was assigned this issue."),
+        actor=actor,
+    )
+
+
+def issue_assign(
+    *,
+    actor: User,
+    issue: Issue,
+    lead_department: Department,
+    co_departments: Iterable[Department] = (),
+    deadline: date | Deadline,
+    responsible_person: User | None = None,
+) -> Issue:
+    """Assign or reassign. Departments dropped from the issue lose their access at once.
+    A deadline in working days is a ``Deadline`` counted from today
+    (``workdays.deadline_in_working_days``), not from the day the issue was raised."""
+    access.check(access.can_assign(actor, issue))
+    with transaction.atomic():
+        current = _locked(issue)
+        check_assignable(current)
+        if workdays.as_deadline(deadline).day < current.raised_on:
+            raise TransitionRefused(_("The deadline cannot be before the day it was raised."))
+        _assign(
+            current,
+            actor=actor,
+            lead_department=lead_department,
+            co_departments=co_departments,
+            deadline=deadline,
+            responsible_person=responsible_person,
+        )
+    return current
+
+
+def check_assignable(issue: Issue) -> None:
+    """A concluded or closed issue keeps its departments; reopening it allows reassigning."""
+    if issue.status in (Status.CONCLUSION_REPORTED, Status.CLOSED):
+        raise TransitionRefused(
+            _("A concluded or closed issue cannot be reassigned; reopen it first.")
+        )
+
+
+def assignment_accept(*, actor: User, assignment: Assignment) -> Assignment:
+    access.check(access.can_respond(actor, assignment))
+    with transaction.atomic():
+        issue = _locked(assignment.issue)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if not assignment.is_current:
+            raise TransitionRefused(_("This assignment was withdrawn."))
+        if assignment.status != Assignment.Status.PENDING:
+            raise TransitionRefused(
+                _("This assignment was already answered (%(status)s).")
+                % {"status": assignment.get_status_display()}
+            )
+        assignment.status = Assignment.Status.ACCEPTED
+        assignment.responded_at = timezone.now()
+        if assignment.responsible_person is None:
+            assignment.responsible_person = actor
+        _save_assignment(assignment, actor, "accepted")
+        old_status = issue.status
+        if assignment.role == Assignment.Role.LEAD:
+            issue.status = Status.IN_PROGRESS
+        _save(issue, actor, "accepted")
+        _timeline(
+            issue,
+            actor,
+            ActionUpdate.Kind.ACCEPTED,
+            old_status=old_status if old_status != issue.status else "",
+            assignment=assignment,
+        )
+    return assignment
+
+
+def assignment_return(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
+    """A department says the issue is not its remit. The lead's return sends the issue back
+    to commerce staff for reassignment; a co-handler's return only withdraws that one."""
+    access.check(access.can_respond(actor, assignment))
+    reason = _clean_text(reason)
+    if not reason:
+        raise TransitionRefused(_("Say why the issue is returned."))
+    with transaction.atomic():
+        issue = _locked(assignment.issue)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if not assignment.is_current or assignment.status != Assignment.Status.PENDING:
+            raise TransitionRefused(_("Only an assignment awaiting acceptance can be returned."))
+        assignment.status = Assignment.Status.RETURNED
+        assignment.return_reason = reason
+        assignment.responded_at = timezone.now()
+        _save_assignment(assignment, actor, "returned")
+        old_status = issue.status
+        if assignment.role == Assignment.Role.LEAD:
+            issue.status = Status.RETURNED
+        _save(issue, actor, "returned")
+        _timeline(
+            issue,
+            actor,
+            ActionUpdate.Kind.RETURNED,
+            body=reason,
+            old_status=old_status if old_status != issue.status else "",
+            assignment=assignment,
+        )
+        _notify(
+            _staff_people(),
+            issue=issue,
+            title=gettext_lazy("returned by %(dept)s"),
+            params={"dept": assignment.department},
+            reason=gettext_lazy("You are commerce staff: returned issues need reassigning."),
+            actor=actor,
+        )
+    return assignment

@@ -1,0 +1,187 @@
+"""Progress, deadline extensions and the conclusion report."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from issues import access
+from issues.models import (
+    ActionUpdate,
+    Assignment,
+    ExtensionRequest,
+    Issue,
+)
+from issues.services.base import (
+    Status,
+    TransitionRefused,
+    _clean_text,
+    _locked,
+    _notify,
+    _save,
+    _save_assignment,
+    _set_deadline,
+    _staff_people,
+    _timeline,
+)
+from roundtable.accounts.models import User
+from roundtable.workdays import services as workdays
+
+
+def issue_post_progress(*, actor: User, issue: Issue, body: str) -> ActionUpdate:
+    access.check(access.can_post_progress(actor, issue))
+    body = _clean_text(body)
+    if not body:
+        raise TransitionRefused(_("Write what progress was made."))
+    with transaction.atomic():
+        current = _locked(issue)
+        assignment = access.user_assignment(actor, current)
+        if current.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
+            raise TransitionRefused(
+                _("Progress can be posted only while the issue is open and being handled.")
+            )
+        if assignment is None or assignment.status != Assignment.Status.ACCEPTED:
+            raise TransitionRefused(_("Accept the assignment before posting progress."))
+        _save(current, actor, "progress", [])
+        update = _timeline(
+            current, actor, ActionUpdate.Kind.PROGRESS, body=body, assignment=assignment
+        )
+    return update
+
+
+def issue_request_extension(
+    *, actor: User, issue: Issue, requested_deadline: date, reason: str
+) -> ExtensionRequest:
+    access.check(access.can_request_extension(actor, issue))
+    reason = _clean_text(reason)
+    if not reason:
+        raise TransitionRefused(_("Say why more time is needed."))
+    with transaction.atomic():
+        current = _locked(issue)
+        if current.status != Status.IN_PROGRESS:
+            raise TransitionRefused(
+                _("An extension can be requested only while the issue is in progress.")
+            )
+        if current.deadline and requested_deadline <= current.deadline:
+            raise TransitionRefused(
+                _("The requested deadline must be later than the current one (%(deadline)s).")
+                % {"deadline": current.deadline}
+            )
+        if current.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
+            raise TransitionRefused(_("An extension request is already waiting for a decision."))
+        extension = ExtensionRequest.objects.create(
+            issue=current,
+            requested_by=actor,
+            current_deadline=current.deadline,
+            requested_deadline=requested_deadline,
+            reason=reason,
+        )
+        _save(current, actor, "extension requested", [])
+        _timeline(
+            current,
+            actor,
+            ActionUpdate.Kind.EXTENSION_REQUESTED,
+            body=f"{requested_deadline}: {reason}",
+            extension=extension,
+            assignment=access.user_assignment(actor, current),
+        )
+        _notify(
+            _staff_people(),
+            issue=current,
+            title=gettext_lazy("asks for a deadline extension"),
+            reason=gettext_lazy("You are commerce staff: extension requests need a decision."),
+            actor=actor,
+        )
+    return extension
+
+
+def extension_decide(
+    *, actor: User, extension: ExtensionRequest, grant: bool, note: str = ""
+) -> ExtensionRequest:
+    access.check(access.can_decide_extension(actor, extension.issue))
+    with transaction.atomic():
+        issue = _locked(extension.issue)
+        extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        if extension.status != ExtensionRequest.Status.PENDING:
+            raise TransitionRefused(_("This request was already decided."))
+        extension.status = (
+            ExtensionRequest.Status.GRANTED if grant else ExtensionRequest.Status.REFUSED
+        )
+        extension.decided_by = actor
+        extension.decided_at = timezone.now()
+        extension.decision_note = _clean_text(note)
+        extension._history_user = actor
+        extension.save()
+        if grant:
+            _set_deadline(issue, workdays.as_deadline(extension.requested_deadline))
+        _save(issue, actor, "extension " + extension.status)
+        _timeline(
+            issue,
+            actor,
+            ActionUpdate.Kind.EXTENSION_DECIDED,
+            body=f"{extension.get_status_display()}: {extension.requested_deadline}"
+            + (f" — {extension.decision_note}" if extension.decision_note else ""),
+            extension=extension,
+        )
+        _notify(
+            [extension.requested_by],
+            issue=issue,
+            title=gettext_lazy("extension %(decision)s"),
+            params={"decision": ExtensionRequest.Status(extension.status).label},
+            reason=gettext_lazy("You asked for this extension."),
+            actor=actor,
+        )
+    return extension
+
+
+def issue_report_conclusion(
+    *, actor: User, issue: Issue, resolution: str, concluded_on: date | None = None
+) -> Issue:
+    access.check(access.can_conclude(actor, issue))
+    resolution = _clean_text(resolution)
+    if not resolution:
+        raise TransitionRefused(_("Describe how the issue was resolved."))
+    concluded_on = concluded_on or timezone.localdate()
+    with transaction.atomic():
+        current = _locked(issue)
+        lead = current.assignments.current().filter(role=Assignment.Role.LEAD).first()
+        if (
+            current.status != Status.IN_PROGRESS
+            or lead is None
+            or (lead.status != Assignment.Status.ACCEPTED)
+        ):
+            raise TransitionRefused(
+                _("Only an accepted issue in progress can be reported as concluded.")
+            )
+        if concluded_on > timezone.localdate():
+            raise TransitionRefused(_("The conclusion date cannot be in the future."))
+        if concluded_on < current.raised_on:
+            raise TransitionRefused(_("The conclusion date cannot be before the issue was raised."))
+        old_status = current.status
+        current.status = Status.CONCLUSION_REPORTED
+        current.resolution = resolution
+        current.concluded_on = concluded_on
+        lead.status = Assignment.Status.DONE
+        _save_assignment(lead, actor, "conclusion reported")
+        _save(current, actor, "conclusion reported")
+        _timeline(
+            current,
+            actor,
+            ActionUpdate.Kind.CONCLUSION,
+            body=resolution,
+            old_status=old_status,
+            assignment=lead,
+        )
+        _notify(
+            [*_staff_people(), current.monitor],
+            issue=current,
+            title=gettext_lazy("conclusion reported"),
+            reason=gettext_lazy(
+                "Concluded issues are verified by commerce staff; you supervise it "
+                "or you are commerce staff."
+            ),
+            actor=actor,
+        )
+    return current
