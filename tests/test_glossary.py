@@ -8,6 +8,12 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from lxml import html
+
+from tests import factories
 from tests.test_translations import PO, read_po
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,8 +134,26 @@ def test_chinese_labels_use_the_full_width_colon():
 
 
 def test_dashboard_is_not_the_workbench():
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         assert translation.gettext("Dashboard") == "数据看板"
         assert "工作台" in translation.gettext("Department workbench")
+
+
+# --- The pages: one word per language, Beijing time ------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading", "footer"),
+    [
+        ("en", "Ledger 台账", "Dates and times: Beijing time."),
+        ("zh-hans", "台账", "日期和时间：北京时间。"),
+    ],
+)
+def test_ledger_heading_and_footer_in_each_language(staff, language, heading, footer):
+    staff.preferred_language = language
+    staff.save(update_fields=["preferred_language"])
+    response = factories.client_as(staff).get(reverse("issues:ledger"))
+    doc = html.fromstring(response.content.decode())
+    assert " ".join(doc.xpath("//h1")[0].text_content().split()) == heading
+    assert footer in " ".join(doc.xpath("//footer")[0].text_content().split())
