@@ -183,10 +183,10 @@ class DirectoryFilterForm(forms.Form):
             "pk", "name_zh", "name_en"
         )
         chinese = prefers_chinese()
-        self.fields["association"].choices = [
-            ("", "—"),
-            *((pk, bilingual(zh, en, chinese=chinese)) for pk, zh, en in associations),
-        ]
+        self.fields["association"].choices = ordering.for_reader(
+            [("", "—"), *((pk, bilingual(zh, en, chinese=chinese)) for pk, zh, en in associations)],
+            chinese=chinese,
+        )
 
 
 def apply_directory_filters(qs, data: dict):
