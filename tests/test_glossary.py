@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.urls import reverse
 from django.utils import translation
 from lxml import html
@@ -157,3 +158,13 @@ def test_ledger_heading_and_footer_in_each_language(staff, language, heading, fo
     doc = html.fromstring(response.content.decode())
     assert " ".join(doc.xpath("//h1")[0].text_content().split()) == heading
     assert footer in " ".join(doc.xpath("//footer")[0].text_content().split())
+
+
+def test_form_labels_end_with_the_full_width_colon_in_chinese():
+    class Form(forms.Form):
+        status = forms.CharField(label=translation.gettext_lazy("Status"))
+
+    with translation.override("zh-hans"):
+        assert Form()["status"].label_tag().endswith("状态：</label>")
+    with translation.override("en"):
+        assert Form()["status"].label_tag().endswith("Status:</label>")
