@@ -211,6 +211,12 @@ def _check_plausible_field(form, name, value, label):
         form.add_error(name, exc)
 
 
+def _meetings():
+    """``Meeting.objects``, reached through the ``Issue.meeting`` foreign key: issues sits below
+    meetings (README, Layers) and never imports it."""
+    return Issue.meeting.field.related_model.objects
+
+
 class IssueForm(DeadlineMixin, forms.ModelForm):
     """Log an issue, and optionally assign it in the same step."""
 
@@ -258,8 +264,7 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
         category = self.fields["category"]  # in the reader's order, "Other" last, when rendered
         category.widget.choices = lambda: ordering.for_reader(category.choices)
         self.fields["monitor"].queryset = User.objects.filter(is_active=True)
-        # The model form's own queryset of meetings: issues may not import meetings.
-        meetings = self.fields["meeting"].queryset.model.objects
+        meetings = _meetings()
         self.fields["meeting"].queryset = meetings.filter(
             pk__in=meetings.order_by("-starts_at").values("pk")[:200]
         )
@@ -327,7 +332,7 @@ class IssueEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["other_enterprises"].required = False
-        self.fields["meeting"].queryset = self.fields["meeting"].queryset.model.objects.all()
+        self.fields["meeting"].queryset = _meetings().all()
         selected = (
             self.data.getlist("enterprise") if self.is_bound else [self.instance.enterprise_id]
         )

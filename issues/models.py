@@ -575,6 +575,8 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
         STATUS_CHANGE = "status", _("Status changed")
         ESCALATED = "escalated", _("Escalated")
         DEADLINE_RECOUNTED = "deadline", _("Deadline recounted")
+        STUDY_ADDED = "study_in", _("Taken into a special study")
+        STUDY_REMOVED = "study_out", _("Taken out of a special study")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="updates"

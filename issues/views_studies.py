@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from issues import access
+from issues import access, studies
 from issues.forms import SpecialStudyForm
 from issues.models import Issue, SpecialStudy
 from roundtable.accounts import roles, submissions
@@ -63,15 +62,14 @@ def study_new(request):
         initial={"issues": list(candidates.values_list("pk", flat=True))},
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
 
         def create():
-            with transaction.atomic():
-                study = form.save(commit=False)
-                study.created_by = request.user
-                study._history_user = request.user
-                study.save()
-                _link(study, form.cleaned_data.get("issues") or [], request.user)
-            return study
+            return studies.special_study_create(
+                actor=request.user,
+                issues=data.get("issues") or [],
+                **{name: data[name] for name in studies.STUDY_FIELDS},
+            )
 
         study, created = submissions.create_once(request, SpecialStudy, create)
         if created:
@@ -94,29 +92,16 @@ def study_edit(request, pk):
         initial={"issues": list(study.issues.values_list("pk", flat=True))},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            study = form.save(commit=False)
-            study._history_user = request.user
-            study.save()
-            chosen = set(form.cleaned_data.get("issues") or [])
-            for issue in study.issues.exclude(pk__in=[i.pk for i in chosen]):
-                issue.special_study = None
-                issue._history_user = request.user
-                issue._change_reason = "removed from special study"
-                issue.save(update_fields=["special_study", "updated_at"])
-            _link(study, chosen, request.user)
+        data = form.cleaned_data
+        studies.special_study_update(
+            actor=request.user,
+            study=study,
+            issues=data.get("issues") or [],
+            **{name: data[name] for name in studies.STUDY_FIELDS},
+        )
         messages.success(request, _("Saved."))
         return redirect("issues:study_detail", pk=study.pk)
     return render(request, "issues/study_form.html", {"form": form, "study": study})
-
-
-def _link(study, issues, user):
-    for issue in issues:
-        if issue.special_study_id != study.pk:
-            issue.special_study = study
-            issue._history_user = user
-            issue._change_reason = "added to special study"
-            issue.save(update_fields=["special_study", "updated_at"])
 
 
 @login_required

@@ -501,6 +501,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"expire_seconds": 6 * 3600},
     },
+    # Background jobs (large exports): web requests queue them; this runs them.
+    "run-queued-jobs": {
+        "task": "roundtable.jobs.tasks.run_queued_jobs",
+        "schedule": float(env_int("JOBS_POLL_SECONDS", 5)),
+        # A tick that waited longer than its period is replaced by the next one.
+        "options": {"expire_seconds": max(1, env_int("JOBS_POLL_SECONDS", 5) - 1)},
+    },
     # Export files of background jobs past JOB_FILES_KEEP_HOURS.
     "purge-expired-jobs": {
         "task": "roundtable.jobs.tasks.purge_expired_jobs",

@@ -19,10 +19,8 @@ BEING_SPLIT: set[str] = {
     "issues/views.py",
     "roundtable/dashboard/reports.py",
     "issues/services.py",
-    "roundtable/meetings/services.py",
     "issues/models.py",
     "roundtable/dashboard/kpis.py",
-    "roundtable/meetings/views.py",
 }
 
 

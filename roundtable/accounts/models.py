@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -81,6 +84,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from roundtable.accounts.sessions import SessionStore
-
-        return SessionStore
+        # The engine (roundtable.accounts.sessions) is built on this model: found by its
+        # setting, as Django's session middleware does, so that the model never imports it.
+        return import_module(settings.SESSION_ENGINE).SessionStore

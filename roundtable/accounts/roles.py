@@ -97,11 +97,10 @@ def can_read_all_issues(user) -> bool:
 
 def is_case_user(user) -> bool:
     """Anyone who works with issues: the ledger and its pages are open to them."""
-    from issues.models import Issue
-
     if can_read_all_issues(user) or is_department_member(user):
         return True
-    return user.is_authenticated and Issue.objects.filter(monitor=user).exists()
+    # Through the reverse relation (Issue.monitor): accounts never imports issues.
+    return user.is_authenticated and user.monitored_issues.exists()
 
 
 def role_labels(user) -> list[str]:

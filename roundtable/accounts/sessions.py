@@ -3,12 +3,12 @@ records the signed-in user's id, so that a user's sessions can be found and ende
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
+from roundtable.accounts.models import UserSession
+
 
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
-        from roundtable.accounts.models import UserSession
-
         return UserSession
 
     def create_model_instance(self, data):
@@ -23,8 +23,6 @@ class SessionStore(DatabaseSessionStore):
 def sessions_end(*, user_id: int, keep: str | None = None) -> int:
     """Delete every session of ``user_id`` but ``keep`` (a session key). Returns how many.
     The user's next request from any of them is anonymous, so it is sent to sign in."""
-    from roundtable.accounts.models import UserSession
-
     sessions = UserSession.objects.filter(user_id=user_id)
     if keep:
         sessions = sessions.exclude(session_key=keep)

@@ -1,9 +1,11 @@
 """Recurring problems: open issues of different enterprises that look alike.
 
-Two open issues look alike when they share a category and their titles are similar: trigram
-similarity (pg_trgm's ``similarity()``) of at least ``TRIGRAM_THRESHOLD`` on PostgreSQL, and
-elsewhere (SQLite) a Jaccard index of at least ``BIGRAM_THRESHOLD`` over the titles' character
-bigrams, which treats Chinese and English alike. Similar titles are joined transitively into
+Two open issues look alike when they share a category and their titles are similar: a Jaccard
+index of at least ``BIGRAM_THRESHOLD`` over the titles' character bigrams (``similarity()``),
+which treats Chinese and English alike. It is computed here, in Python, on every database, so
+that SQLite and PostgreSQL give the same groups whatever the database's locale (pg_trgm's
+``similarity()`` keeps only the characters its LC_CTYPE calls alphanumeric: under ``C`` every
+Chinese title scores 0). Similar titles are joined transitively into
 groups; a group is shown when its issues come from at least two enterprises. Each group can
 become a special study (专题研究), which is how a common problem reaches the next roundtable.
 
@@ -14,20 +16,15 @@ each category take part.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max
 
 from issues.models import Issue
 from roundtable.dashboard import kpis
 
-logger = logging.getLogger(__name__)
-
-TRIGRAM_THRESHOLD = 0.35
 BIGRAM_THRESHOLD = 0.4
 TITLES_PER_CATEGORY = 200
 MAX_GROUPS = 10
@@ -48,9 +45,8 @@ class Group:
 
 
 def find_groups(*, limit: int = MAX_GROUPS) -> list[Group]:
-    """The largest groups of alike open issues, most enterprises first. Three queries: open
-    issues counted per category, title and enterprise; the similar titles (PostgreSQL); a few
-    of the grouped issues to show."""
+    """The largest groups of alike open issues, most enterprises first. Two queries: open
+    issues counted per category, title and enterprise; a few of the grouped issues to show."""
     per_enterprise = list(
         Issue.objects.filter(kpis.open_now())
         .values_list("category_id", "title", "enterprise_id")
@@ -103,11 +99,7 @@ def find_groups(*, limit: int = MAX_GROUPS) -> list[Group]:
 def _clusters(titles: dict[int, list[str]]) -> list[tuple[int, set[str]]]:
     """(category, titles) for every set of alike titles; a title alone is a set of its own
     (its issues may still come from several enterprises)."""
-    pairs = None
-    if connection.vendor == "postgresql":
-        pairs = _trigram_pairs(titles)
-    if pairs is None:
-        pairs = _bigram_pairs(titles)
+    pairs = _bigram_pairs(titles)
     parent: dict[tuple[int, str], tuple[int, str]] = {}
 
     def root(node):
@@ -127,31 +119,6 @@ def _clusters(titles: dict[int, list[str]]) -> list[tuple[int, set[str]]]:
     for node in parent:
         groups[root(node)].add(node[1])
     return [(node[0], members) for node, members in groups.items()]
-
-
-def _trigram_pairs(titles: dict[int, list[str]]):
-    """Similar title pairs by pg_trgm, in one query; None if the extension is missing."""
-    categories, texts = [], []
-    for category_id, items in titles.items():
-        for title in items:
-            categories.append(category_id)
-            texts.append(title)
-    if len(texts) < 2:
-        return []
-    sql = (
-        "SELECT a.c, a.t, b.t "
-        "FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS a(c, t, i) "
-        "JOIN unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS b(c, t, i) "
-        "ON a.c = b.c AND a.i < b.i "
-        "WHERE similarity(a.t, b.t) >= %s"
-    )
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [categories, texts, categories, texts, TRIGRAM_THRESHOLD])
-            return cursor.fetchall()
-    except DatabaseError:
-        logger.warning("pg_trgm is not installed: recurring problems use bigrams instead")
-        return None
 
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -174,15 +141,25 @@ def similarity(a: str, b: str) -> float:
 
 
 def _bigram_pairs(titles: dict[int, list[str]]) -> list[tuple[int, str, str]]:
+    """(category, a, b) for each pair of titles of a category with ``similarity(a, b)`` of at
+    least ``BIGRAM_THRESHOLD``. Only titles sharing a bigram are compared: an index from each
+    bigram to the titles holding it counts the shared bigrams, and ``|A ∪ B|`` is
+    ``|A| + |B| - |A ∩ B|``, the same index as ``similarity()``."""
     pairs = []
     for category_id, items in titles.items():
         grams = [bigrams(t) for t in items]
-        for i in range(len(items)):
-            gi = grams[i]
-            if not gi:
-                continue
-            for j in range(i + 1, len(items)):
-                gj = grams[j]
-                if gj and len(gi & gj) / len(gi | gj) >= BIGRAM_THRESHOLD:
+        holders = defaultdict(list)  # bigram → indexes of the titles holding it, ascending
+        for i, gi in enumerate(grams):
+            for gram in gi:
+                holders[gram].append(i)
+        for i, gi in enumerate(grams):
+            shared = defaultdict(int)  # later title → bigrams it shares with title i
+            for gram in gi:
+                for j in holders[gram]:
+                    if j > i:
+                        shared[j] += 1
+            for j in sorted(shared):
+                common = shared[j]
+                if common / (len(gi) + len(grams[j]) - common) >= BIGRAM_THRESHOLD:
                     pairs.append((category_id, items[i], items[j]))
     return pairs

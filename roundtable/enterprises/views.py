@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from issues.models import Assignment, Issue
 from roundtable.accounts import submissions
 from roundtable.accounts.models import User
 from roundtable.enterprises import access, services
@@ -33,11 +32,23 @@ from roundtable.enterprises.forms import (
 )
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import params
-from roundtable.meetings.models import IntakeItem, Meeting
 
 PAGE_SIZE = 50
 DETAIL_ROWS = 100
 DUE_SOON_DAYS = 14
+
+
+# enterprises sits below issues and meetings (README, Layers): the pages reach the issues,
+# meetings and intake items that point at an enterprise through its reverse relations,
+# never by importing those apps.
+def _issues():
+    """The ledger's issues (``Issue.objects``), through ``Enterprise.issues``."""
+    return Enterprise.issues.field.model.objects
+
+
+def _meetings():
+    """``Meeting.objects``, through ``Enterprise.meeting_participations``."""
+    return Enterprise.meeting_participations.field.model.meeting.field.related_model.objects
 
 
 @login_required
@@ -54,7 +65,8 @@ def autocomplete(request):
 
 def _last_visit():
     visits = (
-        Meeting.objects.service_visits()
+        _meetings()
+        .service_visits()
         .held()
         .filter(participants__enterprise=OuterRef("pk"))
         .order_by("-starts_at")
@@ -68,7 +80,8 @@ def _with_open_issues(enterprises, reader) -> None:
     ledger (raised by it), in one grouped query for all of them. (As a subquery in a page's
     own query, the database would count the issues of every row it skips as well.)"""
     counts = (
-        Issue.objects.visible_to(reader)
+        _issues()
+        .visible_to(reader)
         .open()
         .filter(enterprise_id__in=[e.pk for e in enterprises])
         .count_by("enterprise")
@@ -126,9 +139,10 @@ def enterprise_detail(request, pk):
     today = timezone.localdate()
     contacts = list(enterprise.contacts.all())
     associations = list(enterprise.associations.all())
-    visible_meetings = Meeting.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    visible_meetings = _meetings().visible_to(user).filter(pk=OuterRef("pk"))
     meetings = list(
-        Meeting.objects.filter(participants__enterprise=enterprise)
+        _meetings()
+        .filter(participants__enterprise=enterprise)
         .annotate(can_open=Exists(visible_meetings))
         .order_by("-starts_at", "-pk")[:DETAIL_ROWS]
     )
@@ -136,23 +150,23 @@ def enterprise_detail(request, pk):
         (
             m.starts_at
             for m in meetings
-            if m.is_service_visit
-            and m.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_PUBLISHED)
+            if m.is_service_visit and m.status in (m.Status.HELD, m.Status.MINUTES_PUBLISHED)
         ),
         None,
     )
     last_visit_day, next_visit = _next_visit(enterprise, last_visit, today)
     items = list(
-        IntakeItem.objects.filter(enterprise=enterprise)
+        enterprise.intake_items.all()
         .select_related("meeting", "category", "issue")
         .order_by("-created_at", "-pk")[:DETAIL_ROWS]
     )
-    shared = Issue.other_enterprises.through.objects.filter(
+    shared = Enterprise.shared_issues.through.objects.filter(
         issue_id=OuterRef("pk"), enterprise_id=enterprise.pk
     )
-    issue_qs = Issue.objects.visible_to(user).filter(Q(enterprise=enterprise) | Exists(shared))
+    issue_qs = _issues().visible_to(user).filter(Q(enterprise=enterprise) | Exists(shared))
     issue_count = issue_qs.count()
-    current = Assignment.objects.current().select_related("department")
+    assignments = issue_qs.model.assignments.rel.related_model.objects
+    current = assignments.current().select_related("department")
     issues = list(
         issue_qs.select_related("category", "meeting")
         .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))

@@ -107,15 +107,34 @@ class _Progress:
         Job.objects.filter(pk=self.job_id).update(progress_done=done, progress_total=total)
 
 
+def job_run_next() -> Job | None:
+    """Claim the oldest queued job and run it; None when nothing is queued. Web requests only
+    write the queued row (they never talk to the broker); the worker's ``run_queued_jobs``,
+    ticked by beat, comes here. A claim is one conditional UPDATE, so two workers never run
+    the same job."""
+    queued = Job.objects.filter(status=Job.Status.QUEUED).order_by("created_at", "pk")
+    for pk in queued.values_list("pk", flat=True)[:10]:
+        claimed = Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.RUNNING, started_at=timezone.now()
+        )
+        if claimed:
+            return _execute(pk)
+    return None
+
+
 def job_run(*, job_id: int) -> Job | None:
-    """Run a queued job (or one whose worker died while running it). A job that is done,
-    failed or expired is left alone, so a second delivery of the task does nothing."""
+    """Run this job if it is queued (or its worker died while running it). A job that is
+    done, failed or expired is left alone, so running it twice does nothing."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
         status=Job.Status.RUNNING, started_at=now
     )
     if not claimed:
         return None
+    return _execute(job_id)
+
+
+def _execute(job_id: int) -> Job:
     job = Job.objects.select_related("owner").get(pk=job_id)
     spec = registry.kind(job.kind)
     root = files_root()

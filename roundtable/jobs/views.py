@@ -1,21 +1,16 @@
 """A job's page (progress, then the download link), its polled partial and the download.
 Only the owner sees a job: anyone else gets a 404, as for an issue they may not see."""
 
-import logging
-from functools import partial
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
-from roundtable.jobs import registry, services, tasks
+from roundtable.jobs import registry, services
 from roundtable.jobs.models import Job
 from roundtable.lib.downloads import ranged_file_response
 
-logger = logging.getLogger(__name__)
 LISTED = 20
 
 
@@ -39,18 +34,9 @@ def start(request, *, kind: str, params: dict, back: str):
     except services.JobRefused as refusal:
         context = {"message": refusal.message, "back": back}
         return render(request, "jobs/refused.html", context, status=429)
-    transaction.on_commit(partial(_queue, job.pk))
+    # Queued, not sent: the worker's run_queued_jobs (beat, every JOBS_POLL_SECONDS) picks
+    # it up, so a request never waits on the broker and a broker outage only delays the job.
     return redirect("jobs:detail", pk=job.pk)
-
-
-def _queue(job_id: int) -> None:
-    """Send the job to the worker; if the broker cannot take it, the job fails at once
-    rather than waiting, and counting against the limits, for a worker that never gets it."""
-    try:
-        tasks.run_job.delay(job_id)
-    except Exception:
-        logger.exception("job %s could not be queued", job_id)
-        services.job_fail(job_id=job_id)
 
 
 def too_large(queryset) -> bool:

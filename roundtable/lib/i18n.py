@@ -1,3 +1,7 @@
+from functools import partialmethod
+
+from django.db.models.signals import class_prepared
+from django.dispatch import receiver
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import get_language, gettext_noop, pgettext
@@ -49,18 +53,40 @@ class BilingualNameMixin:
 
 
 class ChoiceLabelsMixin:
-    """``get_FOO_display()`` from a value → label dict built once per field.
+    """Models with this mixin get a ``get_FOO_display()`` for each of their fields with choices
+    that reads a value → label dict built once per field.
 
     Django's own rebuilds the dict at every call, hashing every label, each a lazy
     translation: the ledger's 50 status badges cost 2.5 ms a page that way. The labels stay
-    lazy here, so each call still answers in the active language."""
+    lazy here, so each call still answers in the active language. The methods are installed
+    when the model class is ready (``class_prepared``), in place of the ones Django generated;
+    a ``get_FOO_display()`` the model defines itself is kept."""
 
-    def _get_FIELD_display(self, field):
-        labels = field.__dict__.get("_labels_by_value")
+
+def choice_display(field):
+    """A ``get_FOO_display()`` for ``field``: same answers as Django's, from a cached dict."""
+    labels = None
+
+    def display(self):
+        nonlocal labels
         if labels is None:
-            labels = field._labels_by_value = dict(make_hashable(field.flatchoices))
+            labels = dict(make_hashable(field.flatchoices))
         value = getattr(self, field.attname)
         return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+    display.__name__ = display.__qualname__ = f"get_{field.name}_display"
+    return display
+
+
+@receiver(class_prepared)
+def _install_choice_displays(sender, **kwargs) -> None:
+    if not issubclass(sender, ChoiceLabelsMixin):
+        return
+    for field in sender._meta.local_fields:
+        name = f"get_{field.name}_display"
+        # Django generates a partialmethod; anything else was written by hand on the model.
+        if field.choices is not None and isinstance(sender.__dict__.get(name), partialmethod):
+            setattr(sender, name, choice_display(field))
 
 
 def label_value(label, value) -> str:

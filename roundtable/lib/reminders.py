@@ -27,7 +27,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import BilingualName, prefers_chinese
 
 
 class ReminderKind(models.TextChoices):
@@ -80,15 +80,9 @@ def spec(kind, subject_key, recipient_id, due_on, reason, *, issue_id=None, meet
     )
 
 
-class Name:
-    """A department's or enterprise's name that follows the active language when rendered."""
-
-    def __init__(self, zh: str, en: str):
-        self.zh, self.en = zh, en
-
-    def __str__(self) -> str:
-        first, second = (self.zh, self.en) if prefers_chinese() else (self.en, self.zh)
-        return first or second
+# A department's or enterprise's name that follows the language active when it is rendered
+# (each recipient's): the one rule of roundtable/lib/i18n.py.
+Name = BilingualName
 
 
 class Names:

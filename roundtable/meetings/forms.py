@@ -1,4 +1,4 @@
-"""Forms validate what was typed; roundtable/meetings/services.py changes state."""
+"""Forms validate what was typed; roundtable/meetings/services/ changes state."""
 
 from datetime import date
 

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from roundtable.dashboard.jobs import QUARTERLY_REPORT
 from roundtable.jobs import services
 from roundtable.jobs.models import Job
+from roundtable.jobs.tasks import run_queued_jobs
 from tests import factories
 from tests.issues.test_exports import ledger  # noqa: F401 - the fixture
 
@@ -36,6 +37,8 @@ def test_a_large_quarter_is_prepared_as_a_job_with_the_same_workbook(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/dashboard/report.xlsx")
     assert response.status_code == 302
+    assert Job.objects.get(owner=chair).status == Job.Status.QUEUED
+    run_queued_jobs()  # the worker's tick
     job = Job.objects.get(owner=chair)
     assert job.kind == QUARTERLY_REPORT and job.status == Job.Status.DONE
     assert (job.progress_done, job.progress_total) == (3, 3)
