@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.xlsx import Bold, Sheet, write_workbook
 from roundtable.lib.downloads import content_disposition  # noqa: F401 - imported from here
-from roundtable.lib.i18n import bilingual, prefers_chinese
+from roundtable.lib.i18n import bilingual, label_value, prefers_chinese
 from roundtable.lib.text import well_formed
 
 COLUMNS = [
@@ -154,7 +154,7 @@ def _chunk_rows(ids: list[int]) -> list[tuple]:
         source = sources.get(issue["source"], issue["source"])
         if issue["meeting__starts_at"] is not None:  # Meeting.__str__
             day = timezone.localtime(issue["meeting__starts_at"])
-            source = f"{source}: {day:%Y-%m-%d} {issue['meeting__topic']}"
+            source = label_value(source, f"{day:%Y-%m-%d} {issue['meeting__topic']}")
         rows.append(
             (
                 issue["reference"],

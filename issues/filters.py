@@ -16,6 +16,7 @@ from issues import kpi_selectors as kpis
 from issues.models import Assignment, Category, Issue
 from issues.querysets import lifecycle_position
 from roundtable.enterprises.models import Enterprise
+from roundtable.lib import ordering
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
@@ -150,10 +151,12 @@ class LedgerFilterForm(forms.Form):
 
     def _model_choices(self, name: str) -> list:
         field = self.fields[name]
-        return [
-            ("", field.empty_label),
-            *((obj.pk, field.label_from_instance(obj)) for obj in field.queryset),
-        ]
+        return ordering.for_reader(
+            [
+                ("", field.empty_label),
+                *((o.pk, field.label_from_instance(o)) for o in field.queryset),
+            ]
+        )
 
     @cached_property
     def _country_choices(self) -> list:
@@ -167,11 +170,11 @@ class LedgerFilterForm(forms.Form):
             .distinct()
         )
         offered.add(self.data.get("country", "") if self.is_bound else "")
-        return [
+        return ordering.for_reader(
             (code, name)
             for code, name in self.fields["country"].choices
             if code in offered or not code
-        ]
+        )
 
     def clean_q(self):
         text = self.cleaned_data["q"]

@@ -13,7 +13,7 @@ from issues import services
 from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
-from roundtable.lib import params
+from roundtable.lib import ordering, params
 from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.workdays import services as workdays
 
@@ -261,6 +261,8 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        category = self.fields["category"]  # in the reader's order, "Other" last, when rendered
+        category.widget.choices = lambda: ordering.for_reader(category.choices)
         self.fields["monitor"].queryset = User.objects.filter(is_active=True)
         meetings = _meetings()
         self.fields["meeting"].queryset = meetings.filter(

@@ -14,6 +14,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from roundtable.lib.i18n import label_value
+
 # A presentation attribute, not a style attribute, which the Content-Security-Policy refuses.
 FONT = "system-ui, sans-serif"
 INK = "#1c2430"
@@ -56,7 +58,7 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> SafeString:
     bar_w = width - label_w - 60
     height = top * 2 + row_h * len(bars)
     peak = max(b.value for b in bars) or 1
-    desc = "; ".join(f"{b.label}: {b.value}" for b in bars)
+    desc = "; ".join(label_value(b.label, b.value) for b in bars)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
@@ -71,7 +73,7 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> SafeString:
             f'<rect x="{label_w}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}" '
             f'fill="{ACCENT}" rx="2"/>'
         )
-        parts.append(_linked(bar.href, shape, f"{bar.label}: {bar.value}"))
+        parts.append(_linked(bar.href, shape, label_value(bar.label, bar.value)))
         parts.append(_text(label_w + length + 6, y + 17, str(bar.value), weight="600"))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text went through escape()
@@ -107,8 +109,8 @@ def trend_chart(points: list[TrendPoint], *, chart_id: str, title: str) -> SafeS
         _("Concluded on time (%)"),
     )
     desc = "; ".join(
-        f"{p.label}: {raised_label} {p.raised}, {concluded_label} {p.concluded}, "
-        f"{rate_label} {'—' if p.on_time_rate is None else round(p.on_time_rate * 100)}"
+        label_value(p.label, f"{raised_label} {p.raised}, {concluded_label} {p.concluded}, ")
+        + f"{rate_label} {'—' if p.on_time_rate is None else round(p.on_time_rate * 100)}"
         for p in points
     )
     parts = [

@@ -16,6 +16,7 @@ from django_countries import countries
 
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
+from roundtable.lib import ordering
 from roundtable.lib.forms import ModelMultipleChoiceField
 from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.uscc import normalize, validate_uscc
@@ -126,7 +127,7 @@ class DirectoryFilterForm(forms.Form):
     )
     country = forms.ChoiceField(
         required=False,
-        choices=[("", "—"), *countries],
+        choices=[("", "—")],  # in the request's language: see __init__
         label=_("Country or region"),
         widget=FastSelect,
     )
@@ -159,7 +160,11 @@ class DirectoryFilterForm(forms.Form):
             .values_list("industry", flat=True)
             .distinct()
         )
-        self.fields["industry"].choices = [("", "—"), *((i, i) for i in industries)]
+        self.fields["industry"].choices = ordering.for_reader(
+            [("", "—"), *((i, i) for i in industries)]
+        )
+        # Country names in the language of this request, not of the process's first import.
+        self.fields["country"].choices = ordering.for_reader([("", "—"), *countries])
         officials = (
             User.objects.filter(
                 pk__in=Enterprise.objects.filter(designated_official__isnull=False).values(
@@ -178,10 +183,10 @@ class DirectoryFilterForm(forms.Form):
             "pk", "name_zh", "name_en"
         )
         chinese = prefers_chinese()
-        self.fields["association"].choices = [
-            ("", "—"),
-            *((pk, bilingual(zh, en, chinese=chinese)) for pk, zh, en in associations),
-        ]
+        self.fields["association"].choices = ordering.for_reader(
+            [("", "—"), *((pk, bilingual(zh, en, chinese=chinese)) for pk, zh, en in associations)],
+            chinese=chinese,
+        )
 
 
 def apply_directory_filters(qs, data: dict):

@@ -1,0 +1,37 @@
+"""Code lists in the reader's order, "Other" last (roundtable/lib/ordering.py)."""
+
+from django.utils import translation
+
+from roundtable.enterprises.forms import DirectoryFilterForm
+from roundtable.lib.ordering import for_reader
+
+
+def test_english_is_alphabetical_with_other_last():
+    choices = [("", "—"), (3, "other"), (1, "Tax"), (2, "customs"), (4, "Égalité")]
+    assert for_reader(choices, chinese=False) == [
+        ("", "—"),
+        (2, "customs"),
+        (4, "Égalité"),
+        (1, "Tax"),
+        (3, "other"),
+    ]
+
+
+def test_chinese_keeps_the_given_order_with_other_last():
+    choices = [("", "—"), ("a", "土地"), ("o", "其他"), ("b", "海关"), ("c", "其他机构")]
+    assert for_reader(choices, chinese=True) == [
+        ("", "—"),
+        ("a", "土地"),
+        ("b", "海关"),
+        ("o", "其他"),
+        ("c", "其他机构"),
+    ]
+
+
+def test_directory_countries_follow_the_active_language(db):
+    with translation.override("zh-hans"):
+        names = dict(DirectoryFilterForm().fields["country"].choices)
+        assert names["DE"] == "德国"
+    with translation.override("en"):
+        names = dict(DirectoryFilterForm().fields["country"].choices)
+        assert names["DE"] == "Germany"
