@@ -26,7 +26,7 @@ from issues.models import Category, Issue
 from issues.querysets import working_days_late
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import bilingual
 from roundtable.meetings.models import Meeting
 
 LIST_LENGTH = 10
@@ -230,11 +230,6 @@ def kpi_cell(
 
 
 # --- Names in the reader's language -------------------------------------------------------
-
-
-def bilingual(zh: str, en: str) -> str:
-    first, second = (zh, en) if prefers_chinese() else (en, zh)
-    return first or second
 
 
 def _names(model, ids=None) -> dict[int, tuple[str, str]]:

@@ -129,7 +129,7 @@ def _escalated_issues(user) -> dict:
     the issues ``user`` may read (the chair's office reads them all)."""
     from django.db.models import F, OuterRef, Subquery
 
-    from roundtable.lib.i18n import prefers_chinese
+    from roundtable.lib.i18n import bilingual
 
     lead = Assignment.objects.current().filter(issue=OuterRef("pk"), role=Assignment.Role.LEAD)
     rows = list(
@@ -146,10 +146,7 @@ def _escalated_issues(user) -> dict:
         .order_by("deadline", "pk")[: ESCALATED_SHOWN + 1]
     )
     for issue in rows:
-        names = (
-            (issue.lead_zh, issue.lead_en) if prefers_chinese() else (issue.lead_en, issue.lead_zh)
-        )
-        issue.lead_name = names[0] or names[1] or ""
+        issue.lead_name = bilingual(issue.lead_zh, issue.lead_en)
     return {"issues": rows[:ESCALATED_SHOWN], "more": len(rows) > ESCALATED_SHOWN}
 
 

@@ -15,7 +15,7 @@ from issues.exports import XLSX_CONTENT_TYPE, content_disposition, ledger_rows, 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.querysets import due_soon_until, is_due_soon, is_overdue
 from roundtable.accounts import roles
-from roundtable.lib.i18n import prefers_chinese
+from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.meetings import access
 from roundtable.meetings.forms import IntakeStatusForm
 from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
@@ -107,7 +107,7 @@ def meeting_issues(meeting: Meeting, user):
                 deadline_text=deadline.isoformat() if deadline else "",
                 overdue=overdue,
                 due_soon=is_due_soon(status, deadline, today, soon),
-                enterprise_name=(zh or en) if chinese else (en or zh),
+                enterprise_name=bilingual(zh, en, chinese=chinese),
                 monitor_name=_person(
                     r["monitor__full_name"],
                     r["monitor__first_name"],
