@@ -1,4 +1,4 @@
-"""Forms validate what was typed; the services in issues/services.py change state."""
+"""Forms validate what was typed; the services in issues/services/ change state."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -120,7 +120,7 @@ def reopened_in(period: Period) -> Q:
 
 
 def escalated_now() -> Q:
-    """Escalated: issues escalated to the chair (``escalated_on``, set by issues/reminders.py)
+    """Escalated: issues escalated to the chair (``escalated_on``, set by issues/escalation.py)
     whose escalation still stands: still being handled (assigned or in progress), and not
     given a later deadline since (the escalation came after the deadline). The same rule as
     the chair's home page."""

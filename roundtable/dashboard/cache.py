@@ -1,6 +1,6 @@
 """The dashboard's cache: computed figures kept under a key holding the "ledger version".
 
-Every change to an issue goes through issues/services.py, which calls ``bump()``
+Every change to an issue goes through issues/services/, which calls ``bump()``
 (roundtable/lib/ledger_version.py) once the transaction commits; the next dashboard request
 then misses the cache and recomputes. Bulk loads (``load_demo --issues``) bypass the services,
 so entries also expire after ``TTL``.

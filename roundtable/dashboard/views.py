@@ -124,7 +124,7 @@ ESCALATED_SHOWN = 20
 
 def _escalated_issues(user) -> dict:
     """The chairperson's attention list: issues escalated for being overdue by more than
-    ESCALATE_AFTER_WORKING_DAYS working days (issues/reminders.py) and still being handled.
+    ESCALATE_AFTER_WORKING_DAYS working days (issues/escalation.py) and still being handled.
     An extension granted since the escalation takes the issue off the list. One query, over
     the issues ``user`` may read (the chair's office reads them all)."""
     from django.db.models import F, OuterRef, Subquery

@@ -1,6 +1,6 @@
 """The "ledger version": one number in Django's cache that every change to the issues raises.
 
-issues/services.py calls ``bump()`` once a change commits; whatever keeps figures computed from
+issues/services/ calls ``bump()`` once a change commits; whatever keeps figures computed from
 the ledger (the dashboard's cache, roundtable/dashboard/cache.py) puts ``version()`` in its
 keys, so the next read after a change misses and recomputes. It lives here, below both, so that
 the issues never import the dashboard.

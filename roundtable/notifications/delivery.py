@@ -35,7 +35,7 @@ taken by the next ``reminders_deliver_pending``, and each sent as a message of i
 by the function its app registered.
 
 Notification e-mails follow the same path: every in-app ``Notification`` written by
-``issues/services.py`` (through ``roundtable/lib/notices.py``) without a reminder row gets one
+``issues/services/`` (through ``roundtable/lib/notices.py``) without a reminder row gets one
 (kind "notification") from ``reminders_deliver_pending``, which beat runs every minute.
 Nothing here is called from a web request, so a broker or mail server outage never slows a
 save.
@@ -245,7 +245,7 @@ def _write_in_app(rows: list[ReminderLog], now: datetime) -> None:
 
 def notifications_claim(*, now: datetime, token: str) -> int:
     """Claim an e-mail for each in-app notification that has none yet (written by
-    ``issues/services.py`` in the transaction of the change it announces). Notices older than
+    ``issues/services/`` in the transaction of the change it announces). Notices older than
     NOTIFICATION_EMAIL_MAX_AGE_HOURS when first seen are left in-app only."""
     cutoff = now - timedelta(hours=_rule("NOTIFICATION_EMAIL_MAX_AGE_HOURS"))
     pending = list(
