@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import ngettext_lazy
 
 from issues.models import ActionUpdate, Issue
+from issues.querysets import overdue_on
 from roundtable.lib.reminders import setting
 from roundtable.workdays import services as workdays
 
@@ -44,7 +45,8 @@ def issues_escalate(*, today: date) -> list[int]:
     with transaction.atomic():
         issues = list(
             Issue.objects.select_for_update()
-            .filter(status__in=[Status_.ASSIGNED, Status_.IN_PROGRESS], deadline__lt=cutoff)
+            # Overdue on the cutoff day, and in a department's hands (assigned or in progress).
+            .filter(overdue_on(cutoff), status__in=[Status_.ASSIGNED, Status_.IN_PROGRESS])
             .filter(Q(escalated_on__isnull=True) | Q(escalated_on__lte=F("deadline")))
             .order_by("pk")
         )

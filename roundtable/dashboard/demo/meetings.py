@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at
+from roundtable.lib.periods import quarter_of
 from roundtable.meetings import services as meeting_services
 from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
 from roundtable.workdays import services as workdays
@@ -123,8 +124,7 @@ class MeetingBuilder:
         """Next quarter's roundtable, on the first working day from its 15th day; intake
         open, concerns recorded, one sent to a department, the agenda begun."""
         today = self.today
-        q_month = (today.month - 1) // 3 * 3 + 4
-        q_start = date(today.year + (q_month > 12), (q_month - 1) % 12 + 1, 1)
+        q_start = quarter_of(today).next().start
         day = workdays.next_working_day(q_start + timedelta(days=14))
         meeting = self.plan(
             K.QUARTERLY_ROUNDTABLE,
