@@ -11,10 +11,9 @@ from django.utils.http import urlencode
 
 from departments.models import Department, DepartmentMembership
 from issues.models import Issue
-from issues.querysets import due_between, overdue_on
+from issues.querysets import due_between, due_soon_until, overdue_on
 from roundtable.lib.reminders import setting as _rule
 from roundtable.notifications.links import absolute, path_to
-from roundtable.workdays import services as workdays
 
 
 def digest_sections(user, *, today: date, listed: Iterable[int] = ()) -> list[dict]:
@@ -25,7 +24,7 @@ def digest_sections(user, *, today: date, listed: Iterable[int] = ()) -> list[di
 
     Each issue is listed once in the message: an issue already listed (``listed``: the
     message's other lines, then the sections before) is only counted as "listed above"."""
-    soon = workdays.add_working_days(today, _rule("DUE_SOON_WORKING_DAYS"))
+    soon = due_soon_until(today)
     week_ago = today - timedelta(days=7)
     ledger = path_to("issues:ledger", default="")
     readable = Issue.objects.visible_to(user)

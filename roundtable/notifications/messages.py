@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from issues.models import Issue
+from issues.querysets import working_days_late
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import outbox
 from roundtable.lib.reminders import ReminderKind
@@ -185,7 +186,7 @@ class Item:
 
     @cached_property
     def working_days_late(self) -> int:
-        return self._table.between(self.deadline, self.today) if self.deadline else 0
+        return working_days_late(self.deadline, self.today, between=self._table.between)
 
     @cached_property
     def working_days_left(self) -> int:
