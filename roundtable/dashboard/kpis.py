@@ -25,15 +25,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
-    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -391,13 +390,47 @@ def district_of(by_department: dict[int | None, Figures]) -> Figures:
     return total
 
 
-def _ordinal_of(field_name: str) -> Subquery:
-    """The working-day ordinal of the date in ``field_name`` (NULL outside the table)."""
-    return Subquery(WorkdayOrdinal.objects.filter(date=OuterRef(field_name)).values("ordinal")[:1])
-
-
 def _has_ordinal(field_name: str) -> Exists:
     return Exists(WorkdayOrdinal.objects.filter(date=OuterRef(field_name)))
+
+
+def _spans(issues, keys: list[str]):
+    """Rows of ``keys``, ``span`` (working days from raised to concluded, None when a date
+    is outside the table of ordinals), ``n`` and ``on_time``: ``issues`` grouped by ``keys``
+    and both dates in the ORM, then joined twice to the table of working-day ordinals. The
+    join is written as SQL because Django joins only along relations; it is plain SQL, the
+    same on SQLite and PostgreSQL. (Two correlated subqueries per issue instead took 195 ms
+    at 100,000 issues on PostgreSQL, against 14 ms for a join.)"""
+    rows = (
+        issues.annotate(
+            on_time=Case(
+                When(ON_TIME, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .values(*keys, "raised_on", "concluded_on", "on_time")
+        .order_by()
+    )  # no sort: grouped
+    inner, params = rows.query.sql_with_params()
+    q = connection.ops.quote_name
+    table, ordinal = q(WorkdayOrdinal._meta.db_table), q("ordinal")
+    outer_keys = ", ".join(f"g.{q(k)}" for k in keys)
+    span = f"c.{ordinal} - r.{ordinal}"
+    sql = (
+        f"SELECT {outer_keys}, {span}, COUNT(*), SUM(g.{q('on_time')}) "
+        f"FROM ({inner}) g "
+        f"LEFT JOIN {table} r ON r.{q('date')} = g.{q('raised_on')} "
+        f"LEFT JOIN {table} c ON c.{q('date')} = g.{q('concluded_on')} "
+        f"GROUP BY {outer_keys}, {span}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *values, span_, n, on_time in cursor.fetchall():
+            yield {
+                **dict(zip(keys, values, strict=True)),
+                "span": span_,
+                "n": int(n),
+                "on_time": int(on_time),
+            }
 
 
 def conclusions(
@@ -407,7 +440,7 @@ def conclusions(
     concluded → issues), issues concluded on time)} for the issues concluded in each of
     ``periods`` (``concluded_in`` and ``on_time_in``).
 
-    One query, the same on every database: both dates of every issue are looked up in the
+    One query, the same on every database: both dates of every issue are joined to the
     table of working-day ordinals (roundtable/workdays, ``WorkdayOrdinal``), and the database
     returns one row per period, department and span. A date outside the table (an issue
     raised before the calendar's first year) leaves the span empty; when there are such
@@ -434,11 +467,8 @@ def conclusions(
         spans[span] += row["n"]
         result[key] = (spans, on_time + row["on_time"])
 
-    span = ExpressionWrapper(
-        _ordinal_of("concluded_on") - _ordinal_of("raised_on"), output_field=IntegerField()
-    )
     outside = False
-    for row in issues.annotate(span=span).values(*keys, "span").annotate(**counts).order_by():
+    for row in _spans(issues, keys):
         if row["span"] is None:
             outside = True  # a date outside the table: counted from the dates below
         else:
