@@ -20,8 +20,8 @@ from django.utils.translation import ngettext_lazy
 
 from issues.escalation import escalation_cutoff
 from issues.models import ActionUpdate, Assignment, Issue
+from roundtable.lib.i18n import BilingualName
 from roundtable.lib.reminders import (
-    Name,
     Names,
     ReminderKind,
     ReminderSpec,
@@ -250,10 +250,10 @@ def _digests(today, table, people) -> Iterable[ReminderSpec]:
         .distinct()
     )
     # One digest per person, whatever seats they hold: its reason names all of them.
-    headed: dict[int, list[Name]] = defaultdict(list)
+    headed: dict[int, list[BilingualName]] = defaultdict(list)
     for dept_id in sorted(set(departments)):
         for user_id in people.heads.get(dept_id, ()):
-            headed[user_id].append(people.departments.get(dept_id, Name("", "")))
+            headed[user_id].append(people.departments.get(dept_id, BilingualName("", "")))
     for user_id in sorted(monitors | set(headed)):
         names = Names(headed.get(user_id, []))
         if user_id in monitors and names:

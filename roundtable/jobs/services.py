@@ -1,8 +1,8 @@
 """Start, run and expire jobs.
 
-``job_start`` checks the limits (JOBS_PER_USER, JOBS_TOTAL) and creates the job, which the
-caller queues (``roundtable.jobs.tasks.run_job``) after the commit. ``job_run`` (the task's
-body) claims the job and runs its builder as the owner, in the owner's language, into a
+``job_start`` checks the limits (JOBS_PER_USER, JOBS_TOTAL) and creates the queued job.
+``job_run_next`` (the body of beat's ``run-queued-jobs`` tick, ``tasks.run_queued_jobs``)
+claims the oldest queued job and runs its builder as the owner, in the owner's language, into a
 temporary file beside the final one, renamed when complete: a download never sees half a
 file. ``jobs_purge_expired`` deletes files past JOB_FILES_KEEP_HOURS and gives up jobs that
 a dead worker left behind.
@@ -120,18 +120,6 @@ def job_run_next() -> Job | None:
         if claimed:
             return _execute(pk)
     return None
-
-
-def job_run(*, job_id: int) -> Job | None:
-    """Run this job if it is queued (or its worker died while running it). A job that is
-    done, failed or expired is left alone, so running it twice does nothing."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
-        status=Job.Status.RUNNING, started_at=now
-    )
-    if not claimed:
-        return None
-    return _execute(job_id)
 
 
 def _execute(job_id: int) -> Job:

@@ -1,22 +1,8 @@
 """Thin tasks: each calls a service in roundtable/jobs/services.py."""
 
 from celery import shared_task
-from django.db import DatabaseError
 
 from roundtable.jobs import services
-
-
-@shared_task(
-    ignore_result=True,
-    time_limit=60 * 60,
-    soft_time_limit=55 * 60,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=5,
-    max_retries=3,
-)
-def run_job(job_id: int) -> str:
-    job = services.job_run(job_id=job_id)
-    return "skipped" if job is None else f"job {job.pk}: {job.status}"
 
 
 @shared_task(ignore_result=True, time_limit=60 * 60, soft_time_limit=55 * 60)

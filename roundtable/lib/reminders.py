@@ -27,7 +27,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from roundtable.lib.i18n import BilingualName, prefers_chinese
+from roundtable.lib.i18n import prefers_chinese
 
 
 class ReminderKind(models.TextChoices):
@@ -78,11 +78,6 @@ def spec(kind, subject_key, recipient_id, due_on, reason, *, issue_id=None, meet
         issue_id=issue_id,
         meeting_id=meeting_id,
     )
-
-
-# A department's or enterprise's name that follows the language active when it is rendered
-# (each recipient's): the one rule of roundtable/lib/i18n.py.
-Name = BilingualName
 
 
 class Names:

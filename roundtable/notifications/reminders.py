@@ -52,7 +52,8 @@ from departments.models import Department, DepartmentMembership
 from issues.escalation import escalation_cutoff, issues_escalate
 from roundtable.accounts.models import Role, User
 from roundtable.lib import reminders as registry
-from roundtable.lib.reminders import Name, ReminderKind, ReminderSpec, setting
+from roundtable.lib.i18n import BilingualName
+from roundtable.lib.reminders import ReminderKind, ReminderSpec, setting
 from roundtable.meetings.reminder_rules import quarter_bounds
 from roundtable.notifications import delivery
 from roundtable.workdays import services as workdays
@@ -98,7 +99,7 @@ class People:
             .distinct()
         )
         self.departments = {
-            pk: Name(zh, en)
+            pk: BilingualName(zh, en)
             for pk, zh, en in Department.objects.values_list("pk", "name_zh", "name_en")
         }
 

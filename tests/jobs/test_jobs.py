@@ -129,7 +129,7 @@ def test_progress_moves_while_the_job_runs(staff, ledger, monkeypatch):  # noqa:
 
     monkeypatch.setattr(services._Progress, "__call__", spy)
     job = services.job_start(owner=staff, kind=LEDGER_CSV, params={"query": ""})
-    services.job_run(job_id=job.pk)
+    services.job_run_next()
     assert seen[0] == ("running", 0, 3)
     assert ("running", 2, 3) in seen and seen[-1] == ("running", 3, 3)
     job.refresh_from_db()
@@ -279,7 +279,7 @@ def test_a_failing_builder_marks_the_job_failed_and_leaves_no_file(staff, monkey
     jobs.register()
     try:
         job = services.job_start(owner=staff, kind=LEDGER_XLSX, params={"query": ""})
-        services.job_run(job_id=job.pk)
+        services.job_run_next()
     finally:
         monkeypatch.undo()
         jobs.register()
