@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department, DepartmentMembership
 from issues import access
@@ -27,6 +28,7 @@ from issues.services.base import (
     _set_deadline,
     _staff_people,
     _timeline,
+    _with_reason,
 )
 from roundtable.accounts.models import User
 from roundtable.workdays import services as workdays
@@ -38,6 +40,8 @@ RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
 
 
 def _assign(issue, *, actor, lead_department, co_departments, deadline, responsible_person):
+    """The same number of queries whatever the number of departments: the assignments that
+    change are written, and their history rows, in one statement each."""
     if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
         responsible_person, lead_department
     ):
@@ -47,19 +51,20 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     wanted = {lead_department.pk: Assignment.Role.LEAD} | {
         d.pk: Assignment.Role.CO_HANDLING for d in co_departments
     }
-    current = {a.department_id: a for a in issue.assignments.current()}
-    new_departments = []
+    current = {a.department_id: a for a in _current_assignments(issue)}
+    changed, created, kept = [], [], []
     # Retire assignments of departments no longer wanted, or whose role changed.
     for dept_id, assignment in current.items():
         if wanted.get(dept_id) != assignment.role:
             assignment.is_current = False
-            _save_assignment(assignment, actor, "reassigned away")
+            changed.append(_with_reason(assignment, actor, "reassigned away"))
     for dept_id, role in wanted.items():
         existing = current.get(dept_id)
         if existing is not None and existing.role == role:
             if role == Assignment.Role.LEAD and responsible_person is not None:
                 existing.responsible_person = responsible_person
-                _save_assignment(existing, actor, "responsible person set")
+                changed.append(_with_reason(existing, actor, "responsible person set"))
+            kept.append(existing)
             continue
         assignment = Assignment(
             issue=issue,
@@ -67,10 +72,15 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
             role=role,
             responsible_person=responsible_person if role == Assignment.Role.LEAD else None,
         )
-        _save_assignment(assignment, actor, "assigned")
-        new_departments.append(dept_id)
+        created.append(_with_reason(assignment, actor, "assigned"))
+    # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
+    if changed:
+        bulk_update_with_history(changed, Assignment, ["is_current", "responsible_person"])
+    if created:
+        created = bulk_create_with_history(created, Assignment)
+    issue._current_assignments = [*kept, *created]
     old_status = issue.status
-    lead = next(a for a in issue.assignments.current() if a.role == Assignment.Role.LEAD)
+    lead = next(a for a in issue._current_assignments if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:
         issue.status = Status.ASSIGNED
     deadline = workdays.as_deadline(deadline)
@@ -79,16 +89,23 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     if issue.original_deadline is None:
         issue.original_deadline = deadline.day
     _save(issue, actor, "assigned")
-    departments = Department.objects.in_bulk(list(wanted))
+    departments = {d.pk: d for d in (lead_department, *co_departments)}
     names = ", ".join(str(departments[pk]) for pk in wanted)
     _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
     _notify(
-        _department_people(new_departments),
+        _department_people([a.department_id for a in created]),
         issue=issue,
         title=gettext_lazy("assigned to your department"),
         reason=gettext_lazy("Your department was assigned this issue."),
         actor=actor,
     )
+
+
+def _current_assignments(issue: Issue) -> list[Assignment]:
+    """The issue's current assignments: those its caller already holds (an issue it has just
+    created has none), else read."""
+    known = getattr(issue, "_current_assignments", None)
+    return list(known) if known is not None else list(issue.assignments.current())
 
 
 def issue_assign(

@@ -35,9 +35,16 @@ def _locked(issue: Issue) -> Issue:
     return Issue.objects.select_for_update().get(pk=issue.pk)
 
 
+def _with_reason(obj, actor: User, reason: str):
+    """Name the actor and the reason in the history row that saving ``obj`` writes (one at a
+    time, or in bulk with simple_history's ``bulk_*_with_history``)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+    return obj
+
+
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:
-    issue._history_user = actor
-    issue._change_reason = reason[:100]
+    _with_reason(issue, actor, reason)
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
@@ -45,9 +52,7 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
-    assignment._history_user = actor
-    assignment._change_reason = reason[:100]
-    assignment.save()
+    _with_reason(assignment, actor, reason).save()
 
 
 def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):

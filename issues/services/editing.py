@@ -84,6 +84,7 @@ def issue_create(
         issue._history_user = actor
         issue._change_reason = "logged"
         issue.save()
+        issue._current_assignments = []  # none yet: _assign need not read them
         transaction.on_commit(ledger_version.bump)
         if other_enterprises:
             issue.other_enterprises.set([e for e in other_enterprises if e != enterprise])
