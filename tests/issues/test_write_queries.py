@@ -187,9 +187,9 @@ def test_assigning_is_lean_and_flat(staff, counted, attachments):
             "deadline_working_days": "",
             "responsible_person": "",
         }
-        response, sizes[n] = counted(lambda issue=issue, post=post: client.post(
-            f"/issues/{issue.pk}/assign/", post
-        ))
+        response, sizes[n] = counted(
+            lambda issue=issue, post=post: client.post(f"/issues/{issue.pk}/assign/", post)
+        )
         assert response.status_code == 302
         current = {a.department_id for a in issue.assignments.current()}
         assert current == {d.pk for d in departments}
