@@ -265,7 +265,23 @@ def _meetings():
     return Issue.meeting.field.related_model.objects
 
 
-class IssueForm(DepartmentsReadAhead, DeadlineMixin, forms.ModelForm):
+class ChoicesCheckedOnce:
+    """A ModelForm whose choice fields are not checked a second time by the model's own
+    validation: the form's field already found the chosen row in its queryset (the model
+    would look each foreign key up again) or the value among its choices (the model would
+    ask the database whether it satisfies the constraint listing them)."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        exclude.update(
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
+        )
+        return exclude
+
+
+class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
     """Log an issue, and optionally assign it in the same step."""
 
     enterprise = EnterpriseChoiceField(
@@ -353,7 +369,7 @@ class IssueForm(DepartmentsReadAhead, DeadlineMixin, forms.ModelForm):
         return cleaned
 
 
-class IssueEditForm(forms.ModelForm):
+class IssueEditForm(ChoicesCheckedOnce, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     enterprise = EnterpriseChoiceField(
         queryset=Enterprise.objects.all(), label=_("Raised by (enterprise)")
