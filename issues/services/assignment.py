@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department, DepartmentMembership
 from issues import access
@@ -29,6 +28,7 @@ from issues.services.base import (
     _staff_people,
     _timeline,
     _with_reason,
+    _write_history,
 )
 from roundtable.accounts.models import User
 from roundtable.workdays import services as workdays
@@ -75,9 +75,10 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
         created.append(_with_reason(assignment, actor, "assigned"))
     # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
     if changed:
-        bulk_update_with_history(changed, Assignment, ["is_current", "responsible_person"])
+        Assignment.objects.bulk_update(changed, ["is_current", "responsible_person"])
     if created:
-        created = bulk_create_with_history(created, Assignment)
+        Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
+    _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
     issue._current_assignments = [*kept, *created]
     old_status = issue.status
     lead = next(a for a in issue._current_assignments if a.role == Assignment.Role.LEAD)

@@ -4,7 +4,7 @@ history reason, the timeline entry, the notices."""
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from departments.models import DepartmentMembership
 from issues.models import (
@@ -51,6 +51,27 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     transaction.on_commit(ledger_version.bump)
 
 
+def _write_history(model, changes) -> None:
+    """The history rows of objects just written in bulk, in one insert: ``changes`` holds
+    ``(object, history_type)`` pairs ("+" created, "~" changed), each object carrying its
+    actor and reason (``_with_reason``). What simple_history's ``bulk_*_with_history`` write,
+    but for creations and changes together."""
+    history = model.history.model
+    now = timezone.now()
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=obj._history_user,
+                history_change_reason=obj._change_reason,
+                history_type=history_type,
+                **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields},
+            )
+            for obj, history_type in changes
+        ]
+    )
+
+
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
     _with_reason(assignment, actor, reason).save()
 
@@ -64,7 +85,7 @@ def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, ex
         old_status=old_status,
         new_status=issue.status if old_status else "",
         assignment=assignment,
-        department=assignment.department if assignment else None,
+        department_id=assignment.department_id if assignment else None,
         extension=extension,
     )
 
