@@ -51,14 +51,14 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     transaction.on_commit(ledger_version.bump)
 
 
-def _write_history(model, changes) -> None:
+def _write_history(model, changes) -> list:
     """The history rows of objects just written in bulk, in one insert: ``changes`` holds
     ``(object, history_type)`` pairs ("+" created, "~" changed), each object carrying its
     actor and reason (``_with_reason``). What simple_history's ``bulk_*_with_history`` write,
     but for creations and changes together."""
     history = model.history.model
     now = timezone.now()
-    history.objects.bulk_create(
+    return history.objects.bulk_create(
         [
             history(
                 history_date=now,
