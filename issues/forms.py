@@ -97,12 +97,13 @@ class DepartmentsReadAhead:
     def full_clean(self):
         if self.is_bound:
             names = ("lead_department", "co_departments")
-            ids = [
-                pk
-                for name in names
-                for raw in self.data.getlist(self.add_prefix(name))
-                if (pk := params.parse_id(str(raw))) is not None
-            ]
+            typed = []
+            for name in names:
+                value = self.fields[name].widget.value_from_datadict(
+                    self.data, self.files, self.add_prefix(name)
+                )
+                typed += value if isinstance(value, (list, tuple)) else [value]
+            ids = [pk for raw in typed if (pk := params.parse_id(str(raw))) is not None]
             # In the departments' own order, as the fields' queryset gives them.
             found = {d.pk: d for d in Department.objects.active().filter(pk__in=ids)} if ids else {}
             for name in names:

@@ -39,9 +39,12 @@ RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
 )
 
 
-def _assign(issue, *, actor, lead_department, co_departments, deadline, responsible_person):
+def _assign(
+    issue, *, actor, lead_department, co_departments, deadline, responsible_person, new=False
+):
     """The same number of queries whatever the number of departments: the assignments that
-    change are written, and their history rows, in one statement each."""
+    change are written in one statement each, their history rows in one more. ``new``: the
+    issue was just created, so it has no assignments to read."""
     if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
         responsible_person, lead_department
     ):
@@ -51,7 +54,7 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     wanted = {lead_department.pk: Assignment.Role.LEAD} | {
         d.pk: Assignment.Role.CO_HANDLING for d in co_departments
     }
-    current = {a.department_id: a for a in _current_assignments(issue)}
+    current = {} if new else {a.department_id: a for a in issue.assignments.current()}
     changed, created, kept = [], [], []
     # Retire assignments of departments no longer wanted, or whose role changed.
     for dept_id, assignment in current.items():
@@ -79,9 +82,8 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     if created:
         Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
     _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
-    issue._current_assignments = [*kept, *created]
     old_status = issue.status
-    lead = next(a for a in issue._current_assignments if a.role == Assignment.Role.LEAD)
+    lead = next(a for a in (*kept, *created) if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:
         issue.status = Status.ASSIGNED
     deadline = workdays.as_deadline(deadline)
@@ -100,13 +102,6 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
         reason=gettext_lazy("Your department was assigned this issue."),
         actor=actor,
     )
-
-
-def _current_assignments(issue: Issue) -> list[Assignment]:
-    """The issue's current assignments: those its caller already holds (an issue it has just
-    created has none), else read."""
-    known = getattr(issue, "_current_assignments", None)
-    return list(known) if known is not None else list(issue.assignments.current())
 
 
 def issue_assign(

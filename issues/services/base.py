@@ -36,8 +36,8 @@ def _locked(issue: Issue) -> Issue:
 
 
 def _with_reason(obj, actor: User, reason: str):
-    """Name the actor and the reason in the history row that saving ``obj`` writes (one at a
-    time, or in bulk with simple_history's ``bulk_*_with_history``)."""
+    """Name the actor and the reason in the history row that saving ``obj`` writes (saved one
+    at a time, or written in bulk with ``_write_history``)."""
     obj._history_user = actor
     obj._change_reason = reason[:100]
     return obj

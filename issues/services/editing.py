@@ -85,7 +85,6 @@ def issue_create(
             created_by=actor,
         )
         _insert_new(issue, actor, [e for e in other_enterprises if e != enterprise])
-        issue._current_assignments = []  # none yet: _assign need not read them
         transaction.on_commit(ledger_version.bump)
         _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
         if lead_department is not None:
@@ -98,6 +97,7 @@ def issue_create(
                 co_departments=co_departments,
                 deadline=deadline,
                 responsible_person=responsible_person,
+                new=True,
             )
     return issue
 
