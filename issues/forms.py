@@ -14,7 +14,7 @@ from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering, params
-from roundtable.lib.forms import ModelMultipleChoiceField
+from roundtable.lib.forms import ChoicesCheckedOnce, ModelMultipleChoiceField
 from roundtable.workdays import services as workdays
 
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
@@ -264,22 +264,6 @@ def _meetings():
     """``Meeting.objects``, reached through the ``Issue.meeting`` foreign key: issues sits below
     meetings (README, Layers) and never imports it."""
     return Issue.meeting.field.related_model.objects
-
-
-class ChoicesCheckedOnce:
-    """A ModelForm whose choice fields are not checked a second time by the model's own
-    validation: the form's field already found the chosen row in its queryset (the model
-    would look each foreign key up again) or the value among its choices (the model would
-    ask the database whether it satisfies the constraint listing them)."""
-
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        exclude.update(
-            name
-            for name, field in self.fields.items()
-            if isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
-        )
-        return exclude
 
 
 class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
