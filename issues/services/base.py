@@ -4,7 +4,7 @@ history reason, the timeline entry, the notices."""
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from departments.models import DepartmentMembership
 from issues.models import (
@@ -35,19 +35,45 @@ def _locked(issue: Issue) -> Issue:
     return Issue.objects.select_for_update().get(pk=issue.pk)
 
 
+def _with_reason(obj, actor: User, reason: str):
+    """Name the actor and the reason in the history row that saving ``obj`` writes (saved one
+    at a time, or written in bulk with ``_write_history``)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+    return obj
+
+
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:
-    issue._history_user = actor
-    issue._change_reason = reason[:100]
+    _with_reason(issue, actor, reason)
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
     transaction.on_commit(ledger_version.bump)
 
 
+def _write_history(model, changes) -> list:
+    """The history rows of objects just written in bulk, in one insert: ``changes`` holds
+    ``(object, history_type)`` pairs ("+" created, "~" changed), each object carrying its
+    actor and reason (``_with_reason``). What simple_history's ``bulk_*_with_history`` write,
+    but for creations and changes together."""
+    history = model.history.model
+    now = timezone.now()
+    return history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=obj._history_user,
+                history_change_reason=obj._change_reason,
+                history_type=history_type,
+                **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields},
+            )
+            for obj, history_type in changes
+        ]
+    )
+
+
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
-    assignment._history_user = actor
-    assignment._change_reason = reason[:100]
-    assignment.save()
+    _with_reason(assignment, actor, reason).save()
 
 
 def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):
@@ -59,7 +85,7 @@ def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, ex
         old_status=old_status,
         new_status=issue.status if old_status else "",
         assignment=assignment,
-        department=assignment.department if assignment else None,
+        department_id=assignment.department_id if assignment else None,
         extension=extension,
     )
 

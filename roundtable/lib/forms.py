@@ -1,4 +1,5 @@
-"""Form fields that parse ids with roundtable.lib.params before the database sees them."""
+"""Form fields that parse ids with roundtable.lib.params before the database sees them, and
+model forms that check a choice once."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -32,3 +33,19 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         meta = self.queryset.model._meta
         field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
         return isinstance(field, models.IntegerField)
+
+
+class ChoicesCheckedOnce:
+    """A ModelForm whose choice fields are not checked a second time by the model's own
+    validation: the form's field already found the chosen row in its queryset (the model
+    would look each foreign key up again) or the value among its choices (the model would
+    ask the database whether it satisfies the constraint listing them)."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        exclude.update(
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
+        )
+        return exclude
