@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, Expression, F, OuterRef, Q
+from django.utils import timezone
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.querysets import OPEN_STATUSES, overdue_on
@@ -145,6 +146,37 @@ def instruction_pending() -> Q:
         .values("issue_id")
     )
     return open_now() & Q(pk__in=unanswered)
+
+
+# --- What a change touches ---------------------------------------------------------------
+
+
+def touched(issue: Issue) -> tuple[list[date], list[int | None]]:
+    """The days and departments by which the figures above count ``issue``: the day it was
+    raised, concluded and closed, its current lead department, and today (the day of whatever
+    a change records: a reopening, a rating). A change of the issue calls this before and
+    after (issues/services/base.py), and roundtable/lib/ledger_version.py turns the result into
+    the cached figures it can change. Its deadline is not among the days: it counts in the
+    figures of the present (overdue) and through the day of the conclusion (on time). A
+    dissatisfied enterprise's rating counts on the day of the last reopening (one query, for
+    those issues only)."""
+    closed_on = timezone.localdate(issue.closed_at) if issue.closed_at else None
+    days = [issue.raised_on, issue.concluded_on, closed_on, timezone.localdate()]
+    if issue.pk and issue.satisfaction == Satisfaction.DISSATISFIED:
+        reopened = (
+            ActionUpdate.objects.filter(issue=issue, kind=ActionUpdate.Kind.REOPENED)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        days.append(timezone.localdate(reopened) if reopened else None)
+    return [day for day in days if day is not None], [issue.lead_department_id]
+
+
+def touched_by_assignment(assignment: Assignment) -> tuple[list[date], list[int | None]]:
+    """The day and department by which the response figures count ``assignment``: the day
+    it was made, its department."""
+    return [timezone.localdate(assignment.assigned_at)], [assignment.department_id]
 
 
 # --- Response: accepted within the window -------------------------------------------------

@@ -3,10 +3,10 @@ history reason, the timeline entry, the notices."""
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.utils import translation
 
 from departments.models import DepartmentMembership
+from issues.kpi_selectors import touched, touched_by_assignment
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -32,7 +32,20 @@ class StaleVersion(Exception):
 
 
 def _locked(issue: Issue) -> Issue:
-    return Issue.objects.select_for_update().get(pk=issue.pk)
+    current = Issue.objects.select_for_update().get(pk=issue.pk)
+    # What the dashboard's figures counted it by before the change (``_figures_changed``).
+    current._touched_before = touched(current)
+    return current
+
+
+def _figures_changed(issue: Issue) -> None:
+    """The one call that tells the dashboard's cache what a change of ``issue`` can change:
+    its days and departments before (as ``_locked`` read them) and after."""
+    days, departments = touched(issue)
+    days_before, departments_before = getattr(issue, "_touched_before", ((), ()))
+    ledger_version.changed(
+        days=[*days_before, *days], departments=[*departments_before, *departments]
+    )
 
 
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:
@@ -41,13 +54,16 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    transaction.on_commit(ledger_version.bump)
+    _figures_changed(issue)
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
     assignment._history_user = actor
     assignment._change_reason = reason[:100]
     assignment.save()
+    # The response figures count the assignment by its day and department (the issue's own
+    # save, which follows, tells the rest).
+    ledger_version.changed(*touched_by_assignment(assignment))
 
 
 def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):

@@ -18,12 +18,12 @@ from issues.services.assignment import _assign
 from issues.services.base import (
     StaleVersion,
     TransitionRefused,
+    _figures_changed,
     _locked,
     _save,
     _timeline,
 )
 from roundtable.accounts.models import User
-from roundtable.lib import ledger_version
 from roundtable.workdays.services import Deadline
 
 EDITABLE_FIELDS = (
@@ -84,7 +84,7 @@ def issue_create(
         issue._history_user = actor
         issue._change_reason = "logged"
         issue.save()
-        transaction.on_commit(ledger_version.bump)
+        _figures_changed(issue)
         if other_enterprises:
             issue.other_enterprises.set([e for e in other_enterprises if e != enterprise])
         _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
