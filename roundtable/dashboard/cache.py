@@ -51,7 +51,8 @@ class Part:
 
 
 def _key(part: Part, versions: dict[str, str], calendar: int) -> str:
-    text = "|".join(map(str, [*part.parts, *(versions[c] for c in part.cells)]))
+    cells = [ledger_version.EVERYTHING, *part.cells]
+    text = "|".join(map(str, [*part.parts, *(versions[c] for c in cells)]))
     digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
     return f"dashboard:{part.name}:{calendar}:{digest}"
 
@@ -60,7 +61,8 @@ def get_many(parts: Sequence[Part], *, ttl: int = TTL) -> list:
     """Each part's value, from the cache when none of its cells changed since it was
     computed: one round trip for the versions, one for the values, one to keep those
     computed now."""
-    versions = ledger_version.versions({c: None for p in parts for c in p.cells})
+    everything = {ledger_version.EVERYTHING: None}
+    versions = ledger_version.versions(everything | {c: None for p in parts for c in p.cells})
     if versions is None:  # the cache is unavailable: compute, keep nothing
         return [part.compute() for part in parts]
     calendar = workdays.calendar_version()

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 PREFIX = "dashboard:cell:"
 NOW = "now"
 ALL = "all"
+# Read with every cached figure: ``changed_everything`` recomputes them all.
+EVERYTHING = f"{PREFIX}everything"
 
 
 def _cell(scope: str, department_id: int | None) -> str:
@@ -82,6 +84,11 @@ def changed(days: Iterable[date | None] = (), departments: Iterable[int | None] 
     versions once the transaction commits (at once outside one)."""
     cells = changed_cells(days, departments)
     transaction.on_commit(lambda: bump(cells))
+
+
+def changed_everything() -> None:
+    """Recompute every cached figure (after a bulk load; the benchmark's cold cache)."""
+    bump([EVERYTHING])
 
 
 def bump(cells: Iterable[str]) -> None:

@@ -360,7 +360,7 @@ def test_cached_figures_are_recomputed_when_an_issue_changes(
 
 
 def test_a_cache_that_fails_does_not_fail_the_page(
-    client, w, chair, staff, django_capture_on_commit_callbacks
+    client, w, chair, liaison_a, django_capture_on_commit_callbacks
 ):
     from unittest import mock
 
@@ -378,7 +378,7 @@ def test_a_cache_that_fails_does_not_fail_the_page(
         # A change still commits; its new versions are lost (logged), and the figures it
         # changed expire within a minute (tests/dashboard/test_cache.py).
         with django_capture_on_commit_callbacks(execute=True):
-            services.issue_post_progress(actor=staff, issue=w.issues["I5"], body="Still here")
+            services.issue_post_progress(actor=liaison_a, issue=w.issues["I5"], body="Still here")
     # Versions readable but the figures' entries not: computed, not kept, still served.
     with mock.patch.object(cache.cache, "set_many", side_effect=down):
         assert client.get("/dashboard/").status_code == 200
