@@ -10,6 +10,7 @@ text in one language, so one entry serves every reader.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.utils import timezone
@@ -57,7 +58,8 @@ def _issue_rows(qs) -> tuple[list[dict], int]:
 
 
 def _stamped(value: dict) -> dict:
-    return {**value, "computed_at": timezone.now()}
+    # ``computation``: tells this computation from any other, even at the same instant.
+    return {**value, "computed_at": timezone.now(), "computation": uuid.uuid4().hex}
 
 
 def _period_part(period: kpis.Period, today: date, department_id: int | None = None):
@@ -134,16 +136,14 @@ def _compute_trend(period: kpis.Period, skip: list[kpis.Period]) -> dict:
     return _stamped({"trend": [row for row in rows if row.period not in skip]})
 
 
-def _assembled(values: list[dict]) -> dict:
-    """The parts' values as one, computed when the oldest of them was; ``signature`` changes
-    whenever one of them was computed again (the overview's HTML is cached under it)."""
-    data = {}
-    for value in values:
-        data |= value
-    stamps = [value["computed_at"] for value in values]
-    data["computed_at"] = min(stamps)
-    data["signature"] = tuple(stamp.timestamp() for stamp in stamps)
-    return data
+def _stamps(values: list[dict]) -> dict:
+    """When the parts were computed: ``computed_at``, the oldest of them; ``signature``,
+    which changes whenever one of them is computed again (the overview's HTML is cached
+    under it)."""
+    return {
+        "computed_at": min(value["computed_at"] for value in values),
+        "signature": tuple(value["computation"] for value in values),
+    }
 
 
 def overview(period: kpis.Period, today: date | None = None) -> dict:
@@ -184,8 +184,10 @@ def overview(period: kpis.Period, today: date | None = None) -> dict:
     previous_district = kpis.district_of(kpis.with_now(previous["figures"], counts["counts"]))
     known = {period: district, previous_period: previous_district}
     known |= {row.period: row for row in trend["trend"]}
-    data = _assembled([current, previous, counts, now, breakdowns, trend])
-    return data | {
+    return {
+        **now,
+        **breakdowns,
+        **_stamps([current, previous, counts, now, breakdowns, trend]),
         "by_department": by_department,
         "district": district,
         "previous": previous_district,
@@ -214,8 +216,9 @@ def department_overview(period: kpis.Period, department_id: int, today: date | N
         ]
     )
     figures = kpis.with_now(current["figures"], counts["counts"])[department_id]
-    data = _assembled([current, previous, counts, now, district, district_counts])
-    return data | {
+    return {
+        **now,
+        **_stamps([current, previous, counts, now, district, district_counts]),
         "figures": figures,
         "previous": kpis.with_now(previous["figures"], counts["counts"])[department_id],
         "district": kpis.district_of(kpis.with_now(district["figures"], district_counts["counts"])),
