@@ -40,11 +40,17 @@ def _locked(issue: Issue) -> Issue:
 
 def _figures_changed(issue: Issue) -> None:
     """The one call that tells the dashboard's cache what a change of ``issue`` can change:
-    its days and departments before (as ``_locked`` read them) and after."""
-    days, departments = touched(issue)
-    days_before, departments_before = getattr(issue, "_touched_before", ((), ()))
+    its days and departments before (as ``_locked`` read them) and after, and whether its
+    facts changed or only its timeline grew."""
+    after = touched(issue)
+    before = getattr(issue, "_touched_before", None)
+    if before is None:
+        ledger_version.changed(after.days, after.departments)
+        return
     ledger_version.changed(
-        days=[*days_before, *days], departments=[*departments_before, *departments]
+        [*before.days, *after.days],
+        [*before.departments, *after.departments],
+        facts=before.facts != after.facts,
     )
 
 
@@ -63,7 +69,8 @@ def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
     assignment.save()
     # The response figures count the assignment by its day and department (the issue's own
     # save, which follows, tells the rest).
-    ledger_version.changed(*touched_by_assignment(assignment))
+    touch = touched_by_assignment(assignment)
+    ledger_version.changed(touch.days, touch.departments)
 
 
 def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):

@@ -1,13 +1,13 @@
 """The dashboard's cache: computed figures kept under keys holding the versions of the ledger's
 cells they read (roundtable/lib/ledger_version.py).
 
-A page's figures come in parts (reports.py): the district's figures for a period, a
-department's, the trend's other quarters, the breakdowns, what is true now. Each part names
-its cells (a quarter or the present, for a department or the district); a change of an issue
-(issues/services/, ``ledger_version.changed``) gives new versions to the cells it touches once
-it commits, so the next request recomputes the parts that read them and takes the others from
-the cache. A page reads the versions of all its parts' cells in one round trip and all its
-parts in another (``get_many``).
+A page's figures come in parts (overviews.py): the district's figures for a period, a
+department's, the trend's other quarters, the breakdowns, what is true now, the instructions
+awaiting an answer. Each part names its cells (a quarter, the present or the timelines, for a
+department or the district); a change of an issue (issues/services/, ``ledger_version.changed``)
+gives new versions to the cells it touches once it commits, so the next request recomputes the
+parts that read them and takes the others from the cache. A page reads the versions of all its
+parts' cells in one round trip and all its parts in another (``get_many``).
 
 Nothing is kept longer than ``TTL``, a minute: whatever changed the ledger without telling
 (a bulk load, the admin, another process's memory on the embedded default, a Redis that was
@@ -29,12 +29,9 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 
 from roundtable.lib import ledger_version
-from roundtable.lib.ledger_version import figure_cells
 from roundtable.workdays import services as workdays
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["Part", "figure_cells", "get_many", "get_or_compute"]
 
 TTL = 60  # seconds: the most a figure may lag behind the ledger
 
@@ -42,7 +39,7 @@ TTL = 60  # seconds: the most a figure may lag behind the ledger
 @dataclass
 class Part:
     """One cached part of a page: ``compute()``'s result under ``name`` and ``parts``, valid
-    while the versions of ``cells`` (``figure_cells``) and of the calendar stay."""
+    while the versions of ``cells`` (``ledger_version.figure_cells``) and of the calendar stay."""
 
     name: str
     parts: tuple

@@ -1,8 +1,9 @@
 """What the dashboards show, computed and cached in parts (roundtable/dashboard/cache.py):
 a period's figures (the district's and each department's), what is true now (open and overdue
-counts, the lists of issues, the recurring problems), the breakdowns and the trend. Each part
-names the cells of the ledger it reads (roundtable/lib/ledger_version.py), so a change of an
-issue recomputes only the parts it can change; reports.py turns the result into rows.
+counts, the lists of overdue and escalated issues, the recurring problems), the instructions
+awaiting an answer, the breakdowns and the trend. Each part names the cells of the ledger it
+reads (roundtable/lib/ledger_version.py), so a change of an issue recomputes only the parts it
+can change; reports.py turns the result into rows.
 
 Cached entries hold numbers, ids and both names of everything (Chinese and English), never
 text in one language, so one entry serves every reader.
@@ -18,6 +19,7 @@ from django.utils import timezone
 from departments.models import Department
 from issues.models import Category
 from roundtable.dashboard import cache, kpis, recurring
+from roundtable.lib.ledger_version import figure_cells
 from roundtable.meetings.models import Meeting
 
 LIST_LENGTH = 10
@@ -79,7 +81,7 @@ def _period_part(period: kpis.Period, today: date, department_id: int | None = N
                 )[0]
             }
         ),
-        cache.figure_cells([(period.start, period.end)], department_id=department_id),
+        figure_cells([(period.start, period.end)], department_id=department_id),
     )
 
 
@@ -95,7 +97,7 @@ def _now_counts_part(today: date, department_id: int | None = None):
                 )
             }
         ),
-        cache.figure_cells(now=True, department_id=department_id),
+        figure_cells(now=True, department_id=department_id),
     )
 
 
@@ -106,17 +108,30 @@ def _lists(today: date, department_id: int | None = None) -> dict:
     escalated, escalated_count = _issue_rows(
         kpis.escalated(department_id=department_id, limit=LIST_LENGTH)
     )
-    instructions, instruction_count = _issue_rows(
-        kpis.with_instruction_pending(department_id=department_id, limit=LIST_LENGTH)
-    )
     return {
         "overdue": overdue,
         "escalated": escalated,
         "escalated_count": escalated_count,
-        "instructions": instructions,
-        "instruction_count": instruction_count,
         "departments": _departments(),
     }
+
+
+def _instructions_part(department_id: int | None = None):
+    """The issues whose instruction awaits an answer: what a timeline entry alone (a
+    progress note, an instruction) can change."""
+
+    def compute():
+        rows, count = _issue_rows(
+            kpis.with_instruction_pending(department_id=department_id, limit=LIST_LENGTH)
+        )
+        return _stamped({"instructions": rows, "instruction_count": count})
+
+    return cache.Part(
+        "instructions",
+        (department_id,),
+        compute,
+        figure_cells(timeline=True, department_id=department_id),
+    )
 
 
 def _compute_district_now(today: date) -> dict:
@@ -154,7 +169,7 @@ def overview(period: kpis.Period, today: date | None = None) -> dict:
     previous_period = period.previous()
     skip = [period, previous_period]
     trend_quarters = [q for q in kpis.quarters_ending(period) if q not in skip]
-    current, previous, counts, now, breakdowns, trend = cache.get_many(
+    current, previous, counts, now, instructions, breakdowns, trend = cache.get_many(
         [
             _period_part(period, today),
             _period_part(previous_period, today),
@@ -163,19 +178,20 @@ def overview(period: kpis.Period, today: date | None = None) -> dict:
                 "district-now",
                 (today,),
                 lambda: _compute_district_now(today),
-                cache.figure_cells(now=True),
+                figure_cells(now=True),
             ),
+            _instructions_part(),
             cache.Part(
                 "breakdowns",
                 (period.start, period.end, today),
                 lambda: _compute_breakdowns(period, today),
-                cache.figure_cells([(period.start, period.end)]),
+                figure_cells([(period.start, period.end)]),
             ),
             cache.Part(
                 "trend",
                 (period.start, period.end),
                 lambda: _compute_trend(period, skip),
-                cache.figure_cells([(q.start, q.end) for q in trend_quarters]),
+                figure_cells([(q.start, q.end) for q in trend_quarters]),
             ),
         ]
     )
@@ -186,8 +202,9 @@ def overview(period: kpis.Period, today: date | None = None) -> dict:
     known |= {row.period: row for row in trend["trend"]}
     return {
         **now,
+        **instructions,
         **breakdowns,
-        **_stamps([current, previous, counts, now, breakdowns, trend]),
+        **_stamps([current, previous, counts, now, instructions, breakdowns, trend]),
         "by_department": by_department,
         "district": district,
         "previous": previous_district,
@@ -200,7 +217,7 @@ def department_overview(period: kpis.Period, department_id: int, today: date | N
     """A department's figures for ``period`` and the district's beside them; cached in parts
     like ``overview`` (the district's period figures are the overview's own part)."""
     today = today or timezone.localdate()
-    current, previous, counts, now, district, district_counts = cache.get_many(
+    current, previous, counts, now, instructions, district, district_counts = cache.get_many(
         [
             _period_part(period, today, department_id),
             _period_part(period.previous(), today, department_id),
@@ -209,8 +226,9 @@ def department_overview(period: kpis.Period, department_id: int, today: date | N
                 "department-now",
                 (today, department_id),
                 lambda: _stamped(_lists(today, department_id)),
-                cache.figure_cells(now=True, department_id=department_id),
+                figure_cells(now=True, department_id=department_id),
             ),
+            _instructions_part(department_id),
             _period_part(period, today),
             _now_counts_part(today),
         ]
@@ -218,7 +236,8 @@ def department_overview(period: kpis.Period, department_id: int, today: date | N
     figures = kpis.with_now(current["figures"], counts["counts"])[department_id]
     return {
         **now,
-        **_stamps([current, previous, counts, now, district, district_counts]),
+        **instructions,
+        **_stamps([current, previous, counts, now, instructions, district, district_counts]),
         "figures": figures,
         "previous": kpis.with_now(previous["figures"], counts["counts"])[department_id],
         "district": kpis.district_of(kpis.with_now(district["figures"], district_counts["counts"])),

@@ -2,22 +2,22 @@
 
 The dashboard's figures are cached (roundtable/dashboard/cache.py). A change must not throw
 them all away, only those it can change, so the ledger is cut into cells, each with its own
-version in Django's cache:
+version in Django's cache, for one department (``:12``) or the whole district (``:all``):
 
-* a quarter and a department (``2026Q4:12``): the figures of that department, for a period
-  that holds a day of that quarter;
-* a quarter and the whole district (``2026Q4:all``): the district's figures for such a period
-  (every department's, the unassigned issues', the breakdowns, the trend);
-* the present and a department (``now:12``) or the district (``now:all``): what is true now
-  whatever the period: open and overdue now, the lists of issues (oldest overdue, escalated,
-  awaiting an answer to an instruction), the recurring problems.
+* a quarter (``2026Q4:12``): the figures for a period that holds a day of that quarter (the
+  district's: every department's, the unassigned issues', the breakdowns, the trend);
+* the present (``now:12``): what is true now whatever the period: open and overdue now, the
+  lists of overdue and escalated issues, the recurring problems;
+* the timelines (``timeline:12``): the issues whose chair's instruction awaits an answer, the
+  one figure a timeline entry alone (a progress note, an instruction) can change.
 
 A cached figure names the cells it reads (``figure_cells``) and its key holds their versions;
-a change names the days and departments it touches (``changed``), and the versions of their
-cells move once the transaction commits. This module is the one place of the rule between
-the two: a change touches the present and the quarter of each of its days, for each of its
-departments and for the district. Which days and departments of an issue the figures count
-by is written beside the figures' definitions (issues/kpi_selectors.py, ``touched``).
+a change names the days and departments it touches and whether it changed an issue's facts
+(``changed``), and the versions of their cells move once the transaction commits. This module
+is the one place of the rule between the two: a change touches the timelines and, when it
+changed facts, the present and the quarter of each of its days; each for each of its
+departments and for the district. Which days, departments and facts of an issue the figures
+count by is written beside the figures' definitions (issues/kpi_selectors.py, ``touched``).
 
 It lives here, below issues/ and the dashboard, so that the issues never import the
 dashboard. Versions live in Django's cache, Redis when REDIS_URL is set: shared by every web
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "dashboard:cell:"
 NOW = "now"
+TIMELINE = "timeline"
 ALL = "all"
 # Read with every cached figure: ``changed_everything`` recomputes them all.
 EVERYTHING = f"{PREFIX}everything"
@@ -61,28 +62,41 @@ def quarter_keys(start: date, end: date) -> list[str]:
 
 
 def figure_cells(
-    periods: Iterable[tuple[date, date]] = (), *, now: bool = False, department_id=None
+    periods: Iterable[tuple[date, date]] = (),
+    *,
+    now: bool = False,
+    timeline: bool = False,
+    department_id=None,
 ) -> list[str]:
     """The cells a cached figure reads: the quarters of ``periods`` ((first day, last day)),
-    the present when ``now``, for one department or (None) the district."""
+    the present when ``now``, the timelines when ``timeline``; for one department or (None)
+    the district."""
     scopes = [q for start, end in periods for q in quarter_keys(start, end)]
-    if now:
-        scopes.append(NOW)
+    scopes += [NOW] if now else []
+    scopes += [TIMELINE] if timeline else []
     return [_cell(scope, department_id) for scope in dict.fromkeys(scopes)]
 
 
-def changed_cells(days: Iterable[date | None], departments: Iterable[int | None]) -> set[str]:
+def changed_cells(
+    days: Iterable[date | None], departments: Iterable[int | None], *, facts: bool = True
+) -> set[str]:
     """The cells a change touching ``days`` and ``departments`` can change (None entries are
-    ignored): the present and each day's quarter, for each department and the district."""
-    scopes = {NOW} | {quarter_of(day).key for day in days if day is not None}
+    ignored): the timelines and, when it changed facts, the present and each day's quarter;
+    for each department and the district."""
+    scopes = {TIMELINE}
+    if facts:
+        scopes |= {NOW} | {quarter_of(day).key for day in days if day is not None}
     owners = {None} | {pk for pk in departments if pk is not None}
     return {_cell(scope, pk) for scope in scopes for pk in owners}
 
 
-def changed(days: Iterable[date | None] = (), departments: Iterable[int | None] = ()) -> None:
-    """Record a change of the ledger touching ``days`` and ``departments``: their cells get new
-    versions once the transaction commits (at once outside one)."""
-    cells = changed_cells(days, departments)
+def changed(
+    days: Iterable[date | None] = (), departments: Iterable[int | None] = (), *, facts=True
+) -> None:
+    """Record a change of the ledger touching ``days`` and ``departments`` (``facts``: it
+    changed an issue's facts, not only added to its timeline): their cells get new versions
+    once the transaction commits (at once outside one)."""
+    cells = changed_cells(days, departments, facts=facts)
     transaction.on_commit(lambda: bump(cells))
 
 

@@ -41,6 +41,8 @@ def computed(monkeypatch):
                 department = part.parts[3] if part.name == "period" else None
                 if part.name in ("now-counts", "department-now"):
                     department = part.parts[1]
+                if part.name == "instructions":
+                    department = part.parts[0]
                 seen.append((part.name, department, part.parts[0]))
                 return inner()
 
@@ -89,11 +91,12 @@ def _create(w, actors):
 
 
 # Each change is of an issue led by department A; I5 was raised in the third quarter (and
-# found dissatisfied in it), the new issue in the fourth.
+# found dissatisfied in it), the new issue in the fourth. A progress note changes no fact of
+# the issue: only the list of instructions awaiting an answer can change.
 @pytest.mark.parametrize(
     "change, quarters",
     [
-        (_progress, {"2026Q3", "2026Q4"}),
+        (_progress, set()),
         (_conclusion, {"2026Q3", "2026Q4"}),
         (_create, {"2026Q4"}),
     ],
@@ -121,11 +124,15 @@ def test_a_change_recomputes_only_the_figures_it_can_change(
     assert {first for _department, first in recomputed_periods} == starts
     assert (w.dept_a.pk, "2026-04-01") not in recomputed_periods
     # What is true now, for department A and the district.
-    assert {(n, d) for n, d, _f in computed if n != "period"} == {
+    present = {
         ("now-counts", w.dept_a.pk),
         ("department-now", w.dept_a.pk),
         ("now-counts", None),
     }
+    answers = {("instructions", w.dept_a.pk), ("instructions", None)}
+    assert {(n, d) for n, d, _f in computed if n != "period"} == (
+        answers | present if quarters else answers
+    )
 
     # And the pages still equal the ledger, figure by figure.
     with time_machine.travel(world.NOW, tick=False):
@@ -143,7 +150,7 @@ def test_other_quarters_of_the_chairs_dashboard_stay_cached(
             client.get(f"/dashboard/?period={period}")
         computed.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            _progress(w, {"liaison": liaison_a})
+            _conclusion(w, {"liaison": liaison_a})
         second_quarter = client.get("/dashboard/?period=2026Q2")
         fourth_quarter = client.get("/dashboard/?period=2026Q4")
         # The page's HTML (cached too) shows the new figures, each opening as many issues.
@@ -160,6 +167,24 @@ def test_other_quarters_of_the_chairs_dashboard_stay_cached(
         Issue.objects.exclude(status=Issue.Status.CLOSED).count()
     )
     assert second_quarter.status_code == 200
+
+
+def test_a_progress_note_recomputes_only_the_instructions_awaiting_an_answer(
+    client, w, chair, liaison_a, computed, django_capture_on_commit_callbacks
+):
+    client.force_login(chair)
+    with time_machine.travel(world.NOW, tick=False):
+        services.issue_add_instruction(actor=chair, issue=w.issues["I5"], body="Solve it")
+        client.get("/dashboard/?period=2026Q4")
+        before = shown(client.get("/dashboard/?period=2026Q4"), "lists")
+        computed.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            _progress(w, {"liaison": liaison_a})
+        after = client.get("/dashboard/?period=2026Q4")
+        _assert_equals_the_ledger(client, after)
+    assert [name for name, _d, _f in computed] == ["instructions"]
+    assert before["instructions_all"]["value"] == 1
+    assert shown(after, "lists")["instructions_all"]["value"] == 0
 
 
 def test_a_change_that_bypasses_the_services_shows_within_a_minute(client, w, chair):
