@@ -15,6 +15,8 @@ PostgreSQL), then runs ``bench/dashboard.py measure`` in a fresh process against
   typical change touches get new versions (an issue raised this quarter, in one department,
   changed today: ``ledger_version.changed_cells``), so the figures of this quarter and of the
   present are recomputed and the trend's other quarters and the previous quarter are not;
+  and after a progress note (``overview_after_progress_note``: no fact of the issue changed,
+  only the instructions awaiting an answer are recomputed, and the page's HTML);
 - the department dashboard, uncached and cached, for a department head (for information),
   and after a change of an issue of another department (``department_after_other_write``:
   only the district's figures beside the department's are recomputed);
@@ -135,8 +137,8 @@ def measure(args) -> None:
     other = Department.objects.exclude(pk__in=roles.department_ids(head)).order_by("pk").first()
     today = timezone.localdate()
 
-    def write_in(department):
-        cells = ledger_version.changed_cells([today], [department.pk])
+    def write_in(department, *, facts=True):
+        cells = ledger_version.changed_cells([today], [department.pk], facts=facts)
         return lambda: ledger_version.bump(cells)
 
     everything = ledger_version.changed_everything
@@ -153,6 +155,9 @@ def measure(args) -> None:
             "overview_cached": _timed(client, "/dashboard/", repeat=args.repeat),
             "overview_after_write": _timed(
                 client, "/dashboard/", before=write_in(other), repeat=args.repeat
+            ),
+            "overview_after_progress_note": _timed(
+                client, "/dashboard/", before=write_in(other, facts=False), repeat=args.repeat
             ),
             "department_uncached": _timed(
                 head_client, "/dashboard/department/", before=everything, repeat=args.repeat
