@@ -11,7 +11,8 @@ text in one language, so one entry serves every reader.
 
 from __future__ import annotations
 
-import uuid
+import hashlib
+import pickle
 from datetime import date
 
 from django.utils import timezone
@@ -60,8 +61,9 @@ def _issue_rows(qs) -> tuple[list[dict], int]:
 
 
 def _stamped(value: dict) -> dict:
-    # ``computation``: tells this computation from any other, even at the same instant.
-    return {**value, "computed_at": timezone.now(), "computation": uuid.uuid4().hex}
+    # ``content``: a digest of what was computed, the same when a recomputation found the same.
+    content = hashlib.sha1(pickle.dumps(value), usedforsecurity=False).hexdigest()
+    return {**value, "computed_at": timezone.now(), "content": content}
 
 
 def _period_part(period: kpis.Period, today: date, department_id: int | None = None):
@@ -152,12 +154,12 @@ def _compute_trend(period: kpis.Period, skip: list[kpis.Period]) -> dict:
 
 
 def _stamps(values: list[dict]) -> dict:
-    """When the parts were computed: ``computed_at``, the oldest of them; ``signature``,
-    which changes whenever one of them is computed again (the overview's HTML is cached
-    under it)."""
+    """When the parts were computed: ``computed_at``, the oldest of them; and ``signature``,
+    which changes whenever what one of them holds changes (the overview's HTML is cached under
+    it: a recomputation that found the same figures renders nothing again)."""
     return {
         "computed_at": min(value["computed_at"] for value in values),
-        "signature": tuple(value["computation"] for value in values),
+        "signature": tuple(value["content"] for value in values),
     }
 
 

@@ -281,8 +281,8 @@ def overview(request):
         sort = "name"
     kpi_columns = reports.kpi_list()
     can_start_study = roles.is_commerce_staff(request.user)
-    # The page's body is cached as HTML with the figures it shows (``signature``: which
-    # computation of each of their cached parts) and everything else it depends on; its rows are
+    # The page's body is cached as HTML with the figures it shows (``signature``: a digest of
+    # each of their cached parts) and everything else it depends on; its rows are
     # built only when it is rendered (a template calls a callable; _Once computes it once).
     context = {
         **_period_context(period, today),
