@@ -18,6 +18,7 @@ from django.utils.translation import ngettext_lazy
 
 from issues.models import ActionUpdate, Issue
 from issues.querysets import overdue_on
+from roundtable.lib import ledger_version
 from roundtable.lib.reminders import setting
 from roundtable.workdays import services as workdays
 
@@ -55,6 +56,8 @@ def issues_escalate(*, today: date) -> list[int]:
         ids = [issue.pk for issue in issues]
         for start in range(0, len(ids), 1000):
             Issue.objects.filter(pk__in=ids[start : start + 1000]).update(escalated_on=today)
+        # The chair's list of escalated issues, the district's and their departments'.
+        ledger_version.changed(departments={issue.lead_department_id for issue in issues})
         limit = setting("ESCALATE_AFTER_WORKING_DAYS")
         now = timezone.now()
         with translation.override(settings.LANGUAGE_CODE):

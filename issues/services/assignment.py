@@ -18,6 +18,7 @@ from issues.models import (
 from issues.services.base import (
     Status,
     TransitionRefused,
+    _assignments_changed,
     _clean_text,
     _department_people,
     _locked,
@@ -82,6 +83,7 @@ def _assign(
     if created:
         Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
     _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
+    _assignments_changed([*changed, *created])
     old_status = issue.status
     lead = next(a for a in (*kept, *created) if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:

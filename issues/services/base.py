@@ -3,10 +3,10 @@ history reason, the timeline entry, the notices."""
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.utils import timezone, translation
 
 from departments.models import DepartmentMembership
+from issues.kpi_selectors import touched, touched_by_assignment
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -32,7 +32,26 @@ class StaleVersion(Exception):
 
 
 def _locked(issue: Issue) -> Issue:
-    return Issue.objects.select_for_update().get(pk=issue.pk)
+    current = Issue.objects.select_for_update().get(pk=issue.pk)
+    # What the dashboard's figures counted it by before the change (``_figures_changed``).
+    current._touched_before = touched(current)
+    return current
+
+
+def _figures_changed(issue: Issue) -> None:
+    """The one call that tells the dashboard's cache what a change of ``issue`` can change:
+    its days and departments before (as ``_locked`` read them) and after, and whether its
+    facts changed or only its timeline grew."""
+    after = touched(issue)
+    before = getattr(issue, "_touched_before", None)
+    if before is None:
+        ledger_version.changed(after.days, after.departments)
+        return
+    ledger_version.changed(
+        [*before.days, *after.days],
+        [*before.departments, *after.departments],
+        facts=before.facts != after.facts,
+    )
 
 
 def _with_reason(obj, actor: User, reason: str):
@@ -48,7 +67,7 @@ def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = Non
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    transaction.on_commit(ledger_version.bump)
+    _figures_changed(issue)
 
 
 def _write_history(model, changes) -> list:
@@ -74,6 +93,19 @@ def _write_history(model, changes) -> list:
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
     _with_reason(assignment, actor, reason).save()
+    _assignments_changed([assignment])
+
+
+def _assignments_changed(assignments) -> None:
+    """Tell the dashboard's cache that ``assignments`` were written (one at a time or in
+    bulk): the response figures count each by its day and department (the issue's own save,
+    which follows, tells the rest)."""
+    touches = [touched_by_assignment(a) for a in assignments]
+    if touches:
+        ledger_version.changed(
+            [day for t in touches for day in t.days],
+            [pk for t in touches for pk in t.departments],
+        )
 
 
 def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):

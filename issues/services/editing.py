@@ -19,6 +19,7 @@ from issues.services.assignment import _assign
 from issues.services.base import (
     StaleVersion,
     TransitionRefused,
+    _figures_changed,
     _locked,
     _save,
     _timeline,
@@ -26,7 +27,6 @@ from issues.services.base import (
     _write_history,
 )
 from roundtable.accounts.models import User
-from roundtable.lib import ledger_version
 from roundtable.workdays.services import Deadline
 
 EDITABLE_FIELDS = (
@@ -85,7 +85,7 @@ def issue_create(
             created_by=actor,
         )
         _insert_new(issue, actor, [e for e in other_enterprises if e != enterprise])
-        transaction.on_commit(ledger_version.bump)
+        _figures_changed(issue)
         _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
         if lead_department is not None:
             if deadline is None:

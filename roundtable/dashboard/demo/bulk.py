@@ -12,7 +12,8 @@ instances, no services. So these rows skip, knowingly, what the services do for 
 * references are reserved per year in one locked update of the counter per batch
   (``reserve_references``), not one ``next_reference`` per issue;
 * ``Issue.lead_department`` is filled in afterwards by ``sync_lead_department``;
-* no dashboard cache invalidation (``dashboard.cache.bump``);
+* no dashboard cache invalidation (``lib.ledger_version.changed``): cached figures catch up
+  within a minute (roundtable/dashboard/cache.py);
 * enterprises: no duplicate-name check and no history (``enterprises.services``).
 
 Working days come from ``roundtable.workdays.services``; ``add_issues`` remembers each answer
