@@ -10,13 +10,14 @@ from issues.models import Issue
 from roundtable.api.errors import PreconditionFailed, PreconditionRequired
 
 
-def form_data(form_class, data, **kwargs) -> dict:
+def form_data(form_class, data, *, defaults=None, **kwargs) -> dict:
     """``data`` (a JSON object) checked by ``form_class``, the form of the page that does the
-    same thing, so that each rule lives in one place; its errors answer 400."""
+    same thing, so that each rule lives in one place; its errors answer 400. ``defaults``
+    stand for what the page's form starts filled with."""
     if not isinstance(data, dict):
         raise ValidationError({"detail": _("Send a JSON object.")})
     query = QueryDict(mutable=True)
-    for key, value in data.items():
+    for key, value in {**(defaults or {}), **data}.items():
         if isinstance(value, list):
             query.setlist(key, [str(v) for v in value])
         elif isinstance(value, bool):

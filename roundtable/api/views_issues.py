@@ -8,6 +8,7 @@ without it) and is refused with 412 when someone changed the issue since."""
 
 from django import forms as django_forms
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -102,7 +103,9 @@ class IssueList(generics.GenericAPIView):
         """Log an issue (commerce staff), assigned at once when a lead department and a
         deadline are given. Checked as the page's form checks it."""
         access.check(access.can_edit(request.user, None))
-        data = form_data(forms.IssueForm, request.data)
+        # What the page's form starts with: raised today, normal priority.
+        defaults = {"raised_on": timezone.localdate().isoformat(), "priority": "normal"}
+        data = form_data(forms.IssueForm, request.data, defaults=defaults)
         issue = services.issue_create(
             actor=request.user,
             title=data["title"],
@@ -113,7 +116,7 @@ class IssueList(generics.GenericAPIView):
             source=data["source"],
             meeting=data["meeting"],
             raised_on=data["raised_on"],
-            priority=data["priority"] or Issue.Priority.NORMAL,
+            priority=data["priority"],
             follow_up_requirement=data["follow_up_requirement"],
             monitor=data["monitor"],
             lead_department=data["lead_department"],
