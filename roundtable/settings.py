@@ -483,7 +483,7 @@ SPECTACULAR_SETTINGS = {
     "and progress, enterprises and departments. Every access rule of the portal's pages "
     "applies to the token's owner.",
     "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_INCLUDE_SCHEMA": True,
     # The schema is for those who hold a token or a session, as the rest of the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
