@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from issues.models import Issue
-from roundtable.api.errors import PreconditionRequired
 from roundtable.accounts import api_tokens
+from roundtable.api.errors import PreconditionRequired
 from tests import factories
 
 pytestmark = pytest.mark.django_db
