@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from issues import access, filters, forms, services
 from issues.models import Assignment, Issue
+from roundtable.accounts import submissions
 from roundtable.api import serializers as s
 from roundtable.api.common import IssueCursor, etag, expected_version, form_data
 from roundtable.lib import params
@@ -98,32 +99,45 @@ class IssueList(generics.GenericAPIView):
         page = self.paginate_queryset(issues)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=s.IssueCreateSerializer, responses={201: s.IssueDetailSerializer})
+    @extend_schema(
+        request=s.IssueCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={201: s.IssueDetailSerializer, 200: s.IssueDetailSerializer},
+    )
     def post(self, request):
         """Log an issue (commerce staff), assigned at once when a lead department and a
-        deadline are given. Checked as the page's form checks it."""
+        deadline are given. Checked as the page's form checks it. Sent again with the same
+        Idempotency-Key (1 to 64 letters, digits, - or _), it creates nothing more and
+        answers 200 with the issue the first sending created."""
         access.check(access.can_edit(request.user, None))
+        earlier = submissions.already_created(request, Issue)
+        if earlier is not None:
+            return _detail(earlier)
         # What the page's form starts with: raised today, normal priority.
         defaults = {"raised_on": timezone.localdate().isoformat(), "priority": "normal"}
         data = form_data(forms.IssueForm, request.data, defaults=defaults)
-        issue = services.issue_create(
-            actor=request.user,
-            title=data["title"],
-            description=data["description"],
-            enterprise=data["enterprise"],
-            other_enterprises=data["other_enterprises"],
-            category=data["category"],
-            source=data["source"],
-            meeting=data["meeting"],
-            raised_on=data["raised_on"],
-            priority=data["priority"],
-            follow_up_requirement=data["follow_up_requirement"],
-            monitor=data["monitor"],
-            lead_department=data["lead_department"],
-            co_departments=data["co_departments"],
-            deadline=data["deadline"],
+        issue, created = submissions.create_once(
+            request,
+            Issue,
+            lambda: services.issue_create(
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                enterprise=data["enterprise"],
+                other_enterprises=data["other_enterprises"],
+                category=data["category"],
+                source=data["source"],
+                meeting=data["meeting"],
+                raised_on=data["raised_on"],
+                priority=data["priority"],
+                follow_up_requirement=data["follow_up_requirement"],
+                monitor=data["monitor"],
+                lead_department=data["lead_department"],
+                co_departments=data["co_departments"],
+                deadline=data["deadline"],
+            ),
         )
-        response = _detail(issue, status_code=status.HTTP_201_CREATED)
+        response = _detail(issue, status_code=201 if created else 200)
         response["Location"] = f"/api/issues/{issue.pk}/"
         return response
 

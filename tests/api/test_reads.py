@@ -118,3 +118,20 @@ def test_if_match_is_required_and_must_be_this_issues_current_etag(client, staff
         url, patch, content_type="application/json", headers={**auth, "If-Match": etag}
     )
     assert again.status_code == 412
+
+
+def test_a_create_sent_again_with_its_idempotency_key_creates_nothing_more(
+    client, staff, enterprise_1
+):
+    auth = {**_key(staff, "write"), "Idempotency-Key": "hotline-2026-000123"}
+    body = {
+        "title": "Sent twice",
+        "enterprise": enterprise_1.pk,
+        "category": factories.CategoryFactory().pk,
+        "source": "hotline",
+    }
+    first = client.post("/api/issues/", body, content_type="application/json", headers=auth)
+    again = client.post("/api/issues/", body, content_type="application/json", headers=auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Issue.objects.count() == 1
