@@ -159,14 +159,22 @@ class IssueCreateSerializer(serializers.Serializer):
 
 
 class IssueUpdateSerializer(serializers.Serializer):
-    """The facts of an issue that an edit may change (a PATCH sends some of them)."""
+    """The facts of an issue that an edit may change; a PATCH sends those it changes.
+    Checked by the edit page's form."""
 
     title = serializers.CharField(max_length=TITLE_MAX, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX)
+    enterprise = serializers.IntegerField(required=False)
+    other_enterprises = serializers.ListField(child=serializers.IntegerField(), required=False)
+    category = serializers.IntegerField(required=False)
+    source = serializers.ChoiceField(choices=Issue.Source.choices, required=False)
+    meeting = serializers.IntegerField(required=False, allow_null=True)
+    raised_on = serializers.DateField(required=False)
     priority = serializers.ChoiceField(choices=Issue.Priority.choices, required=False)
     follow_up_requirement = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT_MAX
     )
+    monitor = serializers.IntegerField(required=False, allow_null=True)
 
 
 class ProgressSerializer(serializers.Serializer):

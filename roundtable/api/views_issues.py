@@ -7,6 +7,7 @@ allows, 400 for a bad body. A write to an existing issue needs its ETag in If-Ma
 without it) and is refused with 412 when someone changed the issue since."""
 
 from django import forms as django_forms
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from roundtable.api import serializers as s
 from roundtable.api.common import IssueCursor, etag, expected_version, form_data
 from roundtable.lib import params
 
+EDITABLE = (*services.EDITABLE_FIELDS, "other_enterprises")
 # Orders a client may ask for (``sort``), each one of the ledger's own (filters.SORTS) led by
 # a column that a cursor can hold on to.
 API_SORTS = ("-raised", "raised", "-updated", "updated")
@@ -156,15 +158,23 @@ class IssueDetail(generics.GenericAPIView):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     )
     def patch(self, request, pk):
-        """Edit an issue's facts (commerce staff), as the edit page does."""
+        """Edit an issue's facts (commerce staff): the fields sent change, the others keep
+        their values, and the whole is checked by the edit page's form."""
         issue = _issue(request, pk)
         access.check(access.can_edit(request.user, issue))
         version = expected_version(request, issue)
-        body = s.IssueUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.issue_update(
-            actor=request.user, issue=issue, expected_version=version, **body.validated_data
-        )
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": _("Send a JSON object.")})
+        unknown = sorted(set(request.data) - set(EDITABLE))
+        if unknown:
+            raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+        current = model_to_dict(issue, fields=services.EDITABLE_FIELDS)
+        current["other_enterprises"] = [e.pk for e in issue.other_enterprises.all()]
+        merged = {**current, **request.data, "version": version}
+        data = form_data(forms.IssueEditForm, merged, instance=issue)
+        changes = {name: data[name] for name in services.EDITABLE_FIELDS}
+        changes["other_enterprises"] = list(data["other_enterprises"])
+        services.issue_update(actor=request.user, issue=issue, expected_version=version, **changes)
         return _detail(issue)
 
 

@@ -93,6 +93,7 @@ def test_answers_come_in_the_token_owners_language(client, liaison_a, issue_x):
 
 
 def test_if_match_is_required_and_must_be_this_issues_current_etag(client, staff, issue_x):
+    Issue.objects.filter(pk=issue_x.pk).update(source="hotline")  # no meeting to name
     auth = _key(staff, "write")
     url = f"/api/issues/{issue_x.pk}/"
     etag = client.get(url, headers=auth)["ETag"]
@@ -135,3 +136,24 @@ def test_a_create_sent_again_with_its_idempotency_key_creates_nothing_more(
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert Issue.objects.count() == 1
+
+
+def test_an_edit_is_checked_by_the_edit_pages_form_and_refuses_other_fields(client, staff, issue_x):
+    Issue.objects.filter(pk=issue_x.pk).update(source="hotline")  # no meeting to name
+    auth = {**_key(staff, "write"), "If-Match": f'"{issue_x.pk}-{issue_x.version}"'}
+    url = f"/api/issues/{issue_x.pk}/"
+    for body, field in [
+        ({"raised_on": "2999-01-01"}, "raised_on"),
+        ({"title": "x" * 201}, "title"),
+        ({"status": "closed"}, "status"),
+        ({"deadline": "2030-01-01"}, "deadline"),
+    ]:
+        refused = client.patch(url, body, content_type="application/json", headers=auth)
+        assert refused.status_code == 400, body
+        assert field in refused.json()
+    issue_x.refresh_from_db()
+    assert issue_x.status == "assigned" and issue_x.version == 1
+    done = client.patch(url, {"priority": "urgent"}, content_type="application/json", headers=auth)
+    assert done.status_code == 200, done.content
+    assert done.json()["priority"] == "urgent"
+    assert done.json()["title"] == issue_x.title
