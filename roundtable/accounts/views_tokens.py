@@ -21,8 +21,6 @@ def account_context(user, *, token_form=None, new_key="", new_token=None) -> dic
         "token_form": token_form or ApiTokenForm(),
         "new_key": new_key,
         "new_token": new_token,
-        # The API's own page lives in a higher layer (roundtable/api/): its address by path.
-        "docs_url": "/api/docs/",
     }
 
 
