@@ -2,6 +2,7 @@
 history reason, the timeline entry, the notices."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.utils import timezone, translation
 
@@ -60,6 +61,24 @@ def _with_reason(obj, actor: User, reason: str):
     obj._history_user = actor
     obj._change_reason = reason[:100]
     return obj
+
+
+def check_version(current: Issue, expected_version: int) -> None:
+    """The one test of "someone else changed it since you read it": ``current`` is the locked
+    row, ``expected_version`` the version the user (a form, an API client's If-Match) saw."""
+    if current.version != expected_version:
+        raise StaleVersion(current)
+
+
+@contextmanager
+def at_version(issue: Issue, expected_version: int):
+    """Hold ``issue`` locked at ``expected_version`` for the steps run inside, in one
+    transaction: a step (which locks the row again, at no cost) cannot follow a change the
+    caller has not seen. Raises ``StaleVersion`` when the version moved on."""
+    with transaction.atomic():
+        current = _locked(issue)
+        check_version(current, expected_version)
+        yield current
 
 
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:

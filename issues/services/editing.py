@@ -17,7 +17,6 @@ from issues.models import (
 from issues.references import next_reference
 from issues.services.assignment import _assign
 from issues.services.base import (
-    StaleVersion,
     TransitionRefused,
     _figures_changed,
     _locked,
@@ -25,6 +24,7 @@ from issues.services.base import (
     _timeline,
     _with_reason,
     _write_history,
+    check_version,
 )
 from roundtable.accounts.models import User
 from roundtable.workdays.services import Deadline
@@ -138,8 +138,7 @@ def issue_update(*, actor: User, issue: Issue, expected_version: int, **changes)
     with transaction.atomic():
         current = _locked(issue)
         check_editable(current)
-        if current.version != expected_version:
-            raise StaleVersion(current)
+        check_version(current, expected_version)
         others = changes.pop("other_enterprises", None)
         changed = [name for name, value in changes.items() if getattr(current, name) != value]
         for name in changed:

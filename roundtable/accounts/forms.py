@@ -181,3 +181,18 @@ class UserFilterForm(forms.Form):
             ("liaison", _("Liaison")),
         ],
     )
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what uses it, and what it may do."""
+
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    scope = forms.ChoiceField(
+        label=_("It may"),
+        choices=[
+            ("read", _("Read only")),
+            ("write", _("Read and write")),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )
