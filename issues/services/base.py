@@ -4,6 +4,7 @@ history reason, the timeline entry, the notices."""
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from django.db import transaction
 from django.utils import timezone, translation
 
 from departments.models import DepartmentMembership
