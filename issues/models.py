@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from issues import querysets
 from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet, lifecycle_position
+from roundtable.lib import phrases
 from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
 
 TITLE_MAX = 200
@@ -521,6 +522,10 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     body = models.TextField(_("text"), blank=True, max_length=TEXT_MAX)
+    # The system's own words (an assignment's departments, an escalation…) as a phrase
+    # (roundtable/lib/phrases.py), worded in the reader's language; ``body`` then keeps them
+    # in the site's language, for exports and rows written before phrases.
+    body_phrase = models.JSONField(_("text (phrase)"), null=True, blank=True)
     old_status = models.CharField(_("from status"), max_length=12, blank=True)
     new_status = models.CharField(_("to status"), max_length=12, blank=True)
     extension = models.ForeignKey(
@@ -545,6 +550,11 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def shown_body(self) -> str:
+        """The entry's text in the active language (the reader's)."""
+        return phrases.render(self.body_phrase, self.body)
 
 
 def attachment_path(instance, filename):

@@ -29,6 +29,7 @@ from issues.services.base import (
     _timeline,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 from roundtable.workdays.services import Deadline
 
@@ -80,13 +81,13 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
         issue.original_deadline = deadline.day
     _save(issue, actor, "assigned")
     departments = Department.objects.in_bulk(list(wanted))
-    names = ", ".join(str(departments[pk]) for pk in wanted)
-    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
+    names = phrases.Phrase("timeline.assigned", departments=[departments[pk] for pk in wanted])
+    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names, old_status=old_status)
     _notify(
         _department_people(new_departments),
         issue=issue,
-        title=gettext_lazy("assigned to your department"),
-        reason=gettext_lazy("Your department was assigned this issue."),
+        title="assigned",
+        reason="assigned",
         actor=actor,
     )
 
@@ -190,9 +191,9 @@ def assignment_return(*, actor: User, assignment: Assignment, reason: str) -> As
         _notify(
             _staff_people(),
             issue=issue,
-            title=gettext_lazy("returned by %(dept)s"),
+            title="returned",
             params={"dept": assignment.department},
-            reason=gettext_lazy("You are commerce staff: returned issues need reassigning."),
+            reason="returned",
             actor=actor,
         )
     return assignment
