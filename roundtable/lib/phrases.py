@@ -20,6 +20,7 @@ and get them kept in both languages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy, pgettext
+from django.utils.translation import ngettext, ngettext_lazy, pgettext
 
 from roundtable.lib.i18n import bilingual, prefers_chinese
 
@@ -369,3 +370,54 @@ def data_of(value) -> dict | None:
     """What to store for ``value``: a phrase's data, else nothing (plain text is stored as
     the text itself)."""
     return value.data if isinstance(value, Phrase) else None
+
+
+# --- Reading old text back (the data migrations that turned stored words into phrases) -------
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}|%\((\w+)\)[sd]")
+
+
+def _forms(template: Template) -> list[str]:
+    """Every wording of ``template`` in the active language: both plural forms."""
+    if not template.count:
+        return [str(template.text)]
+    kw = getattr(template.text, "_kw", {})
+    if "singular" not in kw:
+        return []
+    return list(dict.fromkeys(ngettext(kw["singular"], kw["plural"], n) for n in (1, 2, 5)))
+
+
+def _pattern(text: str) -> re.Pattern:
+    parts, end = [], 0
+    for match in _PLACEHOLDER.finditer(text):
+        parts.append(re.escape(text[end : match.start()]))
+        key = match.group(1) or match.group(2)
+        group = r"\S+" if key == "reference" else ".+?"
+        parts.append(f"(?P<{key}>{group})" if f"(?P<{key}>" not in "".join(parts) else ".+?")
+        end = match.end()
+    parts.append(re.escape(text[end:]))
+    return re.compile("^" + "".join(parts) + "$", re.DOTALL)
+
+
+def parse(text: str, keys) -> dict | None:
+    """The phrase among ``keys`` (tried in their order) whose wording, in any language of the
+    site, ``text`` is; its parameters are the words found in place of the placeholders (the
+    caller makes names of them). None when no phrase matches."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for key in keys:
+                template = PHRASES[key]
+                for form in _forms(template):
+                    found = _pattern(form).match(text)
+                    if found is None:
+                        continue
+                    params = found.groupdict()
+                    if template.count and template.count in params:
+                        if not params[template.count].isdigit():
+                            continue
+                        params[template.count] = int(params[template.count])
+                    return {"key": key, "params": params}
+    return None
