@@ -14,7 +14,7 @@ from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering, params
-from roundtable.lib.forms import ModelMultipleChoiceField
+from roundtable.lib.forms import ModelChoiceField, ModelMultipleChoiceField
 from roundtable.workdays import services as workdays
 
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
@@ -223,7 +223,7 @@ class IssueForm(DeadlineMixin, forms.ModelForm):
     enterprise = EnterpriseChoiceField(
         queryset=Enterprise.objects.active(), label=_("Raised by (enterprise)")
     )
-    lead_department = forms.ModelChoiceField(
+    lead_department = ModelChoiceField(
         queryset=Department.objects.active(), required=False, label=_("Lead department")
     )
     co_departments = ModelMultipleChoiceField(
@@ -353,7 +353,7 @@ class IssueEditForm(forms.ModelForm):
 
 
 class AssignForm(DeadlineMixin, forms.Form):
-    lead_department = forms.ModelChoiceField(
+    lead_department = ModelChoiceField(
         queryset=Department.objects.active(), label=_("Lead department")
     )
     co_departments = ModelMultipleChoiceField(
@@ -362,7 +362,7 @@ class AssignForm(DeadlineMixin, forms.Form):
         label=_("Co-handling departments"),
         widget=forms.CheckboxSelectMultiple,
     )
-    responsible_person = forms.ModelChoiceField(
+    responsible_person = ModelChoiceField(
         # People holding a seat now; clean() checks it is in the lead department.
         queryset=User.objects.filter(
             is_active=True,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
 from roundtable.accounts.models import Language, Role
+from roundtable.lib.forms import ModelChoiceField
 
 
 class UsernameLengthMixin:
@@ -143,7 +144,7 @@ class UserForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = ModelChoiceField(
         label=_("Department"), queryset=Department.objects.active().order_by("code")
     )
     role = forms.ChoiceField(label=_("Role"), choices=DepartmentMembership.Role.choices)

@@ -26,6 +26,7 @@ from issues.models import Category, Issue
 from issues.querysets import working_days_late
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
+from roundtable.lib import ordering
 from roundtable.lib.i18n import bilingual
 from roundtable.meetings.models import Meeting
 
@@ -388,7 +389,7 @@ def summary_rows(data: dict, period: kpis.Period) -> list[dict]:
 
 def _sort_value(row: dict, key: str):
     if key == "name":
-        return row["name"].casefold()
+        return row["place"]
     value = getattr(row["figures"], key)
     return value
 
@@ -412,6 +413,11 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
                 "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_columns],
             }
         )
+    # By name: the reader's order (lib/ordering.py), the official one in Chinese.
+    places = ordering.for_reader([(r["pk"], r["name"]) for r in rows])
+    place = {pk: n for n, (pk, _name) in enumerate(places)}
+    for row in rows:
+        row["place"] = place[row["pk"]]
     key = sort.lstrip("-")
     if key not in LEAGUE_SORTS:
         key, sort = "name", "name"

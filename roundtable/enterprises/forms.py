@@ -17,7 +17,7 @@ from django_countries import countries
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
 from roundtable.lib import ordering
-from roundtable.lib.forms import ModelMultipleChoiceField
+from roundtable.lib.forms import ModelChoiceField, ModelMultipleChoiceField
 from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.uscc import normalize, validate_uscc
 
@@ -217,7 +217,7 @@ class ReassignForm(forms.Form):
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Tick the enterprises to reassign.")},
     )
-    official = forms.ModelChoiceField(
+    official = ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
         label=_("New designated official"),

@@ -176,6 +176,7 @@ class BaseLoader:
                 "name_en": spec.name_en,
                 "office_phone": f"023-6000-0{i:03d}",
                 "email": f"{code}@example.gov.cn",
+                "sort_order": (i + 1) * 10,  # the content's order is the official one
             },
         )
         self.departments[code] = dept
@@ -263,9 +264,10 @@ class BaseLoader:
 
     def build_categories(self):
         """The issue categories (no service: the Django admin makes them)."""
-        for code, zh, en in c.CATEGORIES:
+        # In the content's order, the official one ("Other" last): Chinese lists follow it.
+        for n, (code, zh, en) in enumerate(c.CATEGORIES, start=1):
             self.categories[code], _ = Category.objects.get_or_create(
-                code=code, defaults={"name_zh": zh, "name_en": en}
+                code=code, defaults={"name_zh": zh, "name_en": en, "sort_order": n * 10}
             )
 
     # -- enterprises --
