@@ -503,7 +503,7 @@ class ReopenForm(forms.Form):
 
 class InstructionForm(forms.Form):
     body = forms.CharField(
-        label=_("Instruction (批示)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
+        label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
 
 
