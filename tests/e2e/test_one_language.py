@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # English that a Chinese page may show: the issue references' prefix, units and formats.
-ALLOWED_IN_CHINESE = {"RT", "KB", "MB", "GB", "PDF", "CSV", "XLSX", "Excel", "ID", "iCal"}
+ALLOWED_IN_CHINESE = {"rt", "kb", "mb", "gb", "pdf", "csv", "xlsx", "excel", "id", "ical"}
 
 # Every text node and every label-like attribute the reader can meet, less data and text
 # in another language (a `lang` other than the page's).
@@ -54,7 +54,7 @@ def _other_language(texts: list[str], language: str) -> list[str]:
     if language == "en":
         return [t for t in texts if HAN.search(t)]
     return [
-        t for t in texts if set(ENGLISH_WORD.findall(t)) - ALLOWED_IN_CHINESE - {"RT"}
+        t for t in texts if {w.casefold() for w in ENGLISH_WORD.findall(t)} - ALLOWED_IN_CHINESE
     ]
 
 
@@ -78,7 +78,11 @@ def world(db):
         factories.MembershipFactory(
             user=people[key], department=dept, role=getattr(DepartmentMembership.Role, role.upper())
         )
-    enterprise = factories.EnterpriseFactory(name_en="Acme Ltd", name_zh="艾克米有限公司")
+    # No industry: an enterprise's industry is still free text, not a code list with a name
+    # in each language (the report of issue 16 says so), so it would show as typed.
+    enterprise = factories.EnterpriseFactory(
+        name_en="Acme Ltd", name_zh="艾克米有限公司", industry=""
+    )
     issue = factories.IssueFactory(
         status="logged",
         title="仓库许可 Warehouse permit",
