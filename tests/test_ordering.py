@@ -35,3 +35,14 @@ def test_directory_countries_follow_the_active_language(db):
     with translation.override("en"):
         names = dict(DirectoryFilterForm().fields["country"].choices)
         assert names["DE"] == "Germany"
+
+
+def test_meeting_countries_typed_in_one_language_read_in_the_other():
+    from roundtable.lib.countries import for_reader
+
+    with translation.override("en"):
+        assert for_reader("德国、法国") == "Germany, France"
+        assert for_reader("USA and 火星") == "United States of America, 火星"
+    with translation.override("zh-hans"):
+        assert for_reader("Germany, France") == "德国、法国"
+        assert for_reader("") == ""
