@@ -46,3 +46,22 @@ def test_meeting_countries_typed_in_one_language_read_in_the_other():
     with translation.override("zh-hans"):
         assert for_reader("Germany, France") == "德国、法国"
         assert for_reader("") == ""
+
+
+def test_industries_read_in_the_readers_language_in_the_official_order_in_chinese(db):
+    from tests import factories
+
+    for industry in ("制造业", "Finance", "批发和零售业", "Basket weaving"):
+        factories.EnterpriseFactory(industry=industry)
+    with translation.override("en"):
+        labels = [label for _v, label in DirectoryFilterForm().fields["industry"].choices]
+        assert labels == [
+            "—",
+            "Basket weaving",
+            "Finance",
+            "Manufacturing",
+            "Wholesale and retail trade",
+        ]
+    with translation.override("zh-hans"):
+        labels = [label for _v, label in DirectoryFilterForm().fields["industry"].choices]
+        assert labels == ["—", "制造业", "批发和零售业", "金融业", "Basket weaving"]

@@ -26,7 +26,7 @@ from issues.models import Category, Issue
 from issues.querysets import working_days_late
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
-from roundtable.lib import ordering
+from roundtable.lib import industries, ordering
 from roundtable.lib.i18n import bilingual
 from roundtable.meetings.models import Meeting
 
@@ -470,6 +470,8 @@ def _dimension_label(dimension: str, key, names: dict) -> str:
         return names["meeting"].get(key) or str(key)
     if dimension == "country":
         return str(countries.name(key)) or key
+    if dimension == "industry":
+        return industries.name(str(key))
     return str(key)
 
 

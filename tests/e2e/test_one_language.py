@@ -78,10 +78,10 @@ def world(db):
         factories.MembershipFactory(
             user=people[key], department=dept, role=getattr(DepartmentMembership.Role, role.upper())
         )
-    # No industry: an enterprise's industry is still free text, not a code list with a name
-    # in each language (the report of issue 16 says so), so it would show as typed.
+    # An industry typed in Chinese: a section of the national classification, shown in
+    # the reader's language (lib/industries.py).
     enterprise = factories.EnterpriseFactory(
-        name_en="Acme Ltd", name_zh="艾克米有限公司", industry=""
+        name_en="Acme Ltd", name_zh="艾克米有限公司", industry="制造业"
     )
     issue = factories.IssueFactory(
         status="logged",
