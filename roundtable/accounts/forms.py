@@ -145,7 +145,7 @@ class UserForm(forms.Form):
 
 class MembershipForm(forms.Form):
     department = ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.active().order_by("code")
+        label=_("Department"), queryset=Department.objects.active()
     )
     role = forms.ChoiceField(label=_("Role"), choices=DepartmentMembership.Role.choices)
     started_on = forms.DateField(
