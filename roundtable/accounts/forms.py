@@ -144,9 +144,7 @@ class UserForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    department = ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.active()
-    )
+    department = ModelChoiceField(label=_("Department"), queryset=Department.objects.active())
     role = forms.ChoiceField(label=_("Role"), choices=DepartmentMembership.Role.choices)
     started_on = forms.DateField(
         label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
