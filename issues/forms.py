@@ -14,7 +14,7 @@ from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering, params
-from roundtable.lib.forms import ChoicesCheckedOnce, ModelMultipleChoiceField
+from roundtable.lib.forms import ChoicesCheckedOnce, ModelChoiceField, ModelMultipleChoiceField
 from roundtable.workdays import services as workdays
 
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
@@ -62,7 +62,7 @@ def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> No
         field.widget.choices.queryset = Enterprise.objects.filter(pk__in=ids)
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):
+class DepartmentChoiceField(ModelChoiceField):
     """A department to choose, found among those ``DepartmentsReadAhead`` read for the form
     (or, failing that, looked up as Django does, with its error for an unknown one)."""
 
@@ -411,7 +411,7 @@ class AssignForm(DepartmentsReadAhead, DeadlineMixin, forms.Form):
         label=_("Co-handling departments"),
         widget=forms.CheckboxSelectMultiple,
     )
-    responsible_person = forms.ModelChoiceField(
+    responsible_person = ModelChoiceField(
         # People holding a seat now; clean() checks it is in the lead department.
         queryset=User.objects.filter(
             is_active=True,
@@ -552,7 +552,7 @@ class ReopenForm(forms.Form):
 
 class InstructionForm(forms.Form):
     body = forms.CharField(
-        label=_("Instruction (批示)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
+        label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
 
 

@@ -32,6 +32,7 @@ from issues.services.base import (
     _write_history,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 from roundtable.workdays.services import Deadline
 
@@ -95,13 +96,13 @@ def _assign(
         issue.original_deadline = deadline.day
     _save(issue, actor, "assigned")
     departments = {d.pk: d for d in (lead_department, *co_departments)}
-    names = ", ".join(str(departments[pk]) for pk in wanted)
-    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
+    names = phrases.Phrase("timeline.assigned", departments=[departments[pk] for pk in wanted])
+    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names, old_status=old_status)
     _notify(
         _department_people([a.department_id for a in created]),
         issue=issue,
-        title=gettext_lazy("assigned to your department"),
-        reason=gettext_lazy("Your department was assigned this issue."),
+        title="assigned",
+        reason="assigned",
         actor=actor,
     )
 
@@ -205,9 +206,9 @@ def assignment_return(*, actor: User, assignment: Assignment, reason: str) -> As
         _notify(
             _staff_people(),
             issue=issue,
-            title=gettext_lazy("returned by %(dept)s"),
+            title="returned",
             params={"dept": assignment.department},
-            reason=gettext_lazy("You are commerce staff: returned issues need reassigning."),
+            reason="returned",
             actor=actor,
         )
     return assignment

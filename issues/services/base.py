@@ -4,6 +4,7 @@ history reason, the timeline entry, the notices."""
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -15,7 +16,7 @@ from issues.models import (
     Issue,
 )
 from roundtable.accounts.models import User
-from roundtable.lib import ledger_version, notices
+from roundtable.lib import ledger_version, notices, phrases
 from roundtable.workdays.services import Deadline
 
 Status = Issue.Status
@@ -128,12 +129,20 @@ def _assignments_changed(assignments) -> None:
         )
 
 
-def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):
+def _timeline(
+    issue, actor, kind, *, body="", old_status="", assignment=None, extension=None, phrase=None
+):
+    """A timeline entry. The system's own words come as a ``phrase`` (lib/phrases.py), worded
+    for each reader; ``body`` then keeps them in the site's language."""
+    if phrase is not None and not body:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = str(phrase)
     return ActionUpdate.objects.create(
         issue=issue,
         author=actor,
         kind=kind,
         body=body,
+        body_phrase=phrases.data_of(phrase),
         old_status=old_status,
         new_status=issue.status if old_status else "",
         assignment=assignment,
@@ -143,24 +152,30 @@ def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, ex
 
 
 def _notify(
-    users: Iterable[User], *, issue: Issue, title, reason, actor: User, params=None
+    users: Iterable[User], *, issue: Issue, title: str, reason: str, actor: User, params=None
 ) -> None:
     """In-app notices, written in the same transaction as the change they announce.
 
-    ``title`` and ``reason`` are lazy translations (with ``params``), rendered in each
-    recipient's own language, not the actor's."""
+    ``title`` and ``reason`` name phrases (``notice.<title>`` and ``why.<reason>`` in
+    lib/phrases.py) with ``params``: stored as such and worded for each reader when read
+    (the page's language, the recipient's in an e-mail). ``title``/``reason`` keep the words
+    in the recipient's language of the moment, for searching."""
     recipients = {u.pk: u for u in users if u is not None and u.pk != actor.pk and u.is_active}
+    what = phrases.Phrase(f"notice.{title}", **(params or {}))
+    title_phrase = phrases.Phrase("notice.title", reference=issue.reference, what=what)
+    reason_phrase = phrases.Phrase(f"why.{reason}")
     written = []
     for user in recipients.values():
         with translation.override(user.preferred_language or None):
-            values = {key: str(value) for key, value in (params or {}).items()}
             written.append(
                 notices.Notice(
                     recipient_id=user.pk,
                     issue_id=issue.pk,
-                    title=f"{issue.reference} {str(title) % values if values else title}"[:300],
-                    reason=str(reason)[:300],
+                    title=str(title_phrase)[:300],
+                    reason=str(reason_phrase)[:300],
                     url=f"/issues/{issue.pk}/",
+                    title_phrase=title_phrase.data,
+                    reason_phrase=reason_phrase.data,
                 )
             )
     notices.write(written)

@@ -20,6 +20,7 @@ from issues.models import Issue
 from issues.querysets import working_days_late
 from roundtable.dashboard import kpis
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
+from roundtable.lib import industries, ordering
 from roundtable.lib.i18n import bilingual
 
 BREAKDOWN_ROWS = 12
@@ -262,7 +263,7 @@ def summary_rows(data: dict, period: kpis.Period) -> list[dict]:
 
 def _sort_value(row: dict, key: str):
     if key == "name":
-        return row["name"].casefold()
+        return row["place"]
     value = getattr(row["figures"], key)
     return value
 
@@ -286,6 +287,11 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
                 "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_columns],
             }
         )
+    # By name: the reader's order (lib/ordering.py), the official one in Chinese.
+    places = ordering.for_reader([(r["pk"], r["name"]) for r in rows])
+    place = {pk: n for n, (pk, _name) in enumerate(places)}
+    for row in rows:
+        row["place"] = place[row["pk"]]
     key = sort.lstrip("-")
     if key not in LEAGUE_SORTS:
         key, sort = "name", "name"
@@ -338,6 +344,8 @@ def _dimension_label(dimension: str, key, names: dict) -> str:
         return names["meeting"].get(key) or str(key)
     if dimension == "country":
         return str(countries.name(key)) or key
+    if dimension == "industry":
+        return industries.name(str(key))
     return str(key)
 
 
