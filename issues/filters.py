@@ -266,6 +266,18 @@ def search(qs, text: str):
     text = text.strip()
     if not text:
         return qs
+    matches = matching(qs, text)
+    # A rare term: ordered by date, the page query would walk the date index through the
+    # whole table looking for a handful of matches. Fetch the matches first (one scan, or the
+    # trigram indexes), then count and order that short list by primary key lookups.
+    ids = list(matches.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
+    if len(ids) <= RARE_MATCHES:
+        return qs.filter(pk__in=ids)
+    return matches
+
+
+def matching(qs, text: str):
+    """The issues of ``qs`` that contain every word of ``text`` (see ``search``)."""
     condition = Q()
     for term in text.split()[:SEARCH_WORDS]:
         lookup = "icontains" if len(term) >= 3 or term.lower() != term.upper() else "contains"
@@ -286,14 +298,7 @@ def search(qs, text: str):
         if len(term) <= GRAMS_MAX and connections[qs.db].vendor == "postgresql":
             in_text = Q(HasGram(term)) & in_text
         condition &= in_text | by_enterprise
-    matches = qs.filter(condition)
-    # A rare term: ordered by date, the page query would walk the date index through the
-    # whole table looking for a handful of matches. Fetch the matches first (one scan, or the
-    # trigram indexes), then count and order that short list by primary key lookups.
-    ids = list(matches.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
-    if len(ids) <= RARE_MATCHES:
-        return qs.filter(pk__in=ids)
-    return matches
+    return qs.filter(condition)
 
 
 def filtered(qs, params) -> tuple[LedgerFilterForm, object]:
