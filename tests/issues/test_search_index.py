@@ -10,9 +10,10 @@ from issues import filters
 from issues.models import Issue
 from tests import factories
 
-# Few letters, so that random terms are often found: Chinese, English in both cases, and the
+# Few letters, so that random terms are often found: Chinese, English in both cases, a letter
+# beyond ASCII (é: SQLite's LIKE ignores case in ASCII only, so not É as well), and the
 # characters of references (RT-2026-90001) and of the factories' enterprise names.
-ALPHABET = "用地审批税收企业测试aAbBeEtT2-0"
+ALPHABET = "用地审批税收企业测试aAbBeEtT2-0é"
 TEXTS = st.text(alphabet=ALPHABET + " ", max_size=30)
 TERMS = st.text(alphabet=ALPHABET, min_size=1, max_size=4)
 POOL = 6
