@@ -4,7 +4,8 @@ bookmarked and shared, and every dashboard figure can link to the issues behind 
 from datetime import date
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db import connections
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -225,6 +226,31 @@ RARE_MATCHES = 500
 ENTERPRISE_IDS_MAX = 1000
 
 
+# Terms of at most this many characters are found through the grams index (migration 0015).
+GRAMS_MAX = 2
+
+
+class HasGram(Func):
+    """PostgreSQL only: the issue's reference, title or description may contain ``term`` (at
+    most GRAMS_MAX characters), read from index issue_search_grams. Exact for such a term (a
+    column contains it exactly when the column's grams hold it, both under UPPER()); the
+    search still checks its LIKE on the candidates, so the answer cannot drift from it."""
+
+    function = "issue_search_grams"
+    template = "%(function)s(%(expressions)s)"
+    output_field = BooleanField()
+
+    def __init__(self, term: str):
+        super().__init__(F("reference"), F("title"), F("description"), Value(term))
+        self.term = term
+
+    def as_sql(self, compiler, connection, **extra):
+        *columns, term = self.get_source_expressions()
+        grams, grams_params = Func(*columns, function=self.function).as_sql(compiler, connection)
+        value, value_params = compiler.compile(term)
+        return f"{grams} @> ARRAY[UPPER({value})]", (*grams_params, *value_params)
+
+
 def search(qs, text: str):
     """Substring search over reference, title, description and the enterprise's names.
     A substring match finds Chinese words inside titles (用地 in 项目用地审批) as well as
@@ -233,11 +259,26 @@ def search(qs, text: str):
     Fast on PostgreSQL: trigram indexes on UPPER(reference/title/description) serve any term
     of three characters or more (migration 0005), and the enterprises whose names match are
     looked up first so that every condition is on the issue table and the planner can OR the
-    indexes together. A shorter term without letter case (用地) cannot use a trigram index:
-    it is matched with a plain LIKE, a third of the cost of UPPER() LIKE UPPER() on a scan."""
+    indexes together. A shorter term (税, 用地) cannot use a trigram index: its candidates come
+    from the index of characters and pairs of characters (migration 0015, ``HasGram``) and the
+    same LIKE is checked on them only, so the answer is the substring match's. A short term
+    without letter case is matched with a plain LIKE, a third of the cost of UPPER() LIKE
+    UPPER(). On SQLite every term is a plain LIKE."""
     text = text.strip()
     if not text:
         return qs
+    matches = matching(qs, text)
+    # A rare term: ordered by date, the page query would walk the date index through the
+    # whole table looking for a handful of matches. Fetch the matches first (one scan, or the
+    # trigram indexes), then count and order that short list by primary key lookups.
+    ids = list(matches.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
+    if len(ids) <= RARE_MATCHES:
+        return qs.filter(pk__in=ids)
+    return matches
+
+
+def matching(qs, text: str):
+    """The issues of ``qs`` that contain every word of ``text`` (see ``search``)."""
     condition = Q()
     for term in text.split()[:SEARCH_WORDS]:
         lookup = "icontains" if len(term) >= 3 or term.lower() != term.upper() else "contains"
@@ -250,20 +291,15 @@ def search(qs, text: str):
             if len(ids) <= ENTERPRISE_IDS_MAX
             else Q(enterprise__in=enterprises)
         )
-        condition &= (
+        in_text = (
             Q(**{f"reference__{lookup}": term})
             | Q(**{f"title__{lookup}": term})
             | Q(**{f"description__{lookup}": term})
-            | by_enterprise
         )
-    matches = qs.filter(condition)
-    # A rare term: ordered by date, the page query would walk the date index through the
-    # whole table looking for a handful of matches. Fetch the matches first (one scan, or the
-    # trigram indexes), then count and order that short list by primary key lookups.
-    ids = list(matches.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
-    if len(ids) <= RARE_MATCHES:
-        return qs.filter(pk__in=ids)
-    return matches
+        if len(term) <= GRAMS_MAX and connections[qs.db].vendor == "postgresql":
+            in_text = Q(HasGram(term)) & in_text
+        condition &= in_text | by_enterprise
+    return qs.filter(condition)
 
 
 def filtered(qs, params) -> tuple[LedgerFilterForm, object]:

@@ -150,6 +150,10 @@ if DATABASE_URL:
         options = DATABASES["default"].setdefault("OPTIONS", {})
         # An unreachable server fails a request (and /readyz) in seconds, not minutes.
         options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+        # No JIT compilation: the portal's queries take milliseconds, and compiling one costs
+        # more than it saves. A plan that reads many rows from the search's grams index (issues
+        # migration 0015, whose function is priced high on purpose) was compiled for a second.
+        options.setdefault("options", "-c jit=off")
         if DATABASE_POOL:
             options["pool"] = {
                 "min_size": 1,
