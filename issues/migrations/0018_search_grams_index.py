@@ -53,6 +53,6 @@ def drop_grams_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("issues", "0014_action_update_study_kinds")]
+    dependencies = [("issues", "0017_sort_order")]
 
     operations = [migrations.RunPython(create_grams_index, drop_grams_index, elidable=False)]
