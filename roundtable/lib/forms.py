@@ -1,8 +1,10 @@
-"""Form fields that parse ids with roundtable.lib.params before the database sees them."""
+"""Form fields that parse ids with roundtable.lib.params before the database sees them, and
+the project's form renderer."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.renderers import TemplatesSetting
 
 from roundtable.lib import params
 
@@ -32,3 +34,26 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         meta = self.queryset.model._meta
         field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
         return isinstance(field, models.IntegerField)
+
+
+class BoundField(forms.BoundField):
+    """Django's BoundField, holding its errors back while the form is only shown again for a
+    preview (``form.previewing``, the deadline forms' "Show the deadline"): the other fields'
+    errors wait for a real save, and the field is then neither marked invalid nor described
+    by an error list that is not on the page."""
+
+    @property
+    def errors(self):
+        if getattr(self.form, "previewing", False):
+            return self.form.error_class(renderer=self.form.renderer, field_id=self.auto_id)
+        return super().errors
+
+
+class FormRenderer(TemplatesSetting):
+    """The project's form renderer (settings.FORM_RENDERER): every field of every form is
+    drawn by templates/forms/field.html (``{{ form.name.as_field_group }}``), with its label,
+    the required marker, help text and errors that the input's ``aria-describedby`` names,
+    and every bound field holds its errors back during a preview (``BoundField`` above)."""
+
+    field_template_name = "forms/field.html"
+    bound_field_class = BoundField
