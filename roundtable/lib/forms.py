@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib import params
 
@@ -57,3 +58,24 @@ class FormRenderer(TemplatesSetting):
 
     field_template_name = "forms/field.html"
     bound_field_class = BoundField
+
+
+class SearchableSelectMultiple(forms.SelectMultiple):
+    """A multiple choice as a native ``<select multiple>``, which static/js/multiselect.js
+    turns into a searchable list of chosen items (tom-select, vendored in static/vendor/):
+    type to filter, Enter or a click to add, Backspace or the item's × to remove, no
+    Ctrl-click. Without JavaScript the native select works as it is. ``search_url`` names an
+    autocomplete view answering ``{"results": [{"id", "text"}]}`` for choices too many to list
+    (the enterprises)."""
+
+    def __init__(self, attrs=None, choices=(), search_url=None):
+        attrs = {
+            "data-multiselect": "",
+            "data-no-results": _("No match"),
+            "data-remove-label": _("Remove"),
+            "data-placeholder": _("Type to search"),
+            **(attrs or {}),
+        }
+        if search_url is not None:  # lazy: reversed when the page is drawn
+            attrs["data-search-url"] = search_url
+        super().__init__(attrs, choices)
