@@ -49,7 +49,14 @@
           .catch(function () { callback(); });
       };
     }
-    new window.TomSelect(select, settings);
+    var control = new window.TomSelect(select, settings);
+    // tom-select points the field's <label> at its search box; the native select it keeps
+    // (hidden, submitted with the form) keeps the same name for assistive technology.
+    var label = document.querySelector('label[for="' + control.control_input.id + '"]');
+    if (label) {
+      if (!label.id) label.id = select.id + "-label";
+      select.setAttribute("aria-labelledby", label.id);
+    }
   }
 
   document.querySelectorAll("select[multiple][data-multiselect]").forEach(enhance);

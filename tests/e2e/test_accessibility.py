@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from issues.models import Assignment
 from roundtable.accounts.models import User
 from tests.e2e.test_ledger_flow import sign_in
 from tests.security.test_access_matrix import _world
@@ -99,7 +100,7 @@ def test_no_serious_or_critical_violation_on_each_roles_main_pages(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_form_is_filled_and_sent_with_the_keyboard_alone(
-    live_server, page, personas, dept_a, dept_b, enterprise_1
+    live_server, page, personas, dept_a, dept_b, dept_c, enterprise_1
 ):
     base = live_server.url
     with time_machine.travel("2026-09-29 10:00 +0800", tick=True):
@@ -118,16 +119,19 @@ def test_a_form_is_filled_and_sent_with_the_keyboard_alone(
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"kind=\w"))
 
-        # The issue page's instruction form... the staff's edit form: title typed, Tab on to
-        # the co-handling departments, chosen by typing, and the form sent with Enter.
+        # Assigning issue X (lead A, co-handler B): from the lead department, Tab into the
+        # co-handling departments' search box, type a name, Enter adds it; Tab on to the
+        # Assign button and Enter sends the form.
         page.goto(base + f"/issues/{ids['X']}/assign/")
-        lead = page.locator("select[name=lead_department]")
-        lead.focus()
-        page.keyboard.press("Tab")  # into the co-handling departments' search box
-        page.keyboard.type("Department B")
+        page.locator("select[name=lead_department]").focus()
+        page.keyboard.press("Tab")
+        page.keyboard.type("Department C")
+        expect(page.locator("#field-co_departments .ts-dropdown .option.active")).to_have_text(
+            "Department C"
+        )
         page.keyboard.press("Enter")
         expect(page.locator("select[name=co_departments] option:checked")).to_have_text(
-            ["Department B"]
+            ["Department B", "Department C"]
         )
         page.keyboard.press("Escape")
         # Tab on to the Assign button (through the other fields), then Enter.
@@ -138,6 +142,8 @@ def test_a_form_is_filled_and_sent_with_the_keyboard_alone(
         expect(page.get_by_role("button", name="Assign", exact=True)).to_be_focused()
         page.keyboard.press("Enter")
         page.wait_for_url(f"{base}/issues/{ids['X']}/")
+        assignments = Assignment.objects.filter(issue_id=ids["X"], role="co")
+        assert {a.department.code for a in assignments if a.is_current} == {"dept-b", "dept-c"}
 
 
 CONTRAST = """(el) => {
