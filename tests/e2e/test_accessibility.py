@@ -154,7 +154,10 @@ CONTRAST = """(el) => {
     return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
   }
   function lum(c) {
-    const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const f = (v) => {
+      v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
     return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
   }
   let node = el.parentElement, back = null;
