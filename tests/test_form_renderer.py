@@ -93,3 +93,12 @@ def test_the_deadline_preview_holds_the_other_fields_errors_back(client, staff):
     assert "data-error-summary" not in body
     assert 'aria-invalid="true"' not in body
     assert re.search(r'id="deadline-preview"', body)
+
+
+def test_a_required_choice_without_the_required_attribute_is_announced_as_required():
+    """A select with no empty choice gets no ``required`` from Django: aria-required says it."""
+    from issues.forms import DecideExtensionForm
+
+    group = DecideExtensionForm()["decision"].as_field_group()
+    assert 'aria-required="true"' in group
+    assert 'class="required-marker"' in group

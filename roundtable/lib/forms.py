@@ -43,6 +43,22 @@ class BoundField(forms.BoundField):
     errors wait for a real save, and the field is then neither marked invalid nor described
     by an error list that is not on the page."""
 
+    def build_widget_attrs(self, attrs, widget=None):
+        """Django's attributes, and ``aria-required`` on a required field whose widget does
+        not get the ``required`` attribute (a select without an empty choice, a
+        multiple choice), so that what the label's marker shows is also announced."""
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if (
+            self.field.required
+            and "required" not in attrs
+            and not widget.is_hidden
+            and not widget.use_fieldset
+            and getattr(widget, "input_type", None) != "checkbox"
+        ):
+            attrs["aria-required"] = "true"
+        return attrs
+
     @property
     def errors(self):
         if getattr(self.form, "previewing", False):
