@@ -14,7 +14,12 @@ from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering, params
-from roundtable.lib.forms import ChoicesCheckedOnce, ModelChoiceField, ModelMultipleChoiceField
+from roundtable.lib.forms import (
+    ChoicesCheckedOnce,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    SearchableSelectMultiple,
+)
 from roundtable.workdays import services as workdays
 
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
@@ -279,7 +284,7 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
         queryset=Department.objects.active(),
         required=False,
         label=_("Co-handling departments"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableSelectMultiple,
     )
     deadline = deadline_field()
     deadline_working_days = working_days_field()
@@ -305,6 +310,10 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
             "raised_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
             "follow_up_requirement": forms.Textarea(attrs={"rows": 3}),
+            # Searched on the server: there may be thousands (enterprise_widget_choices).
+            "other_enterprises": SearchableSelectMultiple(
+                search_url=reverse_lazy("enterprises:autocomplete")
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -323,8 +332,8 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
             self.data.getlist("enterprise") if self.is_bound else [self.initial.get("enterprise")]
         )
         enterprise_widget_choices(self.fields["enterprise"], [s for s in selected if s])
-        if Enterprise.objects.count() > ENTERPRISE_SELECT_LIMIT:
-            self.fields["other_enterprises"].widget = forms.MultipleHiddenInput()
+        others = self.data.getlist("other_enterprises") if self.is_bound else []
+        enterprise_widget_choices(self.fields["other_enterprises"], others)
 
     def clean_raised_on(self):
         raised_on = self.cleaned_data["raised_on"]
@@ -388,8 +397,12 @@ class IssueEditForm(ChoicesCheckedOnce, forms.ModelForm):
         enterprise_widget_choices(self.fields["enterprise"], [s for s in selected if s])
         if not self.is_bound:
             self.initial["version"] = self.instance.version
-        if Enterprise.objects.count() > ENTERPRISE_SELECT_LIMIT:
-            self.fields["other_enterprises"].widget = forms.MultipleHiddenInput()
+        others = (
+            self.data.getlist("other_enterprises")
+            if self.is_bound
+            else list(self.instance.other_enterprises.values_list("pk", flat=True))
+        )
+        enterprise_widget_choices(self.fields["other_enterprises"], others)
 
     def clean_raised_on(self):
         return IssueForm.clean_raised_on(self)
@@ -409,7 +422,7 @@ class AssignForm(DepartmentsReadAhead, DeadlineMixin, forms.Form):
         queryset=Department.objects.active(),
         required=False,
         label=_("Co-handling departments"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableSelectMultiple,
     )
     responsible_person = ModelChoiceField(
         # People holding a seat now; clean() checks it is in the lead department.

@@ -51,7 +51,7 @@ def issue_new(request):
             return redirect("issues:detail", pk=earlier.pk)
     form = IssueForm(request.POST or None, initial={"raised_on": timezone.localdate()})
     refused = False
-    previewing = views_deadlines.previewing(request)
+    previewing = views_deadlines.previewing(request, form)
     if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
@@ -287,7 +287,7 @@ def issue_assign(request, pk):
     initial = _assign_initial(issue) if request.method == "GET" else None
     form = AssignForm(request.POST or None, issue=issue, initial=initial)
     refused = False
-    previewing = views_deadlines.previewing(request)
+    previewing = views_deadlines.previewing(request, form)
     if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:

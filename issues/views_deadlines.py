@@ -14,11 +14,13 @@ from issues.models import Issue
 from roundtable.workdays import services as workdays
 
 
-def previewing(request) -> bool:
+def previewing(request, form) -> bool:
     """A form asking for a deadline was sent with "Show the deadline": its view shows it
     again with the date the deadline fields give and saves nothing (what the live preview
-    does with JavaScript)."""
-    return request.method == "POST" and "preview" in request.POST
+    does with JavaScript). The form is marked, so that its fields and its error summary hold
+    their errors back until a real save (roundtable.lib.forms.BoundField)."""
+    form.previewing = request.method == "POST" and "preview" in request.POST
+    return form.previewing
 
 
 @login_required

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's own form and widget templates, for the project's renderer (FORM_RENDERER).
+    "django.forms",
     "simple_history",
     "django_celery_beat",
     "django_htmx",
@@ -107,6 +109,10 @@ MIDDLEWARE = [
     # Last, so that it sees the final response of a login attempt.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Every form field is drawn by templates/forms/field.html: label with the required marker, help
+# text and errors that the input's aria-describedby names (roundtable/lib/forms.py).
+FORM_RENDERER = "roundtable.lib.forms.FormRenderer"
 
 ROOT_URLCONF = "roundtable.urls"
 WSGI_APPLICATION = "roundtable.wsgi.application"

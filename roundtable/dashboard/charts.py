@@ -45,6 +45,12 @@ def _linked(href: str, inner: str, label: str) -> str:
     return f'<a href="{escape(href)}" aria-label="{escape(label)}">{inner}</a>'
 
 
+def _role(links: bool) -> str:
+    """A chart is an image, read out by its title and description; one whose bars are links
+    is a group (an image's content is presentational, so links inside it would be lost)."""
+    return "group" if links else "img"
+
+
 def _shorten(text: str, limit: int) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -59,9 +65,10 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> SafeString:
     height = top * 2 + row_h * len(bars)
     peak = max(b.value for b in bars) or 1
     desc = "; ".join(label_value(b.label, b.value) for b in bars)
+    links = any(b.href for b in bars)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'width="100%" role="{_role(links)}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
@@ -108,6 +115,7 @@ def trend_chart(points: list[TrendPoint], *, chart_id: str, title: str) -> SafeS
         _("Concluded"),
         _("Concluded on time (%)"),
     )
+    links = any(p.raised_href or p.concluded_href for p in points)
     desc = "; ".join(
         label_value(p.label, f"{raised_label} {p.raised}, {concluded_label} {p.concluded}, ")
         + f"{rate_label} {'—' if p.on_time_rate is None else round(p.on_time_rate * 100)}"
@@ -115,7 +123,7 @@ def trend_chart(points: list[TrendPoint], *, chart_id: str, title: str) -> SafeS
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'width="100%" role="{_role(links)}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]

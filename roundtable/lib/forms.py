@@ -1,10 +1,13 @@
 """Form fields of rows: ids parsed with roundtable.lib.params before the database sees them,
-and code lists in their reader's order; model forms that check a choice once."""
+and code lists in their reader's order; model forms that check a choice once; the project's
+form renderer."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib import ordering, params
 
@@ -74,3 +77,63 @@ class ChoicesCheckedOnce:
             if isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
         )
         return exclude
+
+
+class BoundField(forms.BoundField):
+    """Django's BoundField, holding its errors back while the form is only shown again for a
+    preview (``form.previewing``, the deadline forms' "Show the deadline"): the other fields'
+    errors wait for a real save, and the field is then neither marked invalid nor described
+    by an error list that is not on the page."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        """Django's attributes, and ``aria-required`` on a required field whose widget does
+        not get the ``required`` attribute (a select without an empty choice, a
+        multiple choice), so that what the label's marker shows is also announced."""
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if (
+            self.field.required
+            and "required" not in attrs
+            and not widget.is_hidden
+            and not widget.use_fieldset
+            and getattr(widget, "input_type", None) != "checkbox"
+        ):
+            attrs["aria-required"] = "true"
+        return attrs
+
+    @property
+    def errors(self):
+        if getattr(self.form, "previewing", False):
+            return self.form.error_class(renderer=self.form.renderer, field_id=self.auto_id)
+        return super().errors
+
+
+class FormRenderer(TemplatesSetting):
+    """The project's form renderer (settings.FORM_RENDERER): every field of every form is
+    drawn by templates/forms/field.html (``{{ form.name.as_field_group }}``), with its label,
+    the required marker, help text and errors that the input's ``aria-describedby`` names,
+    and every bound field holds its errors back during a preview (``BoundField`` above)."""
+
+    field_template_name = "forms/field.html"
+    bound_field_class = BoundField
+
+
+class SearchableSelectMultiple(forms.SelectMultiple):
+    """A multiple choice as a native ``<select multiple>``, which static/js/multiselect.js
+    turns into a searchable list of chosen items (tom-select, vendored in static/vendor/):
+    type to filter, Enter or a click to add, Backspace or the item's × to remove, no
+    Ctrl-click. Without JavaScript the native select works as it is. ``search_url`` names an
+    autocomplete view answering ``{"results": [{"id", "text"}]}`` for choices too many to list
+    (the enterprises)."""
+
+    def __init__(self, attrs=None, choices=(), search_url=None):
+        attrs = {
+            "data-multiselect": "",
+            "data-no-results": _("No match"),
+            "data-remove-label": _("Remove"),
+            "data-placeholder": _("Type to search"),
+            **(attrs or {}),
+        }
+        if search_url is not None:  # lazy: reversed when the page is drawn
+            attrs["data-search-url"] = search_url
+        super().__init__(attrs, choices)

@@ -21,7 +21,11 @@ from issues.forms import (
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
-from roundtable.lib.forms import ModelChoiceField, ModelMultipleChoiceField
+from roundtable.lib.forms import (
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    SearchableSelectMultiple,
+)
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 from roundtable.meetings.services import MANUAL_ITEM_STATUSES, PERSON_SEATS
 
@@ -140,13 +144,10 @@ class ParticipantsMixin:
             queryset=Enterprise.objects.active(),
             required=False,
             label=_("Enterprises"),
-            # static/js/enterprise-search.js adds a search box above it.
-            widget=forms.SelectMultiple(
-                attrs={
-                    "data-enterprise-search": reverse_lazy("enterprises:autocomplete"),
-                    "data-search-placeholder": _("Search enterprises by name or credit code"),
-                    "size": 8,
-                }
+            # Searched on the server as it is typed (static/js/multiselect.js).
+            widget=SearchableSelectMultiple(
+                attrs={"data-placeholder": _("Search enterprises by name or credit code")},
+                search_url=reverse_lazy("enterprises:autocomplete"),
             ),
         )
         enterprise_widget_choices(self.fields["enterprises"], selected_enterprises)
@@ -166,7 +167,7 @@ class ParticipantsMixin:
             queryset=active_users(),
             required=False,
             label=_("People"),
-            widget=forms.SelectMultiple(attrs={"size": 6}),
+            widget=SearchableSelectMultiple,
         )
 
 
@@ -417,7 +418,7 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
         queryset=Enterprise.objects.none(),
         required=False,
         label=_("Also concerns"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableSelectMultiple,
     )
     category = ModelChoiceField(queryset=Category.objects.none(), label=_("Category"))
     lead_department = ModelChoiceField(
@@ -427,7 +428,7 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
         queryset=Department.objects.none(),
         required=False,
         label=_("Co-handling departments"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableSelectMultiple,
     )
     deadline = deadline_field()
     deadline_working_days = working_days_field()

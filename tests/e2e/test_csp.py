@@ -2,7 +2,8 @@
 violation (Chromium reports each refused inline script, style or handler on the console and
 as a securitypolicyviolation event), and what runs from static files still works: htmx's
 ledger filter, sort and deadline preview, the boosted actions of the issue page, the
-enterprise pickers, the select that submits its form, the address selected on focus."""
+enterprise pickers, the searchable multiple choices, the select that submits its form, the
+address selected on focus."""
 
 import re
 
@@ -131,15 +132,23 @@ def test_every_roles_pages_run_without_a_policy_violation_and_their_scripts_work
         # Tue 29 Sep + 5 working days, National Day (1-7 Oct) off, Sat 10 Oct worked: 12 Oct.
         expect(page.locator("#deadline-preview")).to_contain_text("2026-10-12")
 
-        # Meetings: the kind select submits its form; the participants' enterprise search.
+        # Meetings: the kind select, picked with the pointer, submits its form (with the
+        # keyboard it waits for the button: tests/e2e/test_accessibility.py).
         _visit(page, base + "/meetings/")
+        page.locator("select[name=kind]").dispatch_event("pointerdown")
         page.locator("select[name=kind]").select_option("roundtable")
         page.wait_for_url(re.compile(r"kind=roundtable"))
+        # The participants' enterprises: a searchable multiple choice (tom-select) that asks
+        # the server as it is typed.
         _visit(page, base + "/meetings/new/")
-        search = page.locator("select[name=enterprises]").locator(
-            "xpath=preceding-sibling::input[1]"
-        )
+        search = page.locator("#field-enterprises .ts-control input")
         expect(search).to_have_attribute("placeholder", "Search enterprises by name or credit code")
+        search.fill("Enterprise One")
+        expect(page.locator("#field-enterprises .ts-dropdown .option")).to_contain_text(
+            ["Enterprise One"]
+        )
+        page.keyboard.press("Enter")
+        expect(page.locator("select[name=enterprises] option:checked")).to_have_count(1)
 
         # The second factor's set-up page: its QR code is an inline SVG element.
         _visit(page, base + "/accounts/two-factor/set-up/")

@@ -283,7 +283,7 @@ def point_new(request, pk):
     if _already_created(request, Issue) is not None:
         return redirect(points)
     form = AgreedPointForm(request.POST or None, meeting=meeting, initial=initial)
-    previewing = views_deadlines.previewing(request)
+    previewing = views_deadlines.previewing(request, form)
     if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
