@@ -484,6 +484,14 @@ def main(argv=None) -> None:
             base = 0 if load.get("reused") else load.get("base_issues", 0)
             data = target.measure("data", "--base", str(base))
             run["data"] = {"profiles": data["profiles"], "totals": data["totals"]}
+            every = data["profiles"]["all issues"]
+            print(
+                f"  data: {every['distinct_titles']:,} distinct titles, "
+                f"{every['english_titles_share']:.0%} in English, descriptions "
+                "{min}–{max} characters (median {median}), ".format(**every["description_length"])
+                + f"{every['history_rows_per_issue']} history rows per issue",
+                flush=True,
+            )
             runs.append(run)
             # Written after every run, so a long run's partial results survive an interruption.
             write_results(runs, args)
