@@ -12,7 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run worker test lint format messages bench bench-quick loadtest
+.PHONY: help install lock run worker test lint format messages bench bench-quick loadtest screenshots
 
 help:
 	@echo "make install   create $(VENV) with $(PYTHON) and install the locked packages (requirements/dev.txt)"
@@ -25,6 +25,7 @@ help:
 	@echo "make messages  update and compile the zh_Hans translations"
 	@echo "make bench     bench/run.py (BENCH_ARGS=...)"
 	@echo "make loadtest  gunicorn + worker on PostgreSQL and Redis under Locust (bench/loadtest/)"
+	@echo "make screenshots  the README's screenshots, from the demo data in Chromium (docs/screenshots.py)"
 
 install: $(STAMP)
 
@@ -106,3 +107,8 @@ LOADTEST_ARGS ?=
 loadtest: install
 	$(PY) bench/loadtest/run.py --users $(LOADTEST_USERS) --time $(LOADTEST_TIME) \
 		--issues $(LOADTEST_ISSUES) $(LOADTEST_ARGS)
+
+# The README's screenshots: each role's home page and the issue page, in English and Chinese,
+# taken in Chromium from a throw-away demo site (docs/screenshots.py).
+screenshots: install
+	$(PY) docs/screenshots.py

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roundtable.lib.i18n import BilingualNameMixin
+from roundtable.lib.ordering import ORDER_HELP
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -34,14 +35,19 @@ class Department(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ fro
     office_phone = models.CharField(_("office phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The official order of the government's list of departments: how Chinese readers expect
+    # them listed (roundtable/lib/ordering.py; English readers get them alphabetically).
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100, help_text=ORDER_HELP)
     history = HistoricalRecords()
 
     objects = DepartmentQuerySet.as_manager()
+    # Choices of departments are in their reader's order (roundtable.lib.forms).
+    reader_ordered = True
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-        ordering = ["code"]
+        ordering = ["sort_order", "code"]
 
 
 class MembershipQuerySet(models.QuerySet):

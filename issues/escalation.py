@@ -13,15 +13,19 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
-from django.utils.text import format_lazy
-from django.utils.translation import ngettext_lazy
 
 from issues.models import ActionUpdate, Issue
 from issues.querysets import overdue_on
+from roundtable.lib import ledger_version, phrases
 from roundtable.lib.reminders import setting
 from roundtable.workdays import services as workdays
 
 logger = logging.getLogger(__name__)
+
+
+def _escalated(limit: int, issue: Issue) -> phrases.Phrase:
+    """The timeline's words (lib/phrases.py), worded for each reader."""
+    return phrases.Phrase("timeline.escalated", days=limit, deadline=issue.deadline)
 
 
 def escalation_cutoff(today: date, table=None) -> date:
@@ -55,6 +59,8 @@ def issues_escalate(*, today: date) -> list[int]:
         ids = [issue.pk for issue in issues]
         for start in range(0, len(ids), 1000):
             Issue.objects.filter(pk__in=ids[start : start + 1000]).update(escalated_on=today)
+        # The chair's list of escalated issues, the district's and their departments'.
+        ledger_version.changed(departments={issue.lead_department_id for issue in issues})
         limit = setting("ESCALATE_AFTER_WORKING_DAYS")
         now = timezone.now()
         with translation.override(settings.LANGUAGE_CODE):
@@ -69,21 +75,8 @@ def issues_escalate(*, today: date) -> list[int]:
                         issue=issue,
                         kind=ActionUpdate.Kind.ESCALATED,
                         created_at=now,
-                        body=str(
-                            format_lazy(
-                                ngettext_lazy(
-                                    "Overdue by more than {days} working day (deadline "
-                                    "{deadline}): on the chairperson's attention list; the "
-                                    "lead department's head was notified.",
-                                    "Overdue by more than {days} working days (deadline "
-                                    "{deadline}): on the chairperson's attention list; the "
-                                    "lead department's head was notified.",
-                                    limit,
-                                ),
-                                days=limit,
-                                deadline=issue.deadline.isoformat(),
-                            )
-                        ),
+                        body=str(words := _escalated(limit, issue)),
+                        body_phrase=words.data,
                     )
                     for issue in issues
                 ],

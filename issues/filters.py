@@ -17,6 +17,7 @@ from issues.models import Assignment, Category, Issue
 from issues.querysets import lifecycle_position
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering
+from roundtable.lib.forms import ModelChoiceField
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
@@ -54,19 +55,19 @@ class LedgerFilterForm(forms.Form):
         label=_("Status"),
         widget=forms.CheckboxSelectMultiple,
     )
-    lead = forms.ModelChoiceField(
+    lead = ModelChoiceField(
         required=False,
         queryset=Department.objects.all(),
         label=_("Lead department"),
         widget=PlainSelect,
     )
-    department = forms.ModelChoiceField(
+    department = ModelChoiceField(
         required=False,
         queryset=Department.objects.all(),
         label=_("Any department"),
         widget=PlainSelect,
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         required=False, queryset=Category.objects.all(), label=_("Category"), widget=PlainSelect
     )
     source = forms.ChoiceField(

@@ -7,10 +7,12 @@ says the same in words."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, Expression, F, OuterRef, Q
+from django.utils import timezone
 
 from issues.models import ActionUpdate, Assignment, Issue
 from issues.querysets import OPEN_STATUSES, overdue_on
@@ -145,6 +147,55 @@ def instruction_pending() -> Q:
         .values("issue_id")
     )
     return open_now() & Q(pk__in=unanswered)
+
+
+# --- What a change touches ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Touch:
+    """What the figures count an issue by: ``days``, ``departments`` and ``facts``."""
+
+    days: list[date]
+    departments: list[int | None]
+    facts: tuple
+
+
+# Every field of an issue is a fact the figures may read, but these two: a change that moves
+# only them (a progress note, an instruction) adds to the timeline and changes no fact. (The
+# other enterprises an issue concerns, many-to-many, are no figure's.)
+NOT_FACTS = ("version", "updated_at")
+
+
+def touched(issue: Issue) -> Touch:
+    """The days and departments by which the figures above count ``issue``, and its facts:
+    the day it was raised, concluded and closed, its current lead department, and today (the
+    day of whatever a change records: a reopening, a rating). A change of the issue calls this
+    before and after (issues/services/base.py), and roundtable/lib/ledger_version.py turns the
+    result into the cached figures it can change. Its deadline is not among the days: it
+    counts in the figures of the present (overdue) and through the day of the conclusion (on
+    time). A dissatisfied enterprise's rating counts on the day of the last reopening (one
+    query, for those issues only)."""
+    closed_on = timezone.localdate(issue.closed_at) if issue.closed_at else None
+    days = [issue.raised_on, issue.concluded_on, closed_on, timezone.localdate()]
+    if issue.pk and issue.satisfaction == Satisfaction.DISSATISFIED:
+        reopened = (
+            ActionUpdate.objects.filter(issue=issue, kind=ActionUpdate.Kind.REOPENED)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        days.append(timezone.localdate(reopened) if reopened else None)
+    facts = tuple(
+        getattr(issue, f.attname) for f in Issue._meta.concrete_fields if f.name not in NOT_FACTS
+    )
+    return Touch([day for day in days if day is not None], [issue.lead_department_id], facts)
+
+
+def touched_by_assignment(assignment: Assignment) -> Touch:
+    """The day and department by which the response figures count ``assignment``: the day
+    it was made, its department."""
+    return Touch([timezone.localdate(assignment.assigned_at)], [assignment.department_id], ())
 
 
 # --- Response: accepted within the window -------------------------------------------------

@@ -9,7 +9,9 @@ from simple_history.models import HistoricalRecords
 
 from issues import querysets
 from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet, lifecycle_position
+from roundtable.lib import phrases
 from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
+from roundtable.lib.ordering import ORDER_HELP
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -22,12 +24,14 @@ class Category(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from 
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     code = models.SlugField(_("short code"), max_length=30, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100, help_text=ORDER_HELP)
     history = HistoricalRecords()
+    reader_ordered = True  # the reader's order in choices (roundtable.lib.forms, lib.ordering)
 
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["code"]
+        ordering = ["sort_order", "code"]
 
 
 class SpecialStudy(models.Model):
@@ -521,6 +525,9 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     body = models.TextField(_("text"), blank=True, max_length=TEXT_MAX)
+    # The system's own words as a phrase (lib/phrases.py), worded for each reader; ``body``
+    # then keeps them in the site's language (exports, rows written before phrases).
+    body_phrase = models.JSONField(_("text (phrase)"), null=True, blank=True)
     old_status = models.CharField(_("from status"), max_length=12, blank=True)
     new_status = models.CharField(_("to status"), max_length=12, blank=True)
     extension = models.ForeignKey(
@@ -545,6 +552,10 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def shown_body(self) -> str:  # in the active language (the reader's)
+        return phrases.render(self.body_phrase, self.body)
 
 
 def attachment_path(instance, filename):

@@ -10,15 +10,19 @@ def next_reference(year: int) -> tuple[int, str]:
     the counter row stays locked until it commits, so concurrent creators queue up and a
     rolled-back creation gives its number back."""
     assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic"
-    # Create the year's row if missing without racing another creator (ON CONFLICT DO NOTHING).
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
-    qs = ReferenceCounter.objects.filter(year=year)
-    if connection.features.has_select_for_update:
-        qs = qs.select_for_update()
-    counter = qs.get()
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last, format_reference(year, counter.last)
+    # One statement, on PostgreSQL and SQLite alike: the year's row is created at 1 or raised
+    # by one, and locked until the transaction ends, without racing another creator.
+    table, year_, last_ = map(
+        connection.ops.quote_name, (ReferenceCounter._meta.db_table, "year", "last")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({year_}, {last_}) VALUES (%s, 1) ON CONFLICT ({year_}) "
+            f"DO UPDATE SET {last_} = {table}.{last_} + 1 RETURNING {last_}",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return last, format_reference(year, last)
 
 
 def format_reference(year: int, sequence: int) -> str:

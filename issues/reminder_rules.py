@@ -14,15 +14,12 @@ from datetime import timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from issues.escalation import escalation_cutoff
 from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.lib.i18n import BilingualName
+from roundtable.lib.phrases import Phrase
 from roundtable.lib.reminders import (
-    Names,
     ReminderKind,
     ReminderSpec,
     day_start,
@@ -50,31 +47,7 @@ def _acceptance(today, table, people) -> Iterable[ReminderSpec]:
             continue
         dept = people.departments.get(dept_id, "")
         for role, users in (("liaison", people.liaisons[dept_id]), ("head", people.heads[dept_id])):
-            reason = (
-                format_lazy(
-                    ngettext_lazy(
-                        "You are the liaison of {department}, which has not accepted this "
-                        "assignment within {days} working day.",
-                        "You are the liaison of {department}, which has not accepted this "
-                        "assignment within {days} working days.",
-                        limit,
-                    ),
-                    department=dept,
-                    days=limit,
-                )
-                if role == "liaison"
-                else format_lazy(
-                    ngettext_lazy(
-                        "You head {department}, which has not accepted this assignment within "
-                        "{days} working day.",
-                        "You head {department}, which has not accepted this assignment within "
-                        "{days} working days.",
-                        limit,
-                    ),
-                    department=dept,
-                    days=limit,
-                )
-            )
+            reason = Phrase(f"why.acceptance.{role}", department=dept, days=limit)
             for user_id in users:
                 yield spec(
                     ReminderKind.ACCEPTANCE,
@@ -122,7 +95,7 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
                         subject,
                         responsible_id,
                         due,
-                        _("You are the person responsible for this issue."),
+                        Phrase("why.deadline.responsible"),
                         issue_id=issue_id,
                     )
                 for user_id in people.liaisons.get(dept_id, ()):
@@ -131,10 +104,7 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
                         subject,
                         user_id,
                         due,
-                        format_lazy(
-                            _("You are the liaison of {department}, the lead department."),
-                            department=dept,
-                        ),
+                        Phrase("why.deadline.liaison", department=dept),
                         issue_id=issue_id,
                     )
             continue
@@ -146,13 +116,10 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
                 subject,
                 responsible_id,
                 today,
-                _("You are the person responsible for this overdue issue."),
+                Phrase("why.overdue.responsible"),
                 issue_id=issue_id,
             )
-        head_reason = format_lazy(
-            _("You head {department}, the lead department of this overdue issue."),
-            department=dept,
-        )
+        head_reason = Phrase("why.overdue.head", department=dept)
         for user_id in people.heads.get(dept_id, ()):
             yield spec(
                 ReminderKind.OVERDUE, subject, user_id, today, head_reason, issue_id=issue_id
@@ -163,7 +130,7 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
                 subject,
                 monitor_id,
                 today,
-                _("You are the monitor of this overdue issue."),
+                Phrase("why.overdue.monitor"),
                 issue_id=issue_id,
             )
 
@@ -176,17 +143,7 @@ def _deadlines(today, table, people) -> Iterable[ReminderSpec]:
         else:
             continue
         limit = setting("ESCALATE_AFTER_WORKING_DAYS")
-        reason = format_lazy(
-            ngettext_lazy(
-                "You head {department}, the lead department; the issue is overdue by more "
-                "than {days} working day and is on the chairperson's attention list.",
-                "You head {department}, the lead department; the issue is overdue by more "
-                "than {days} working days and is on the chairperson's attention list.",
-                limit,
-            ),
-            department=dept,
-            days=limit,
-        )
+        reason = Phrase("why.escalated.head", department=dept, days=limit)
         for user_id in people.heads.get(dept_id, ()):
             yield spec(
                 ReminderKind.ESCALATED, subject, user_id, escalated, reason, issue_id=issue_id
@@ -219,16 +176,7 @@ def _no_update(today, table, people) -> Iterable[ReminderSpec]:
             f"issue:{issue_id}",
             monitor_id,
             table.add(last_day, quiet * periods),
-            format_lazy(
-                ngettext_lazy(
-                    "You are the monitor of this issue, which has had no update for {days} "
-                    "working day.",
-                    "You are the monitor of this issue, which has had no update for {days} "
-                    "working days.",
-                    quiet,
-                ),
-                days=quiet,
-            ),
+            Phrase("why.no_update.monitor", days=quiet),
             issue_id=issue_id,
         )
 
@@ -255,24 +203,13 @@ def _digests(today, table, people) -> Iterable[ReminderSpec]:
         for user_id in people.heads.get(dept_id, ()):
             headed[user_id].append(people.departments.get(dept_id, BilingualName("", "")))
     for user_id in sorted(monitors | set(headed)):
-        names = Names(headed.get(user_id, []))
+        names = headed.get(user_id, [])
         if user_id in monitors and names:
-            reason = format_lazy(
-                _(
-                    "You monitor open issues and head {department}: this is your weekly "
-                    "supervision digest."
-                ),
-                department=names,
-            )
+            reason = Phrase("why.digest.monitor_head", department=names)
         elif names:
-            reason = format_lazy(
-                _("You head {department}: this is your weekly supervision digest."),
-                department=names,
-            )
+            reason = Phrase("why.digest.head", department=names)
         else:
-            reason = _(
-                "You are the monitor of open issues: this is your weekly supervision digest."
-            )
+            reason = Phrase("why.digest.monitor")
         yield spec(ReminderKind.DIGEST, f"user:{user_id}", user_id, first, reason)
 
 

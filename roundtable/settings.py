@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "roundtable.dashboard",
     "roundtable.ops",
     "roundtable.jobs",
+    "rest_framework",
+    "drf_spectacular",
+    "roundtable.api",
 ]
 
 MIDDLEWARE = [
@@ -452,6 +455,44 @@ RETENTION_DAYS = {
 # Files in MEDIA_ROOT/attachments/ with no Attachment row, older than this, are deleted by the
 # daily sweep (a transaction that stored a file and then failed, a crash in between).
 ORPHAN_FILE_MIN_AGE_HOURS = env_int("ORPHAN_FILE_MIN_AGE_HOURS", 24)
+
+# --- REST API (roundtable/api/) -------------------------------------------------------------
+
+# JSON in and out, no browsable API (its pages carry inline scripts the CSP refuses). A
+# personal token (Authorization: Bearer …) or the browser's session, with CSRF. Each token
+# (or, for the session, each user) has its own rate, counted in the cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "roundtable.api.authentication.TokenAuthentication",
+        "roundtable.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "roundtable.api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["roundtable.api.throttles.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "roundtable.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Roundtable API",
+    "DESCRIPTION": "The roundtable's ledger for other systems: issues, their assignments "
+    "and progress, enterprises and departments. Every access rule of the portal's pages "
+    "applies to the token's owner.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": True,
+    # The schema is for those who hold a token or a session, as the rest of the API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "issues.models.Issue.Status",
+        "AssignmentStatusEnum": "issues.models.Assignment.Status",
+    },
+}
 
 # --- Background jobs (roundtable/jobs/) -----------------------------------------------------
 

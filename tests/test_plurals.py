@@ -50,11 +50,13 @@ def test_every_number_before_a_noun_has_a_plural_form():
 
 
 def test_the_singular_of_a_count_is_singular_in_english_and_translated_in_chinese():
-    from roundtable.notifications.messages import TITLES
+    from roundtable.lib.phrases import Phrase
 
-    title = TITLES["overdue"]
+    def title(late):
+        return str(Phrase("title.overdue", late=late, reference="R", title="T"))
+
     with translation.override("en"):
-        assert title.format(late=1, reference="R", title="T") == "Overdue by 1 working day: R T"
-        assert title.format(late=2, reference="R", title="T") == "Overdue by 2 working days: R T"
+        assert title(1) == "Overdue by 1 working day: R T"
+        assert title(2) == "Overdue by 2 working days: R T"
     with translation.override("zh-hans"):
-        assert title.format(late=1, reference="R", title="T") == "逾期1个工作日：R T"
+        assert title(1) == "逾期1个工作日：R T"

@@ -31,6 +31,8 @@ from issues.services.base import (
     _set_deadline,
     _staff_people,
     _timeline,
+    at_version,
+    check_version,
 )
 from issues.services.closing import _reopen, issue_add_instruction, issue_close, issue_reopen
 from issues.services.editing import EDITABLE_FIELDS, check_editable, issue_create, issue_update
@@ -45,6 +47,8 @@ from issues.services.recount import _recount_reason, _years_text, issue_deadline
 __all__ = [
     "TransitionRefused",
     "StaleVersion",
+    "at_version",
+    "check_version",
     "_locked",
     "_save",
     "_save_assignment",

@@ -18,6 +18,7 @@ from issues.models import (
 from issues.services.base import (
     Status,
     TransitionRefused,
+    _assignments_changed,
     _clean_text,
     _department_people,
     _locked,
@@ -27,8 +28,11 @@ from issues.services.base import (
     _set_deadline,
     _staff_people,
     _timeline,
+    _with_reason,
+    _write_history,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 from roundtable.workdays.services import Deadline
 
@@ -37,7 +41,12 @@ RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
 )
 
 
-def _assign(issue, *, actor, lead_department, co_departments, deadline, responsible_person):
+def _assign(
+    issue, *, actor, lead_department, co_departments, deadline, responsible_person, new=False
+):
+    """The same number of queries whatever the number of departments: the assignments that
+    change are written in one statement each, their history rows in one more. ``new``: the
+    issue was just created, so it has no assignments to read."""
     if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
         responsible_person, lead_department
     ):
@@ -47,19 +56,20 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     wanted = {lead_department.pk: Assignment.Role.LEAD} | {
         d.pk: Assignment.Role.CO_HANDLING for d in co_departments
     }
-    current = {a.department_id: a for a in issue.assignments.current()}
-    new_departments = []
+    current = {} if new else {a.department_id: a for a in issue.assignments.current()}
+    changed, created, kept = [], [], []
     # Retire assignments of departments no longer wanted, or whose role changed.
     for dept_id, assignment in current.items():
         if wanted.get(dept_id) != assignment.role:
             assignment.is_current = False
-            _save_assignment(assignment, actor, "reassigned away")
+            changed.append(_with_reason(assignment, actor, "reassigned away"))
     for dept_id, role in wanted.items():
         existing = current.get(dept_id)
         if existing is not None and existing.role == role:
             if role == Assignment.Role.LEAD and responsible_person is not None:
                 existing.responsible_person = responsible_person
-                _save_assignment(existing, actor, "responsible person set")
+                changed.append(_with_reason(existing, actor, "responsible person set"))
+            kept.append(existing)
             continue
         assignment = Assignment(
             issue=issue,
@@ -67,10 +77,16 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
             role=role,
             responsible_person=responsible_person if role == Assignment.Role.LEAD else None,
         )
-        _save_assignment(assignment, actor, "assigned")
-        new_departments.append(dept_id)
+        created.append(_with_reason(assignment, actor, "assigned"))
+    # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
+    if changed:
+        Assignment.objects.bulk_update(changed, ["is_current", "responsible_person"])
+    if created:
+        Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
+    _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
+    _assignments_changed([*changed, *created])
     old_status = issue.status
-    lead = next(a for a in issue.assignments.current() if a.role == Assignment.Role.LEAD)
+    lead = next(a for a in (*kept, *created) if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:
         issue.status = Status.ASSIGNED
     deadline = workdays.as_deadline(deadline)
@@ -79,14 +95,14 @@ def _assign(issue, *, actor, lead_department, co_departments, deadline, responsi
     if issue.original_deadline is None:
         issue.original_deadline = deadline.day
     _save(issue, actor, "assigned")
-    departments = Department.objects.in_bulk(list(wanted))
-    names = ", ".join(str(departments[pk]) for pk in wanted)
-    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, body=names, old_status=old_status)
+    departments = {d.pk: d for d in (lead_department, *co_departments)}
+    names = phrases.Phrase("timeline.assigned", departments=[departments[pk] for pk in wanted])
+    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names, old_status=old_status)
     _notify(
-        _department_people(new_departments),
+        _department_people([a.department_id for a in created]),
         issue=issue,
-        title=gettext_lazy("assigned to your department"),
-        reason=gettext_lazy("Your department was assigned this issue."),
+        title="assigned",
+        reason="assigned",
         actor=actor,
     )
 
@@ -190,9 +206,9 @@ def assignment_return(*, actor: User, assignment: Assignment, reason: str) -> As
         _notify(
             _staff_people(),
             issue=issue,
-            title=gettext_lazy("returned by %(dept)s"),
+            title="returned",
             params={"dept": assignment.department},
-            reason=gettext_lazy("You are commerce staff: returned issues need reassigning."),
+            reason="returned",
             actor=actor,
         )
     return assignment

@@ -2,18 +2,21 @@
 history reason, the timeline entry, the notices."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from departments.models import DepartmentMembership
+from issues.kpi_selectors import touched, touched_by_assignment
 from issues.models import (
     ActionUpdate,
     Assignment,
     Issue,
 )
 from roundtable.accounts.models import User
-from roundtable.lib import ledger_version, notices
+from roundtable.lib import ledger_version, notices, phrases
 from roundtable.workdays.services import Deadline
 
 Status = Issue.Status
@@ -32,57 +35,147 @@ class StaleVersion(Exception):
 
 
 def _locked(issue: Issue) -> Issue:
-    return Issue.objects.select_for_update().get(pk=issue.pk)
+    current = Issue.objects.select_for_update().get(pk=issue.pk)
+    # What the dashboard's figures counted it by before the change (``_figures_changed``).
+    current._touched_before = touched(current)
+    return current
+
+
+def _figures_changed(issue: Issue) -> None:
+    """The one call that tells the dashboard's cache what a change of ``issue`` can change:
+    its days and departments before (as ``_locked`` read them) and after, and whether its
+    facts changed or only its timeline grew."""
+    after = touched(issue)
+    before = getattr(issue, "_touched_before", None)
+    if before is None:
+        ledger_version.changed(after.days, after.departments)
+        return
+    ledger_version.changed(
+        [*before.days, *after.days],
+        [*before.departments, *after.departments],
+        facts=before.facts != after.facts,
+    )
+
+
+def _with_reason(obj, actor: User, reason: str):
+    """Name the actor and the reason in the history row that saving ``obj`` writes (saved one
+    at a time, or written in bulk with ``_write_history``)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+    return obj
+
+
+def check_version(current: Issue, expected_version: int) -> None:
+    """The one test of "someone else changed it since you read it": ``current`` is the locked
+    row, ``expected_version`` the version the user (a form, an API client's If-Match) saw."""
+    if current.version != expected_version:
+        raise StaleVersion(current)
+
+
+@contextmanager
+def at_version(issue: Issue, expected_version: int):
+    """Hold ``issue`` locked at ``expected_version`` for the steps run inside, in one
+    transaction: a step (which locks the row again, at no cost) cannot follow a change the
+    caller has not seen. Raises ``StaleVersion`` when the version moved on."""
+    with transaction.atomic():
+        current = _locked(issue)
+        check_version(current, expected_version)
+        yield current
 
 
 def _save(issue: Issue, actor: User, reason: str, fields: list[str] | None = None) -> None:
-    issue._history_user = actor
-    issue._change_reason = reason[:100]
+    _with_reason(issue, actor, reason)
     # The row is locked (select_for_update) by every caller, so a plain increment is safe.
     issue.version += 1
     issue.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    transaction.on_commit(ledger_version.bump)
+    _figures_changed(issue)
+
+
+def _write_history(model, changes) -> list:
+    """The history rows of objects just written in bulk, in one insert: ``changes`` holds
+    ``(object, history_type)`` pairs ("+" created, "~" changed), each object carrying its
+    actor and reason (``_with_reason``). What simple_history's ``bulk_*_with_history`` write,
+    but for creations and changes together."""
+    history = model.history.model
+    now = timezone.now()
+    return history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=obj._history_user,
+                history_change_reason=obj._change_reason,
+                history_type=history_type,
+                **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields},
+            )
+            for obj, history_type in changes
+        ]
+    )
 
 
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
-    assignment._history_user = actor
-    assignment._change_reason = reason[:100]
-    assignment.save()
+    _with_reason(assignment, actor, reason).save()
+    _assignments_changed([assignment])
 
 
-def _timeline(issue, actor, kind, *, body="", old_status="", assignment=None, extension=None):
+def _assignments_changed(assignments) -> None:
+    """Tell the dashboard's cache that ``assignments`` were written (one at a time or in
+    bulk): the response figures count each by its day and department (the issue's own save,
+    which follows, tells the rest)."""
+    touches = [touched_by_assignment(a) for a in assignments]
+    if touches:
+        ledger_version.changed(
+            [day for t in touches for day in t.days],
+            [pk for t in touches for pk in t.departments],
+        )
+
+
+def _timeline(
+    issue, actor, kind, *, body="", old_status="", assignment=None, extension=None, phrase=None
+):
+    """A timeline entry. The system's own words come as a ``phrase`` (lib/phrases.py), worded
+    for each reader; ``body`` then keeps them in the site's language."""
+    if phrase is not None and not body:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = str(phrase)
     return ActionUpdate.objects.create(
         issue=issue,
         author=actor,
         kind=kind,
         body=body,
+        body_phrase=phrases.data_of(phrase),
         old_status=old_status,
         new_status=issue.status if old_status else "",
         assignment=assignment,
-        department=assignment.department if assignment else None,
+        department_id=assignment.department_id if assignment else None,
         extension=extension,
     )
 
 
 def _notify(
-    users: Iterable[User], *, issue: Issue, title, reason, actor: User, params=None
+    users: Iterable[User], *, issue: Issue, title: str, reason: str, actor: User, params=None
 ) -> None:
     """In-app notices, written in the same transaction as the change they announce.
 
-    ``title`` and ``reason`` are lazy translations (with ``params``), rendered in each
-    recipient's own language, not the actor's."""
+    ``title`` and ``reason`` name phrases (``notice.<title>`` and ``why.<reason>`` in
+    lib/phrases.py) with ``params``: stored as such and worded for each reader when read
+    (the page's language, the recipient's in an e-mail). ``title``/``reason`` keep the words
+    in the recipient's language of the moment, for searching."""
     recipients = {u.pk: u for u in users if u is not None and u.pk != actor.pk and u.is_active}
+    what = phrases.Phrase(f"notice.{title}", **(params or {}))
+    title_phrase = phrases.Phrase("notice.title", reference=issue.reference, what=what)
+    reason_phrase = phrases.Phrase(f"why.{reason}")
     written = []
     for user in recipients.values():
         with translation.override(user.preferred_language or None):
-            values = {key: str(value) for key, value in (params or {}).items()}
             written.append(
                 notices.Notice(
                     recipient_id=user.pk,
                     issue_id=issue.pk,
-                    title=f"{issue.reference} {str(title) % values if values else title}"[:300],
-                    reason=str(reason)[:300],
+                    title=str(title_phrase)[:300],
+                    reason=str(reason_phrase)[:300],
                     url=f"/issues/{issue.pk}/",
+                    title_phrase=title_phrase.data,
+                    reason_phrase=reason_phrase.data,
                 )
             )
     notices.write(written)

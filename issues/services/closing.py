@@ -3,7 +3,6 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from issues import access
 from issues.models import (
@@ -24,6 +23,7 @@ from issues.services.base import (
     _timeline,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 
 
 def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "") -> Issue:
@@ -62,7 +62,11 @@ def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "")
             current,
             actor,
             ActionUpdate.Kind.CLOSED,
-            body=f"{current.get_satisfaction_display()}" + (f" — {note}" if note else ""),
+            phrase=phrases.Phrase(
+                "timeline.closed_note" if note else "timeline.closed",
+                satisfaction=Issue.Satisfaction(satisfaction).label,
+                note=note,
+            ),
             old_status=old_status,
         )
     return current
@@ -84,8 +88,8 @@ def _reopen(issue: Issue, actor: User, reason: str) -> None:
         _notify(
             _department_people([lead.department_id]),
             issue=issue,
-            title=gettext_lazy("reopened"),
-            reason=gettext_lazy("Your department leads this issue."),
+            title="reopened",
+            reason="lead",
             actor=actor,
         )
 
@@ -119,11 +123,9 @@ def issue_add_instruction(*, actor: User, issue: Issue, body: str) -> ActionUpda
         _notify(
             [*_department_people(lead_ids), *_staff_people(), current.monitor],
             issue=current,
-            title=gettext_lazy("instruction from %(chair)s"),
+            title="instruction",
             params={"chair": actor},
-            reason=gettext_lazy(
-                "The chair's office instructed on an issue you handle or supervise."
-            ),
+            reason="instruction",
             actor=actor,
         )
     return update

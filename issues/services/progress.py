@@ -5,7 +5,6 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from issues import access
 from issues.models import (
@@ -27,6 +26,7 @@ from issues.services.base import (
     _timeline,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 
 
@@ -90,8 +90,8 @@ def issue_request_extension(
         _notify(
             _staff_people(),
             issue=current,
-            title=gettext_lazy("asks for a deadline extension"),
-            reason=gettext_lazy("You are commerce staff: extension requests need a decision."),
+            title="extension_requested",
+            reason="extension_requested",
             actor=actor,
         )
     return extension
@@ -121,16 +121,22 @@ def extension_decide(
             issue,
             actor,
             ActionUpdate.Kind.EXTENSION_DECIDED,
-            body=f"{extension.get_status_display()}: {extension.requested_deadline}"
-            + (f" — {extension.decision_note}" if extension.decision_note else ""),
+            phrase=phrases.Phrase(
+                "timeline.extension_decided_note"
+                if extension.decision_note
+                else "timeline.extension_decided",
+                decision=ExtensionRequest.Status(extension.status).label,
+                day=extension.requested_deadline,
+                note=extension.decision_note,
+            ),
             extension=extension,
         )
         _notify(
             [extension.requested_by],
             issue=issue,
-            title=gettext_lazy("extension %(decision)s"),
+            title="extension_decided",
             params={"decision": ExtensionRequest.Status(extension.status).label},
-            reason=gettext_lazy("You asked for this extension."),
+            reason="extension_decided",
             actor=actor,
         )
     return extension
@@ -177,11 +183,8 @@ def issue_report_conclusion(
         _notify(
             [*_staff_people(), current.monitor],
             issue=current,
-            title=gettext_lazy("conclusion reported"),
-            reason=gettext_lazy(
-                "Concluded issues are verified by commerce staff; you supervise it "
-                "or you are commerce staff."
-            ),
+            title="conclusion",
+            reason="conclusion",
             actor=actor,
         )
     return current

@@ -2,11 +2,8 @@
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from issues import access, selectors
 from issues.history import CALENDAR_PUBLISHED
@@ -23,6 +20,7 @@ from issues.services.base import (
     _timeline,
 )
 from roundtable.accounts.models import User
+from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 
 
@@ -30,37 +28,17 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(str(year) for year in years)
 
 
-def _recount_reason(recount: selectors.DeadlineRecount) -> str:
-    """The timeline's words, in the site's language like the system's other entries."""
+def _recount_reason(recount: selectors.DeadlineRecount) -> phrases.Phrase:
+    """The timeline's words, worded for each reader (lib/phrases.py)."""
     old, new = recount.old, recount.new
-    values = {
-        "old": old.day.isoformat(),
-        "new": new.day.isoformat(),
-        "n": old.working_days,
-        "start": old.counted_from.isoformat(),
-        "years": _years_text(recount.years),
-    }
-    n = old.working_days
-    with translation.override(settings.LANGUAGE_CODE):
-        if recount.changed:
-            text = ngettext(
-                "%(old)s → %(new)s: %(n)s working day from %(start)s, counted again with the "
-                "official calendar for %(years)s now that it is published.",
-                "%(old)s → %(new)s: %(n)s working days from %(start)s, counted again with the "
-                "official calendar for %(years)s now that it is published.",
-                n,
-            )
-        else:
-            text = ngettext(
-                "%(new)s stays: %(n)s working day from %(start)s gives the same day with the "
-                "official calendar for %(years)s, now published. The deadline is no longer "
-                "provisional.",
-                "%(new)s stays: %(n)s working days from %(start)s give the same day with the "
-                "official calendar for %(years)s, now published. The deadline is no longer "
-                "provisional.",
-                n,
-            )
-        return text % values
+    return phrases.Phrase(
+        "timeline.recounted" if recount.changed else "timeline.recount_unchanged",
+        old=old.day.isoformat(),
+        new=new.day.isoformat(),
+        n=old.working_days,
+        start=old.counted_from.isoformat(),
+        years=_years_text(recount.years),
+    )
 
 
 def issue_deadlines_recompute(
@@ -94,18 +72,15 @@ def issue_deadlines_recompute(
             _set_deadline(issue, recount.new)
             _save(issue, actor, CALENDAR_PUBLISHED + _years_text(recount.years))
             _timeline(
-                issue, actor, ActionUpdate.Kind.DEADLINE_RECOUNTED, body=_recount_reason(recount)
+                issue, actor, ActionUpdate.Kind.DEADLINE_RECOUNTED, phrase=_recount_reason(recount)
             )
             if recount.changed and issue.lead_department_id:
                 _notify(
                     _department_people([issue.lead_department_id]),
                     issue=issue,
-                    title=gettext_lazy("deadline now %(day)s"),
+                    title="deadline_recounted",
                     params={"day": recount.new.day.isoformat()},
-                    reason=gettext_lazy(
-                        "Your department leads this issue; its deadline in working days was "
-                        "counted again with the newly published official calendar."
-                    ),
+                    reason="deadline_recounted",
                     actor=actor,
                 )
     return done

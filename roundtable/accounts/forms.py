@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
 from roundtable.accounts.models import Language, Role
+from roundtable.lib.forms import ModelChoiceField
 
 
 class UsernameLengthMixin:
@@ -143,9 +144,7 @@ class UserForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.active().order_by("code")
-    )
+    department = ModelChoiceField(label=_("Department"), queryset=Department.objects.active())
     role = forms.ChoiceField(label=_("Role"), choices=DepartmentMembership.Role.choices)
     started_on = forms.DateField(
         label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -180,4 +179,19 @@ class UserFilterForm(forms.Form):
             ("head", _("Department head")),
             ("liaison", _("Liaison")),
         ],
+    )
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what uses it, and what it may do."""
+
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    scope = forms.ChoiceField(
+        label=_("It may"),
+        choices=[
+            ("read", _("Read only")),
+            ("write", _("Read and write")),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
     )

@@ -87,3 +87,39 @@ class UserSession(AbstractBaseSession):
         # The engine (roundtable.accounts.sessions) is built on this model: found by its
         # setting, as Django's session middleware does, so that the model never imports it.
         return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+class ApiToken(models.Model):
+    """A personal key for the REST API (roundtable/api/), made and revoked by its owner on
+    their account page. Only a SHA-256 of the key is kept, with its first characters to find
+    it by and to show the owner which key is which: the key itself is shown once, when made
+    (``roundtable/accounts/api_tokens.py``). It acts as its owner, within its scope."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    prefix = models.CharField(max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

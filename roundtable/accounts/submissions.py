@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from roundtable.accounts.models import FormSubmission
 
 FIELD = "submission_token"
+HEADER = "Idempotency-Key"
 KEPT = timedelta(days=30)  # longer than any form stays open, or is sent again from history
 _VALID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -38,8 +39,9 @@ def new_token() -> str:
 
 
 def submitted_token(request) -> str:
-    """The form's token, or "" when it has none or not one this module made."""
-    token = request.POST.get(FIELD, "")
+    """The form's token, or "" when it has none or not one this module made. An API client
+    (roundtable/api/) sends its own as an ``Idempotency-Key`` header, of the same form."""
+    token = request.POST.get(FIELD, "") or request.headers.get(HEADER, "")
     return token if _VALID.match(token) else ""
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roundtable.accounts import views, views_admin
+from roundtable.accounts import views, views_admin, views_tokens
 
 app_name = "accounts"
 
@@ -20,6 +20,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
+    path("api-tokens/", views_tokens.api_token_create, name="api_token_create"),
+    path("api-tokens/<int:pk>/revoke/", views_tokens.api_token_revoke, name="api_token_revoke"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/set-up/", views.two_factor_enrol, name="two_factor_enrol"),
     path(

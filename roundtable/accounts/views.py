@@ -30,7 +30,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
-from roundtable.accounts import roles, services, throttle
+from roundtable.accounts import services, throttle
 from roundtable.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
@@ -42,6 +42,7 @@ from roundtable.accounts.forms import (
 )
 from roundtable.accounts.models import User
 from roundtable.accounts.tokens import invitation_tokens, password_reset_tokens
+from roundtable.accounts.views_tokens import account_context
 from roundtable.lib import params
 from roundtable.lib.client_ip import client_ip
 
@@ -228,18 +229,9 @@ def csrf_failure(request, reason=""):
 @login_required
 @require_http_methods(["GET"])
 def account(request):
-    """Your account: who the portal thinks you are, and links to your password and second
-    factor."""
-    user = request.user
-    return render(
-        request,
-        "accounts/account.html",
-        {
-            "labels": roles.role_labels(user),
-            "second_factor": services.second_factor_enabled(user),
-            "second_factor_required": services.second_factor_required(user),
-        },
-    )
+    """Your account: who the portal thinks you are, links to your password and second
+    factor, and your API tokens (roundtable/accounts/views_tokens.py)."""
+    return render(request, "accounts/account.html", account_context(request.user))
 
 
 @sensitive_post_parameters()

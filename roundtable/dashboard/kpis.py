@@ -273,12 +273,15 @@ def compute_periods(
     today: date | None = None,
     by_department: bool = False,
     department_id: int | None = None,
+    now: bool = True,
 ) -> list[dict[int | None, Figures]]:
     """``compute`` for several periods at once (the dashboard's quarter and the one before),
     in the same four queries whatever the number of periods, issues and departments: one pass
     over the issues that can count, one over the reopened ones, one over lead assignments, and
     one over the concluded ones (conclusions, on time, working days; a fifth when some were
-    raised before the working-day calendar's first year)."""
+    raised before the working-day calendar's first year). Without ``now`` the figures of the
+    present (open and overdue now) are left at 0: the dashboard's cache keeps them apart
+    (``now_counts``), as they change with every change of an open issue, whatever its period."""
     today = today or timezone.localdate()
     grouped = by_department or department_id is not None
     results: list[dict[int | None, Figures]] = [{} for _ in periods]
@@ -292,7 +295,7 @@ def compute_periods(
     # so that the indexes on those columns serve it; the counts then filter exactly.
     hull = Period(min(p.start for p in periods), max(p.end for p in periods))
     issues = _issues(by_department=by_department, department_id=department_id)
-    _count_issues(issues, periods, hull, today, grouped, figures)
+    _count_issues(issues, periods, hull, today, grouped, figures, now=now)
     _count_reopenings(issues, periods, hull, grouped, figures)
     _count_responses(periods, hull, today, grouped, department_id, figures)
     # 4. Conclusions: how many, how many on time, and the working days they took.
@@ -310,14 +313,21 @@ def compute_periods(
     return results
 
 
-def _count_issues(issues, periods, hull, today, grouped, figures) -> None:
-    """1. Counts over issues, in one pass over the rows that can count. Counting a column
-    that is never null (not the id) lets PostgreSQL read only the index issue_kpi_columns."""
-    reach = open_now() | raised_in(hull) | closed_in(hull)
-    aggregates = {
+def _now_aggregates(today: date) -> dict:
+    return {
         "open": Count("raised_on", filter=open_now()),
         "overdue": Count("raised_on", filter=overdue_on(today)),
     }
+
+
+def _count_issues(issues, periods, hull, today, grouped, figures, *, now: bool) -> None:
+    """1. Counts over issues, in one pass over the rows that can count. Counting a column
+    that is never null (not the id) lets PostgreSQL read only the index issue_kpi_columns."""
+    reach = raised_in(hull) | closed_in(hull)
+    aggregates = {}
+    if now:
+        reach |= open_now()
+        aggregates |= _now_aggregates(today)
     for i, period in enumerate(periods):
         aggregates |= {
             f"raised_{i}": Count("raised_on", filter=raised_in(period)),
@@ -329,9 +339,37 @@ def _count_issues(issues, periods, hull, today, grouped, figures) -> None:
     for key, row in counts.items():
         for i in range(len(periods)):
             f = figures(i, key)
-            f.open, f.overdue = row["open"], row["overdue"]
+            if now:
+                f.open, f.overdue = row["open"], row["overdue"]
             for name in ("raised", "resolved", "rated", "satisfied"):
                 setattr(f, name, row[f"{name}_{i}"])
+
+
+def now_counts(
+    today: date, *, by_department: bool = False, department_id: int | None = None
+) -> dict[int | None, tuple[int, int]]:
+    """The figures of the present, (open, overdue), keyed as ``compute``'s: one query over
+    the open issues."""
+    issues = _issues(by_department=by_department, department_id=department_id)
+    grouped = by_department or department_id is not None
+    rows = _grouped(issues.filter(open_now()), _now_aggregates(today), by_department=grouped)
+    if department_id is not None:
+        row = rows.get(department_id, {"open": 0, "overdue": 0})
+        return {department_id: (row["open"], row["overdue"])}
+    return {key: (row["open"], row["overdue"]) for key, row in rows.items()}
+
+
+def with_now(
+    figures: dict[int | None, Figures], counts: dict[int | None, tuple[int, int]]
+) -> dict[int | None, Figures]:
+    """``figures`` computed without ``now``, with the present's ``counts`` put in (a
+    department with only open issues gets a row)."""
+    result = dict(figures)
+    for key, (open_, overdue) in counts.items():
+        f = result.get(key) or Figures()
+        f.open, f.overdue = open_, overdue
+        result[key] = f
+    return result
 
 
 def _count_reopenings(issues, periods, hull, grouped, figures) -> None:

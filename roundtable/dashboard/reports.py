@@ -1,10 +1,6 @@
 """What the dashboards and the quarterly report show: the figures of roundtable/dashboard/kpis.py
-for a period, cached (roundtable/dashboard/cache.py), and turned into rows with labels in the
-reader's language and links to the ledger (the quarterly report's workbook: workbook.py).
-
-Cached entries hold numbers, ids and both names of everything (Chinese and English), never
-text in one language, so one entry serves every reader.
-"""
+for a period, computed and cached in parts by overviews.py, turned into rows with labels in the
+reader's language and links to the ledger (the quarterly report's workbook: workbook.py)."""
 
 from __future__ import annotations
 
@@ -13,23 +9,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.urls import get_urlconf, reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
-from departments.models import Department
 from issues.links import detail_href
-from issues.models import Category, Issue
+from issues.models import Issue
 from issues.querysets import working_days_late
-from roundtable.dashboard import cache, kpis, recurring
+from roundtable.dashboard import kpis
 from roundtable.dashboard.charts import Bar, TrendPoint, bar_chart, trend_chart
+from roundtable.lib import industries, ordering
 from roundtable.lib.i18n import bilingual
-from roundtable.meetings.models import Meeting
 
-LIST_LENGTH = 10
 BREAKDOWN_ROWS = 12
 
 
@@ -232,30 +225,6 @@ def kpi_cell(
 # --- Names in the reader's language -------------------------------------------------------
 
 
-def _names(model, ids=None) -> dict[int, tuple[str, str]]:
-    qs = model.objects.all() if ids is None else model.objects.filter(pk__in=ids)
-    return {pk: (zh, en) for pk, zh, en in qs.values_list("pk", "name_zh", "name_en")}
-
-
-def _issue_rows(qs) -> tuple[list[dict], int]:
-    """The listed issues as plain values, and how many there are in all."""
-    rows = list(
-        qs.values(
-            "pk",
-            "reference",
-            "title",
-            "deadline",
-            "escalated_on",
-            "status",
-            "enterprise__name_zh",
-            "enterprise__name_en",
-            "lead_department_id",
-            "total",
-        )
-    )
-    return rows, rows[0]["total"] if rows else 0
-
-
 def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[dict]:
     statuses, href = dict(Issue.Status.choices), detail_href()
     result = []
@@ -273,100 +242,6 @@ def _named_issue_rows(rows: list[dict], departments: dict, today: date) -> list[
             }
         )
     return result
-
-
-# --- The overview (chair's dashboard, quarterly report) -----------------------------------
-
-
-def _compute_overview(period: kpis.Period, today: date) -> dict:
-    previous_period = period.previous()
-    by_department, previous = kpis.compute_periods(
-        [period, previous_period], today=today, by_department=True
-    )
-    district, previous_district = kpis.district_of(by_department), kpis.district_of(previous)
-    breakdowns = kpis.breakdowns(period, today)
-    overdue, _overdue_count = _issue_rows(kpis.oldest_overdue(today, limit=LIST_LENGTH))
-    escalated, escalated_count = _issue_rows(kpis.escalated(limit=LIST_LENGTH))
-    instructions, instruction_count = _issue_rows(kpis.with_instruction_pending(limit=LIST_LENGTH))
-    return {
-        "by_department": by_department,
-        "district": district,
-        "previous": previous_district,
-        "trend": kpis.trend(period, known={period: district, previous_period: previous_district}),
-        "breakdowns": breakdowns,
-        "meetings": {
-            m.pk: str(m) for m in Meeting.objects.filter(pk__in=list(breakdowns["meeting"]))
-        },
-        "overdue": overdue,
-        "overdue_count": district.overdue,
-        "escalated": escalated,
-        "escalated_count": escalated_count,
-        "instructions": instructions,
-        "instruction_count": instruction_count,
-        "recurring": recurring.find_groups(),
-        "departments": _departments(),
-        "categories": _names(Category),
-        "computed_at": timezone.now(),
-    }
-
-
-def _departments() -> dict[int, dict]:
-    return {
-        d["pk"]: d
-        for d in Department.objects.values("pk", "code", "name_zh", "name_en", "is_active")
-    }
-
-
-def overview(period: kpis.Period, today: date | None = None) -> dict:
-    """The chair's dashboard's figures for ``period``, from the cache when the ledger has not
-    changed since they were computed."""
-    today = today or timezone.localdate()
-    return cache.get_or_compute(
-        "overview",
-        (period.start, period.end, today),
-        lambda: _compute_overview(period, today),
-    )
-
-
-def _compute_department(period: kpis.Period, today: date, department_id: int) -> dict:
-    current, previous = kpis.compute_periods(
-        [period, period.previous()], today=today, department_id=department_id
-    )
-    figures = current[department_id]
-    overdue, _count = _issue_rows(
-        kpis.oldest_overdue(today, department_id=department_id, limit=LIST_LENGTH)
-    )
-    escalated, escalated_count = _issue_rows(
-        kpis.escalated(department_id=department_id, limit=LIST_LENGTH)
-    )
-    instructions, instruction_count = _issue_rows(
-        kpis.with_instruction_pending(department_id=department_id, limit=LIST_LENGTH)
-    )
-    return {
-        "figures": figures,
-        "previous": previous[department_id],
-        "district": cache.get_or_compute(
-            "district",
-            (period.start, period.end, today),
-            lambda: kpis.compute(period, today=today)[None],
-        ),
-        "overdue": overdue,
-        "overdue_count": figures.overdue,
-        "escalated": escalated,
-        "escalated_count": escalated_count,
-        "instructions": instructions,
-        "instruction_count": instruction_count,
-        "departments": _departments(),
-    }
-
-
-def department_overview(period: kpis.Period, department_id: int, today: date | None = None) -> dict:
-    today = today or timezone.localdate()
-    return cache.get_or_compute(
-        "department",
-        (period.start, period.end, today, department_id),
-        lambda: _compute_department(period, today, department_id),
-    )
 
 
 # --- Rows for the pages -------------------------------------------------------------------
@@ -388,7 +263,7 @@ def summary_rows(data: dict, period: kpis.Period) -> list[dict]:
 
 def _sort_value(row: dict, key: str):
     if key == "name":
-        return row["name"].casefold()
+        return row["place"]
     value = getattr(row["figures"], key)
     return value
 
@@ -412,6 +287,11 @@ def league_rows(data: dict, period: kpis.Period, sort: str = "name") -> list[dic
                 "cells": [kpi_cell(k, figures, period, department_id=pk) for k in kpi_columns],
             }
         )
+    # By name: the reader's order (lib/ordering.py), the official one in Chinese.
+    places = ordering.for_reader([(r["pk"], r["name"]) for r in rows])
+    place = {pk: n for n, (pk, _name) in enumerate(places)}
+    for row in rows:
+        row["place"] = place[row["pk"]]
     key = sort.lstrip("-")
     if key not in LEAGUE_SORTS:
         key, sort = "name", "name"
@@ -464,6 +344,8 @@ def _dimension_label(dimension: str, key, names: dict) -> str:
         return names["meeting"].get(key) or str(key)
     if dimension == "country":
         return str(countries.name(key)) or key
+    if dimension == "industry":
+        return industries.name(str(key))
     return str(key)
 
 

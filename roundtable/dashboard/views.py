@@ -21,7 +21,7 @@ from issues.exports import XLSX_CONTENT_TYPE, content_disposition
 from issues.models import Assignment, ExtensionRequest, Issue
 from issues.querysets import OPEN_STATUSES, due_between, overdue_on
 from roundtable.accounts import roles
-from roundtable.dashboard import cache, kpis, reports, workbook
+from roundtable.dashboard import cache, kpis, overviews, reports, workbook
 from roundtable.dashboard.jobs import QUARTERLY_REPORT
 from roundtable.dashboard.models import Heartbeat, heartbeat_is_stale
 from roundtable.jobs import views as jobs
@@ -275,15 +275,15 @@ def overview(request):
     _require_district_reader(request.user)
     today = timezone.localdate()
     period = _period(request, today)
-    data = reports.overview(period, today)
+    data = overviews.overview(period, today)
     sort = request.GET.get("sort") or "name"
     if sort.lstrip("-") not in reports.LEAGUE_SORTS:
         sort = "name"
     kpi_columns = reports.kpi_list()
     can_start_study = roles.is_commerce_staff(request.user)
-    # The page's body is cached as HTML with the figures it shows (their computation's time
-    # stamps them) and everything else it depends on; its rows are built only when it is
-    # rendered (a template calls a callable; _Once computes it once).
+    # The page's body is cached as HTML with the figures it shows (``signature``: a digest of
+    # each of their cached parts) and everything else it depends on; its rows are
+    # built only when it is rendered (a template calls a callable; _Once computes it once).
     context = {
         **_period_context(period, today),
         "summary": _Once(reports.summary_rows, data, period),
@@ -301,7 +301,7 @@ def overview(request):
         "can_start_study": can_start_study,
         "computed_at": data["computed_at"],
     }
-    parts = (data["computed_at"], period.key, today, get_language(), sort, can_start_study)
+    parts = (data["signature"], period.key, today, get_language(), sort, can_start_study)
     context["body"] = cache.get_or_compute(
         "overview-html",
         parts,
@@ -347,7 +347,7 @@ def department(request):
             raise Http404
     today = timezone.localdate()
     period = _period(request, today)
-    data = reports.department_overview(period, dept.pk, today)
+    data = overviews.department_overview(period, dept.pk, today)
     previous_period = period.previous()
     rows = []
     for kpi in reports.kpi_list():
@@ -385,7 +385,7 @@ def report(request):
     _require_district_reader(request.user)
     today = timezone.localdate()
     period = _period(request, today)
-    data = reports.overview(period, today)
+    data = overviews.overview(period, today)
     kpi_columns = reports.kpi_list()
     context = {
         **_period_context(period, today),

@@ -12,13 +12,13 @@ from django.utils.translation import ngettext
 from issues.exports import FileChunks, ledger_rows, ledger_sheet, write_xlsx_file
 from issues.xlsx import Bold, Formatted, Sheet
 from roundtable.dashboard import kpis
+from roundtable.dashboard.overviews import overview
 from roundtable.dashboard.reports import (
     Kpi,
     breakdown_tables,
     comparable,
     kpi_list,
     league_rows,
-    overview,
     quarter_ledger,
 )
 

@@ -16,8 +16,9 @@ from django_countries import countries
 
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise, EnterpriseContact
+from roundtable.lib import industries as industries_
 from roundtable.lib import ordering
-from roundtable.lib.forms import ModelMultipleChoiceField
+from roundtable.lib.forms import ModelChoiceField, ModelMultipleChoiceField
 from roundtable.lib.i18n import bilingual, prefers_chinese
 from roundtable.lib.uscc import normalize, validate_uscc
 
@@ -160,8 +161,12 @@ class DirectoryFilterForm(forms.Form):
             .values_list("industry", flat=True)
             .distinct()
         )
+        # Named in the reader's language, in the classification's order (lib/industries.py).
         self.fields["industry"].choices = ordering.for_reader(
-            [("", "—"), *((i, i) for i in industries)]
+            [
+                ("", "—"),
+                *((i, industries_.name(i)) for i in sorted(industries, key=industries_.place)),
+            ]
         )
         # Country names in the language of this request, not of the process's first import.
         self.fields["country"].choices = ordering.for_reader([("", "—"), *countries])
@@ -217,7 +222,7 @@ class ReassignForm(forms.Form):
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Tick the enterprises to reassign.")},
     )
-    official = forms.ModelChoiceField(
+    official = ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
         label=_("New designated official"),

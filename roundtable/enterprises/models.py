@@ -6,6 +6,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from roundtable.accounts.models import Language
+from roundtable.lib import industries
 from roundtable.lib.i18n import BilingualNameMixin
 from roundtable.lib.uscc import normalize, validate_uscc
 
@@ -90,6 +91,12 @@ class Enterprise(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ fro
         constraints = [
             models.UniqueConstraint(fields=["name_zh"], name="enterprise_name_zh_unique"),
         ]
+
+    @property
+    def industry_shown(self) -> str:
+        """The industry in the reader's language, when it is a section of the national
+        classification (lib/industries.py); else as typed."""
+        return industries.name(self.industry)
 
     def clean(self):
         self.credit_code = normalize(self.credit_code)

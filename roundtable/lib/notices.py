@@ -16,13 +16,17 @@ from django.core.exceptions import ImproperlyConfigured
 
 @dataclass(frozen=True)
 class Notice:
-    """One in-app notice to one person, its text already in the recipient's language."""
+    """One in-app notice to one person: its title and reason as phrases
+    (``roundtable/lib/phrases.py``, worded when read) and as text in the recipient's language
+    of the moment (kept for searching, and as the fallback)."""
 
     recipient_id: int
     title: str
     reason: str = ""
     url: str = ""
     issue_id: int | None = None
+    title_phrase: dict | None = None
+    reason_phrase: dict | None = None
 
 
 _writer: Callable[[Sequence[Notice]], None] | None = None

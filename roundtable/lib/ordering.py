@@ -3,8 +3,9 @@
 One rule for every select and filter that lists codes:
 
 - in English, alphabetically by label, ignoring case and accents;
-- in Chinese, the order given: the model's own order (its ``Meta.ordering``, which the
-  administrators set through the codes) or the database's. Python has no pinyin collation
+- in Chinese, the order given: the model's own order (its ``Meta.ordering``: departments and
+  categories by ``sort_order``, the official order the administrators set) or the
+  database's. Python has no pinyin collation
   (``unicodedata`` orders by code point, which reads as no order at all), so the code list
   keeps the order its owners gave it rather than a false alphabetical one;
 - in both, "Other" (其他) last, whatever its code or name sorts as.
@@ -16,8 +17,12 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
 
 from roundtable.lib.i18n import prefers_chinese
+
+# The help text of a code list's ``sort_order``.
+ORDER_HELP = _('Place in the official list, smallest first; "Other" is always last.')
 
 # Labels (case-folded) and label beginnings that mean "anything else".
 OTHER_LABELS = {"other", "others", "other (specify)", "其他", "其它", "其他类"}

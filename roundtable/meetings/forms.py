@@ -21,7 +21,7 @@ from issues.forms import (
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Association, Enterprise
-from roundtable.lib.forms import ModelMultipleChoiceField
+from roundtable.lib.forms import ModelChoiceField, ModelMultipleChoiceField
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 from roundtable.meetings.services import MANUAL_ITEM_STATUSES, PERSON_SEATS
 
@@ -71,13 +71,13 @@ class RoundtableForm(forms.ModelForm):
 
 class SeatAddForm(forms.Form):
     role = forms.ChoiceField(choices=RoundtableSeat.Role.choices, label=_("Seat"))
-    user = forms.ModelChoiceField(
+    user = ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
         label=_("Person"),
         help_text=_("For the chair, deputies, the safeguard team and the secretariat."),
     )
-    department = forms.ModelChoiceField(
+    department = ModelChoiceField(
         queryset=Department.objects.none(),
         required=False,
         label=_("Department"),
@@ -99,10 +99,8 @@ class SeatAddForm(forms.Form):
 
 
 class SeatChangeForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label=_("New holder")
-    )
-    department = forms.ModelChoiceField(
+    user = ModelChoiceField(queryset=User.objects.none(), required=False, label=_("New holder"))
+    department = ModelChoiceField(
         queryset=Department.objects.none(), required=False, label=_("New department")
     )
     changed_on = forms.DateField(label=_("From"), widget=DateInput())
@@ -257,7 +255,7 @@ class VisitForm(ParticipantsMixin, forms.Form):
             "visit's page."
         ),
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.none(), required=False, label=_("Category of those issues")
     )
 
@@ -306,7 +304,7 @@ class IntakeItemForm(forms.Form):
     text = forms.CharField(
         label=_("Concern"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.none(), required=False, label=_("Category")
     )
     departments = ModelMultipleChoiceField(
@@ -342,7 +340,7 @@ class IntakeStatusForm(forms.Form):
 
 
 class ConsultForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"))
+    department = ModelChoiceField(queryset=Department.objects.none(), label=_("Department"))
     question = forms.CharField(
         label=_("Question for the department"),
         required=False,
@@ -421,8 +419,8 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
         label=_("Also concerns"),
         widget=forms.CheckboxSelectMultiple,
     )
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), label=_("Category"))
-    lead_department = forms.ModelChoiceField(
+    category = ModelChoiceField(queryset=Category.objects.none(), label=_("Category"))
+    lead_department = ModelChoiceField(
         queryset=Department.objects.none(), label=_("Lead department")
     )
     co_departments = ModelMultipleChoiceField(
@@ -440,13 +438,13 @@ class AgreedPointForm(DeadlineMixin, forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    monitor = forms.ModelChoiceField(
+    monitor = ModelChoiceField(
         queryset=User.objects.none(), required=False, label=_("Monitor of action")
     )
     priority = forms.ChoiceField(
         choices=Issue.Priority.choices, initial=Issue.Priority.NORMAL, label=_("Priority")
     )
-    intake_item = forms.ModelChoiceField(
+    intake_item = ModelChoiceField(
         queryset=IntakeItem.objects.none(),
         required=False,
         label=_("From the intake item"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from roundtable.lib import countries as country_names
 from roundtable.lib.i18n import BilingualNameMixin
 
 
@@ -237,6 +238,11 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.topic}"
+
+    @property
+    def countries_shown(self) -> str:
+        """The countries, each one recognised named in the reader's language."""
+        return country_names.for_reader(self.countries)
 
     @property
     def is_service_visit(self) -> bool:

@@ -13,12 +13,10 @@ from datetime import timedelta
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib.periods import quarter_bounds
+from roundtable.lib.phrases import Phrase
 from roundtable.lib.reminders import ReminderKind, ReminderSpec, day_start, register, setting, spec
 from roundtable.meetings.models import Meeting, Roundtable
 
@@ -53,16 +51,7 @@ def _visits(today, table, people) -> Iterable[ReminderSpec]:
             f"enterprise:{pk}",
             official_id,
             base + timedelta(days=interval * periods),
-            format_lazy(
-                ngettext_lazy(
-                    "You are this enterprise's designated official; it has had no service "
-                    "visit for {days} day.",
-                    "You are this enterprise's designated official; it has had no service "
-                    "visit for {days} days.",
-                    interval,
-                ),
-                days=interval,
-            ),
+            Phrase("why.visit.official", days=interval),
         )
 
 
@@ -105,9 +94,7 @@ def _meetings(today, table, people) -> Iterable[ReminderSpec]:
         if status in open_statuses and closes_on and closes_on >= today:
             due = table.add(closes_on, -intake_days)
             if due <= today:
-                found.append(
-                    (ReminderKind.INTAKE, due, _("You are commerce staff: the intake closes soon."))
-                )
+                found.append((ReminderKind.INTAKE, due, Phrase("why.intake.staff")))
         if status in open_statuses and day > today:
             due = table.add(day, -1)
             if due <= today:
@@ -115,7 +102,7 @@ def _meetings(today, table, people) -> Iterable[ReminderSpec]:
                     (
                         ReminderKind.MEETING,
                         due,
-                        _("You are commerce staff: the meeting is on the next working day."),
+                        Phrase("why.meeting.staff"),
                     )
                 )
         if kind in minutes_kinds and published_at is None and day < today:
@@ -125,16 +112,7 @@ def _meetings(today, table, people) -> Iterable[ReminderSpec]:
                     (
                         ReminderKind.MINUTES,
                         due,
-                        format_lazy(
-                            ngettext_lazy(
-                                "You are commerce staff: the minutes are still unpublished "
-                                "{days} working day after the meeting.",
-                                "You are commerce staff: the minutes are still unpublished "
-                                "{days} working days after the meeting.",
-                                minutes_days,
-                            ),
-                            days=minutes_days,
-                        ),
+                        Phrase("why.minutes.staff", days=minutes_days),
                     )
                 )
         for kind_, due, reason in found:
@@ -164,13 +142,7 @@ def _meetings(today, table, people) -> Iterable[ReminderSpec]:
                 f"roundtable:{pk}:{today.year}Q{quarter}",
                 user_id,
                 due,
-                format_lazy(
-                    _(
-                        "You are commerce staff: the quarter ends on {end} and no roundtable "
-                        "meeting is planned or held in it."
-                    ),
-                    end=end.isoformat(),
-                ),
+                Phrase("why.quarter.staff", end=end.isoformat()),
             )
 
 

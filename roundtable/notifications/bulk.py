@@ -1,5 +1,7 @@
 """Multi-row INSERTs for the daily run's tens of thousands of rows."""
 
+from functools import partial
+
 from django.db import connection
 
 
@@ -19,6 +21,8 @@ def insert(model, columns: list[str], values: list[tuple], *, ignore_conflicts=F
             if kind == "DateTimeField"
             else ops.adapt_datefield_value
             if kind == "DateField"
+            else partial(fields[name].get_db_prep_save, connection=connection)
+            if kind == "JSONField"
             else None
         )
     sqlite = connection.vendor == "sqlite"

@@ -60,7 +60,7 @@ from django.utils import timezone, translation
 
 from issues.models import Issue
 from roundtable.accounts import roles
-from roundtable.lib import outbox
+from roundtable.lib import outbox, phrases
 from roundtable.lib.reminders import ReminderKind, ReminderSpec
 from roundtable.lib.reminders import setting as _rule
 from roundtable.notifications.bulk import insert
@@ -149,6 +149,7 @@ LOG_COLUMNS = [
     "due_on",
     "status",
     "reason",
+    "reason_phrase",
     "attempts",
     "claimed_at",
     "claim_token",
@@ -190,6 +191,7 @@ def reminders_claim(*, specs: list[ReminderSpec], now: datetime) -> list[Reminde
                     spec.due_on,
                     LogStatus.CLAIMED.value,
                     str(spec.reason)[:300],
+                    phrases.data_of(spec.reason),
                     0,
                     stamp,
                     token,
@@ -222,12 +224,15 @@ def _write_in_app(rows: list[ReminderLog], now: datetime) -> None:
         with translation.override(language):
             for row in group:
                 item = subjects.item(row)
+                title = item.title_phrase
                 values.append(
                     (
                         row.recipient_id,
                         item.title[:300],
                         "",
                         row.reason,
+                        phrases.data_of(title),
+                        row.reason_phrase,
                         item.path[:300],
                         row.issue_id,
                         row.pk,
@@ -237,7 +242,8 @@ def _write_in_app(rows: list[ReminderLog], now: datetime) -> None:
                 )
     insert(
         Notification,
-        ["recipient_id", "title", "body", "reason", "url", "issue_id", "reminder_id"]
+        ["recipient_id", "title", "body", "reason", "title_phrase", "reason_phrase", "url"]
+        + ["issue_id", "reminder_id"]
         + ["created_at", "read_at"],
         values,
     )
@@ -253,7 +259,9 @@ def notifications_claim(*, now: datetime, token: str) -> int:
             reminder__isnull=True, created_at__gte=cutoff, recipient__is_active=True
         )
         .order_by("created_at")
-        .values_list("pk", "recipient_id", "issue_id", "created_at", "reason")[:5000]
+        .values_list("pk", "recipient_id", "issue_id", "created_at", "reason", "reason_phrase")[
+            :5000
+        ]
     )
     if not pending:
         return 0
@@ -266,11 +274,12 @@ def notifications_claim(*, now: datetime, token: str) -> int:
             recipient_id=recipient_id,
             due_on=timezone.localdate(created_at),
             reason=(reason or "")[:300],
+            reason_phrase=reason_phrase,
             status=LogStatus.CLAIMED,
             claimed_at=stamp,
             claim_token=token,
         )
-        for pk, recipient_id, issue_id, created_at, reason in pending
+        for pk, recipient_id, issue_id, created_at, reason, reason_phrase in pending
     ]
     with transaction.atomic():
         ReminderLog.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
@@ -307,6 +316,8 @@ def notices_write(notices) -> None:
                 issue_id=notice.issue_id,
                 title=notice.title,
                 reason=notice.reason,
+                title_phrase=notice.title_phrase,
+                reason_phrase=notice.reason_phrase,
                 url=notice.url,
             )
             for notice in notices

@@ -50,7 +50,7 @@ def digest_sections(user, *, today: date, listed: Iterable[int] = ()) -> list[di
         .filter(user_id=user_id)
         .values("department_id")
     )
-    for dept in Department.objects.filter(pk__in=heads).order_by("code"):
+    for dept in Department.objects.filter(pk__in=heads):  # the official order
         sections.append(
             _digest_section(
                 dept.name,

@@ -12,13 +12,12 @@ from django.conf import settings
 from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from issues.models import Issue
 from issues.querysets import working_days_late
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import outbox
+from roundtable.lib.phrases import PHRASES, Phrase
 from roundtable.lib.reminders import ReminderKind
 from roundtable.lib.reminders import setting as _rule
 from roundtable.meetings.models import Meeting, Roundtable
@@ -31,30 +30,6 @@ from roundtable.workdays.table import WorkdayTable
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-# The one-line title of each kind of reminder: the in-app notice's title and, by default
-# (``emails/<kind>.subject.txt``), the subject of an e-mail that carries only that reminder.
-# Formatted in Python: a daily run titles tens of thousands of notices.
-TITLES = {
-    ReminderKind.ACCEPTANCE: _("Not yet accepted: {reference} {title}"),
-    ReminderKind.DEADLINE: _("Due on {deadline}: {reference} {title}"),
-    ReminderKind.OVERDUE: ngettext_lazy(
-        "Overdue by {late} working day: {reference} {title}",
-        "Overdue by {late} working days: {reference} {title}",
-        "late",
-    ),
-    ReminderKind.ESCALATED: _("Escalated to the chairperson: {reference} {title}"),
-    ReminderKind.NO_UPDATE: ngettext_lazy(
-        "No update for {quiet} working day: {reference} {title}",
-        "No update for {quiet} working days: {reference} {title}",
-        "quiet",
-    ),
-    ReminderKind.DIGEST: _("Weekly supervision digest, week of {due_on}"),
-    ReminderKind.VISIT: _("Service visit due: {enterprise}"),
-    ReminderKind.INTAKE: _("Intake closes on {closes}: {topic}"),
-    ReminderKind.MEETING: _("Meeting on {when}: {topic}"),
-    ReminderKind.MINUTES: _("Minutes not yet published: {topic}"),
-    ReminderKind.QUARTER: _("No roundtable meeting yet in {quarter}"),
-}
 # The order of the sections of a message: the most pressing first.
 KIND_ORDER = [
     ReminderKind.ESCALATED,
@@ -123,7 +98,7 @@ class Item:
         # The other reminders about the same subject in the same message (``_lines``), and
         # every reason the recipient has for this line.
         self.also: list[Item] = []
-        self.reasons: list[str] = [row.reason]
+        self.reasons: list[str] = [row.shown_reason]
         self.listed_issue_ids: set[int] = set()
         self.due_on = row.due_on
         self.today = subjects.today
@@ -205,33 +180,37 @@ class Item:
         return timezone.localtime(self.meeting.starts_at) if self.meeting else None
 
     @property
+    def title_phrase(self) -> Phrase | None:
+        """The one-line title as a phrase (``title.<kind>`` in lib/phrases.py): what the
+        in-app notice keeps, worded when read."""
+        if f"title.{self.kind}" not in PHRASES:
+            return None
+        issue = self.issue or {}
+        meeting = self.meeting
+        return Phrase(
+            f"title.{self.kind}",
+            reference=issue.get("reference", ""),
+            title=issue.get("title", ""),
+            deadline=self.deadline.isoformat() if self.deadline else "",
+            late=self.working_days_late,
+            quiet=self.quiet_days,
+            due_on=self.due_on.isoformat(),
+            enterprise=self.enterprise or "",
+            topic=meeting.topic if meeting else "",
+            closes=meeting.intake_closes_on.isoformat()
+            if meeting and meeting.intake_closes_on
+            else "",
+            when=f"{self.meeting_day:%Y-%m-%d %H:%M}" if meeting else "",
+            quarter=self.quarter,
+        )
+
+    @property
     def title(self) -> str:
         """The one-line title, in the active language."""
         if self.kind == ReminderKind.NOTIFICATION:
-            return one_line(self.notification.title if self.notification else "", 300)
-        template = TITLES.get(self.kind)
-        if template is None:
-            return self.kind
-        issue = self.issue or {}
-        meeting = self.meeting
-        return one_line(
-            template.format(
-                reference=issue.get("reference", ""),
-                title=issue.get("title", ""),
-                deadline=self.deadline.isoformat() if self.deadline else "",
-                late=self.working_days_late,
-                quiet=self.quiet_days,
-                due_on=self.due_on.isoformat(),
-                enterprise=self.enterprise.name if self.enterprise else "",
-                topic=meeting.topic if meeting else "",
-                closes=meeting.intake_closes_on.isoformat()
-                if meeting and meeting.intake_closes_on
-                else "",
-                when=f"{self.meeting_day:%Y-%m-%d %H:%M}" if meeting else "",
-                quarter=self.quarter,
-            ),
-            300,
-        )
+            return one_line(self.notification.shown_title if self.notification else "", 300)
+        phrase = self.title_phrase
+        return one_line(str(phrase), 300) if phrase is not None else self.kind
 
     @property
     def headline(self) -> str:
@@ -269,8 +248,8 @@ def _lines(rows: list[ReminderLog], subjects: Subjects) -> list[Item]:
         line = subjects.item(group[0])
         kinds = {line.kind}
         for row in group[1:]:
-            if row.reason not in line.reasons:
-                line.reasons.append(row.reason)
+            if row.shown_reason not in line.reasons:
+                line.reasons.append(row.shown_reason)
             # Two notices are two events; two reminders of one kind say the same thing.
             if row.kind not in kinds or row.kind == ReminderKind.NOTIFICATION:
                 kinds.add(row.kind)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Issue
+from roundtable.lib import phrases
 from roundtable.lib.i18n import ChoiceLabelsMixin
 
 
@@ -61,6 +62,10 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED
     )
     reason = models.CharField(_("why"), max_length=300, blank=True)
+    # Why, as a phrase (roundtable/lib/phrases.py) worded in the reader's language; ``reason``
+    # keeps the words in the recipient's language when the reminder was claimed, for a row
+    # written before phrases (or one whose phrase can no longer be worded).
+    reason_phrase = models.JSONField(_("why (phrase)"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
     # Which run holds the claim: a run inserts its rows with its own token and then sends
@@ -106,6 +111,11 @@ class ReminderLog(ChoiceLabelsMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_key} → {self.recipient_id} {self.due_on}"
 
+    @property
+    def shown_reason(self) -> str:
+        """Why, in the active language (the reader's)."""
+        return phrases.render(self.reason_phrase, self.reason)
+
 
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
@@ -130,6 +140,11 @@ class Notification(ChoiceLabelsMixin, models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
     reason = models.CharField(_("why you got this"), max_length=300, blank=True)
+    # The title and the reason as phrases (roundtable/lib/phrases.py), worded when read in the
+    # reader's language; ``title`` and ``reason`` keep the words of when the notice was
+    # written, for rows written before phrases and for searching.
+    title_phrase = models.JSONField(_("title (phrase)"), null=True, blank=True)
+    reason_phrase = models.JSONField(_("why (phrase)"), null=True, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     issue = models.ForeignKey(
         Issue,
@@ -166,4 +181,13 @@ class Notification(ChoiceLabelsMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's)."""
+        return phrases.render(self.title_phrase, self.title)
+
+    @property
+    def shown_reason(self) -> str:
+        return phrases.render(self.reason_phrase, self.reason)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from issues import services
 from issues.attachments import store_attachment
 from issues.models import Issue, SpecialStudy
+from roundtable.accounts import api_tokens
 from roundtable.dashboard.models import Heartbeat
 from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
@@ -102,6 +103,9 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     ids.update(meetings_world.build(personas, dept_a, dept_b, enterprise_1, x))
     # Background jobs (matrix_jobs.yaml): {job} is a finished export of St's.
     ids.update(jobs_world.build(staff))
+    # The REST API (matrix_api.yaml): {etag} is X's ETag; {token} one of LC's API tokens.
+    ids["etag"] = f'"{x.pk}-{x.version}"'
+    ids["token"] = api_tokens.token_create(user=personas["LC"], name="LC's", scope="read")[0].pk
     return ids
 
 
@@ -123,8 +127,13 @@ def _assert_cell(response, expected, reference):
         assert response.status_code == 404
     elif expected == "F":
         assert response.status_code == 403
+    elif expected == "U":  # L on the API: 401 with the scheme to use, never a redirect
+        assert response.status_code == 401, response.status_code
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    elif expected == "M":
+        assert response.status_code == 405, response.status_code
     elif expected == "ok":
-        assert response.status_code in (200, 302), response.status_code
+        assert response.status_code in (200, 201, 302), response.status_code
         if response.status_code == 302:
             assert "/login/" not in response["Location"]
     elif expected in ("S+", "S-"):
@@ -132,7 +141,7 @@ def _assert_cell(response, expected, reference):
         assert (reference in body) == (expected == "S+"), f"{reference} listed: {expected}"
     else:  # pragma: no cover - a typo in the matrix
         raise AssertionError(f"unknown code {expected}")
-    if expected in ("L", "N", "F", "admin-login"):
+    if expected in ("L", "U", "M", "N", "F", "admin-login"):
         assert "用地审批" not in body and "Enterprise One" not in body and "report.pdf" not in body
     # Every answer, whatever its status or type (pages, redirects, 403/404, downloads,
     # exports, feeds, probes), carries the security headers.
@@ -151,12 +160,33 @@ def test_access_matrix_cell(row, persona, expected, client, personas, dept_a, de
         elif row["method"] == "HEAD":
             response = client.head(path)
             assert response.content == b""
+        elif path.startswith("/api/"):
+            response = api_request(client, row, path, ids)
         else:
             data = {k: _fill(v, ids) for k, v in (row.get("data") or {}).items()}
             if data.get("file") == "@pdf":
                 data["file"] = SimpleUploadedFile("report.pdf", PDF)
             response = client.post(path, data)
         _assert_cell(response, expected, ids["reference"])
+
+
+def api_request(client, row, path, ids, **headers):
+    """A request of matrix_api.yaml's: its body as JSON, X's ETag in If-Match if it asks."""
+    if row.get("if_match"):
+        headers["If-Match"] = ids["etag"]
+    body = _fill_body(row.get("body"), ids)
+    method = getattr(client, row["method"].lower())
+    if body is None:
+        return method(path, headers=headers)
+    return method(path, data=body, content_type="application/json", headers=headers)
+
+
+def _fill_body(body, ids):
+    if isinstance(body, dict):
+        return {key: _fill_body(value, ids) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_fill_body(value, ids) for value in body]
+    return _fill(body, ids)
 
 
 def _names(resolver, namespace=""):

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from departments.models import Department
 from issues.models import Assignment, Category, Issue, SpecialStudy
@@ -36,6 +36,7 @@ from roundtable.dashboard.demo.meetings import build_meetings
 from roundtable.dashboard.demo.plan import plan_issues
 from roundtable.enterprises import services as enterprise_services
 from roundtable.enterprises.models import Association, Enterprise
+from roundtable.lib.phrases import Phrase
 from roundtable.lib.uscc import ALPHABET
 from roundtable.meetings import services as meeting_services
 from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
@@ -175,6 +176,7 @@ class BaseLoader:
                 "name_en": spec.name_en,
                 "office_phone": f"023-6000-0{i:03d}",
                 "email": f"{code}@example.gov.cn",
+                "sort_order": (i + 1) * 10,  # the content's order is the official one
             },
         )
         self.departments[code] = dept
@@ -262,9 +264,10 @@ class BaseLoader:
 
     def build_categories(self):
         """The issue categories (no service: the Django admin makes them)."""
-        for code, zh, en in c.CATEGORIES:
+        # In the content's order, the official one ("Other" last): Chinese lists follow it.
+        for n, (code, zh, en) in enumerate(c.CATEGORIES, start=1):
             self.categories[code], _ = Category.objects.get_or_create(
-                code=code, defaults={"name_zh": zh, "name_en": en}
+                code=code, defaults={"name_zh": zh, "name_en": en, "sort_order": n * 10}
             )
 
     # -- enterprises --
@@ -363,32 +366,34 @@ class BaseLoader:
         self.counts["updates"] = writer.finish()
 
     def build_notifications(self):
-        """A few unread notices, so the demo logins have something in their inbox."""
-        texts = c.TEXTS["other"]
+        """A few unread notices, so the demo logins have something in their inbox: phrases
+        (lib/phrases.py), as the services write them, worded in each reader's language."""
         rows = []
         pnr = self.departments["pnr"]
-        for a in Assignment.objects.filter(department=pnr, is_current=True, status="pending"):
-            for user in (self.liaisons["pnr"], self.heads["pnr"]):
-                rows.append(
-                    Notification(
-                        recipient=user,
-                        issue=a.issue,
-                        title=texts["notice_assigned"].format(reference=a.issue.reference),
-                        reason=texts["notice_assigned_reason"],
-                        url=f"/issues/{a.issue.pk}/",
-                    )
-                )
-        for issue in Issue.objects.filter(status__in=[Status.RETURNED, Status.CONCLUSION_REPORTED]):
-            what = "returned" if issue.status == Status.RETURNED else "concluded"
-            rows.append(
-                Notification(
-                    recipient=self.users["staff"],
+
+        def notice(user, issue, what, why):
+            title = Phrase("notice.title", reference=issue.reference, what=Phrase(what))
+            reason = Phrase(why)
+            with translation.override(user.preferred_language or None):
+                return Notification(
+                    recipient=user,
                     issue=issue,
-                    title=texts[f"notice_{what}"].format(reference=issue.reference),
-                    reason=texts["notice_staff_reason"],
+                    title=str(title),
+                    reason=str(reason),
+                    title_phrase=title.data,
+                    reason_phrase=reason.data,
                     url=f"/issues/{issue.pk}/",
                 )
-            )
+
+        for a in Assignment.objects.filter(department=pnr, is_current=True, status="pending"):
+            for user in (self.liaisons["pnr"], self.heads["pnr"]):
+                rows.append(notice(user, a.issue, "notice.assigned", "why.assigned"))
+        for issue in Issue.objects.filter(status__in=[Status.RETURNED, Status.CONCLUSION_REPORTED]):
+            if issue.status == Status.RETURNED:
+                what, why = "notice.returned_to_staff", "why.returned"
+            else:
+                what, why = "notice.conclusion", "why.conclusion"
+            rows.append(notice(self.users["staff"], issue, what, why))
         Notification.objects.bulk_create(rows)
 
     def backdate(self):

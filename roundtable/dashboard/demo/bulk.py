@@ -22,7 +22,8 @@ rows skip, knowingly, what the services do for every issue:
   no in-app notices;
 * references are reserved per year in one locked update of the counter per batch
   (``reserve_references``), not one ``next_reference`` per issue;
-* no dashboard cache invalidation (``dashboard.cache.bump``);
+* no dashboard cache invalidation (``lib.ledger_version.changed``): cached figures catch up
+  within a minute (roundtable/dashboard/cache.py);
 * enterprises: no duplicate-name check beyond the names already there
   (``enterprises.services``); users: one password hash for all, the demo password.
 

@@ -32,6 +32,7 @@ from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at
 from roundtable.dashboard.demo.plan import Spec
+from roundtable.lib.phrases import Phrase
 from roundtable.notifications.models import Notification
 from roundtable.workdays import services as workdays
 
@@ -328,7 +329,10 @@ class IssueWriter:
         if escalated_on > self.today:
             return
         Issue.objects.filter(pk=issue.pk).update(escalated_on=escalated_on)
-        ActionUpdate.objects.create(issue=issue, kind=Kind.ESCALATED, body=TEXTS["escalated"])
+        words = Phrase("timeline.escalated", days=5, deadline=self.final_deadline)
+        ActionUpdate.objects.create(
+            issue=issue, kind=Kind.ESCALATED, body=TEXTS["escalated"], body_phrase=words.data
+        )
         self.entry(issue, min(at(escalated_on, 8), self.now))
 
     def close(self, issue: Issue, concluded: date) -> None:
