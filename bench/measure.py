@@ -8,6 +8,9 @@ writes one JSON document to ``--out``:
     measure.py pages  --out F --repeat N median/p95 of whole requests, queries per request
     measure.py export --out F            one xlsx export of the whole ledger: wall time,
                                          rows, queries, peak RSS of this process
+    measure.py data   --out F [--base N] what the database holds (bench/datastats.py):
+                                         counts and text lengths, the first N issues (the
+                                         demo's base set) apart from the bulk rows
 
 Requests go through ``django.test.Client``: middleware, session, templates and all, but no
 HTTP server. Every response must be 200; anything else stops the run.
@@ -295,12 +298,19 @@ def measure_export() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["count", "pages", "export"])
+    parser.add_argument("mode", choices=["count", "pages", "export", "data"])
     parser.add_argument("--out", required=True, help="JSON file to write")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--base", type=int, default=0, help="data: issues of the base set")
     args = parser.parse_args()
     if args.mode == "count":
         result = {"issues": Issue.objects.count()}
+    elif args.mode == "data":
+        from bench import datastats
+
+        profiles = datastats.split(args.base) if args.base else {}
+        result = {"profiles": {"all issues": datastats.profile(), **profiles}}
+        result["totals"] = datastats.totals()
     elif args.mode == "pages":
         result = measure_pages(args.repeat)
     else:

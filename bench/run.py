@@ -85,6 +85,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="also add M synthetic enterprises (load_demo; default %(default)s)",
     )
     parser.add_argument(
+        "--users",
+        type=int,
+        default=databases.SYNTHETIC_USERS,
+        help="also add U synthetic users (load_demo; default %(default)s)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke test: 2,000 issues, 5 requests per page"
     )
     parser.add_argument("--no-export", action="store_true", help="skip the xlsx export")
@@ -194,6 +200,10 @@ class Target:
             cmd += ["--issues", str(extra)]
         if getattr(self.args, "enterprises", 0):
             cmd += ["--enterprises", str(self.args.enterprises)]
+        # Scripts whose options have no --users get the same synthetic users as run.py's.
+        users = getattr(self.args, "users", databases.SYNTHETIC_USERS)
+        if users:
+            cmd += ["--users", str(users)]
         timings["bulk_s"] = self.run(*cmd, debug=True) if len(cmd) > 3 else 0.0
         if self.backend == "postgres":
             started = time.perf_counter()
@@ -290,6 +300,8 @@ def report(runs: list[dict], args: argparse.Namespace) -> str:
             f"{load.get('demo_s', '—')} | {load.get('bulk_s', '—')} | "
             f"{load.get('vacuum_analyze_s', '—')} |"
         )
+    lines += ["", "## Data", ""]
+    lines += data_lines(runs)
     lines += ["", "## Acceptance (PostgreSQL, 100,000 issues)", ""]
     lines += acceptance_lines(runs)
     return "\n".join(lines) + "\n"
@@ -350,6 +362,27 @@ def export_memory_lines(runs: list[dict]) -> list[str]:
             f"({'under' if under else '**OVER**'} {EXPORT_RSS_CEILING_MIB:.0f} MiB)"
         )
     return lines
+
+
+def data_lines(runs: list[dict]) -> list[str]:
+    """What each database held (bench/datastats.py): the bulk rows beside the base set."""
+    from bench import datastats
+
+    lines = []
+    for run in runs:
+        data = run.get("data")
+        if not data:
+            continue
+        totals = data["totals"]
+        lines += [
+            f"{run['backend']}, {run['issues']:,} issues: {totals['enterprises']:,} enterprises, "
+            f"{totals['users']:,} users, {totals['liaisons']:,} liaisons in "
+            f"{totals['departments_with_liaisons']} departments.",
+            "",
+            *datastats.table(data["profiles"]),
+            "",
+        ]
+    return lines or ["Not recorded in this run."]
 
 
 def acceptance_lines(runs: list[dict]) -> list[str]:
@@ -448,6 +481,17 @@ def main(argv=None) -> None:
                     f"peak RSS {e['peak_rss_mib']:.0f} MiB (+{e['peak_rss_delta_mib']:.0f})",
                     flush=True,
                 )
+            base = 0 if load.get("reused") else load.get("base_issues", 0)
+            data = target.measure("data", "--base", str(base))
+            run["data"] = {"profiles": data["profiles"], "totals": data["totals"]}
+            every = data["profiles"]["all issues"]
+            print(
+                f"  data: {every['distinct_titles']:,} distinct titles, "
+                f"{every['english_titles_share']:.0%} in English, descriptions "
+                "{min}–{max} characters (median {median}), ".format(**every["description_length"])
+                + f"{every['history_rows_per_issue']} history rows per issue",
+                flush=True,
+            )
             runs.append(run)
             # Written after every run, so a long run's partial results survive an interruption.
             write_results(runs, args)

@@ -25,16 +25,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.exports import content_disposition
 from issues.models import Attachment
+from roundtable.lib.downloads import nginx_file_response, nginx_uri
 
 logger = logging.getLogger(__name__)
 
@@ -306,20 +308,38 @@ def orphan_files_sweep(*, now: datetime | None = None, batch_size: int = 1000) -
     return deleted
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
+def attachment_response(attachment: Attachment) -> HttpResponse:
     """The file as a download, never displayed inline, whatever its type. 404 if the file
-    has gone from the disk (a restored database without its media, say), not a 500."""
-    try:
-        fileobj = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        fileobj,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    has gone from the disk (a restored database without its media, say), not a 500. With
+    DOWNLOADS_VIA_NGINX, nginx sends it (``roundtable.lib.downloads.nginx_file_response``)."""
+    path = _local_path(attachment)
+    uri = nginx_uri(path) if path is not None else None
+    if uri is not None:
+        if not path.is_file():
+            raise Http404
+        response = nginx_file_response(
+            uri, filename=attachment.original_name, content_type=attachment.content_type
+        )
+    else:
+        try:
+            fileobj = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            fileobj,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["Content-Disposition"] = content_disposition(attachment.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
+
+
+def _local_path(attachment: Attachment) -> Path | None:
+    """The file's path on this host's disk, or None for a storage without one."""
+    try:
+        return Path(attachment.file.path)
+    except NotImplementedError:
+        return None

@@ -515,6 +515,14 @@ JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
 JOBS_TOTAL = env_int("JOBS_TOTAL", 4)
 JOB_FILES_KEEP_HOURS = env_int("JOB_FILES_KEEP_HOURS", 24)
 
+# nginx in front (deploy/nginx/roundtable.conf): the download views (job files, attachments)
+# check who may read a file and answer with X-Accel-Redirect to nginx's internal location
+# DOWNLOADS_NGINX_LOCATION, which maps to MEDIA_ROOT; nginx then sends the file, byte ranges
+# included, however slowly the client reads, while the gunicorn worker is already free. Off:
+# the view streams the file itself (runserver, the embedded default, no nginx).
+DOWNLOADS_VIA_NGINX = env_bool("DOWNLOADS_VIA_NGINX", False)
+DOWNLOADS_NGINX_LOCATION = "/_protected/"
+
 # --- Logging ------------------------------------------------------------------------------
 
 # Every line carries the request id (or the task's); LOG_FORMAT=json writes one JSON object per

@@ -227,7 +227,10 @@ def test_nginx_site_passes_nginx_t_with_a_self_signed_certificate(tmp_path):
 def test_nginx_site_proxies_what_the_application_needs_and_serves_no_media():
     site = SITE.read_text()
     code = "\n".join(line.split("#", 1)[0] for line in site.splitlines())
-    assert "/media" not in code  # attachments only through the access-checked view
+    # Attachments and export files only through the access-checked views: MEDIA_ROOT only
+    # in the internal location those views name in X-Accel-Redirect.
+    internal = _internal_location(code)
+    assert "/media" not in code.replace(internal, "")
     for header in (
         "proxy_set_header X-Forwarded-For $remote_addr;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
@@ -244,6 +247,30 @@ def test_nginx_site_proxies_what_the_application_needs_and_serves_no_media():
     assert limit <= int(size) * 1024 * 1024 < limit + 1024 * 1024
     assert re.search(r'Cache-Control "public, max-age=31536000, immutable"', code)
     assert "request_id=$request_id" in code  # nginx's log line carries the id it sends
+
+
+def _internal_location(code: str) -> str:
+    from django.conf import settings
+
+    match = re.search(
+        r"location " + re.escape(settings.DOWNLOADS_NGINX_LOCATION) + r" \{[^}]*\}", code
+    )
+    assert match, f"no location {settings.DOWNLOADS_NGINX_LOCATION} in the nginx site"
+    return match.group(0)
+
+
+def test_nginx_sends_the_files_the_download_views_name_and_no_client_can_ask_for_them():
+    code = "\n".join(line.split("#", 1)[0] for line in SITE.read_text().splitlines())
+    block = _internal_location(code)
+    assert "internal;" in block
+    example = dict(re.findall(r"^([A-Z_]+)=(.*)$", ENV_EXAMPLE.read_text(), flags=re.M))
+    assert f"alias {example['MEDIA_ROOT'].rstrip('/')}/;" in block
+    assert example["DOWNLOADS_VIA_NGINX"] == "1"  # the recipe has nginx in front
+    # What nginx does not pass on from the view's answer, it sets itself.
+    assert "add_header X-Content-Type-Options nosniff always;" in block
+    assert "frame-ancestors 'none'; sandbox\" always;" in block
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert compose["x-roundtable"]["environment"]["DOWNLOADS_VIA_NGINX"] == "0"
 
 
 # --- gunicorn -----------------------------------------------------------------------------

@@ -135,6 +135,10 @@ def _execute(job_id: int) -> Job:
             spec.build(owner=job.owner, params=job.params, out=out, progress=_Progress(job.pk))
             out.flush()
             os.fsync(out.fileno())
+            # As an uploaded attachment's (mkstemp makes 0600): with DOWNLOADS_VIA_NGINX,
+            # nginx reads the file (README, "Running for real").
+            if settings.FILE_UPLOAD_PERMISSIONS is not None:
+                os.fchmod(out.fileno(), settings.FILE_UPLOAD_PERMISSIONS)
         os.replace(temporary, final)
     except Exception:
         Path(temporary).unlink(missing_ok=True)

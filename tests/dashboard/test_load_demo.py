@@ -234,8 +234,9 @@ def test_a_second_run_keeps_the_base_set_and_adds_bulk_rows(settings, debug):
     assert not unassigned.exclude(leads=1).exists()
     assert not new.filter(status="logged", assignments__isnull=False).exists()
     assert not new.filter(status="closed", closed_at__isnull=True).exists()
+    # Each has its timeline, from "logged" to its status (tests/test_bench_data.py: the rest).
     per_issue = Counter(ActionUpdate.objects.filter(issue__in=new).values_list("issue", flat=True))
-    assert len(per_issue) == 500 and set(per_issue.values()) <= {1, 2}
+    assert len(per_issue) == 500 and min(per_issue.values()) >= 1
 
 
 def test_it_refuses_to_run_without_debug(settings):

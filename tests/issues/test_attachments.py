@@ -246,6 +246,21 @@ def test_download_is_an_attachment_with_utf8_name_nosniff_and_sandbox(issue_x, s
     assert _body(response) == PDF
 
 
+def test_behind_nginx_the_download_names_the_file_for_nginx(issue_x, staff, settings):
+    settings.DOWNLOADS_VIA_NGINX = True
+    attachment = store_attachment(
+        issue=issue_x, uploaded_file=SimpleUploadedFile("报告 2026.pdf", PDF), user=staff
+    )
+    response = attachment_response(attachment)
+    assert response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_protected/{attachment.file.name}"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    Path(attachment.file.path).unlink()
+    with pytest.raises(Http404):
+        attachment_response(Attachment.objects.get(pk=attachment.pk))
+
+
 def test_download_of_a_text_file_is_still_an_attachment(issue_x, staff):
     attachment = store_attachment(
         issue=issue_x,

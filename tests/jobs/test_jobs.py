@@ -255,6 +255,27 @@ def test_if_range_is_honoured(client, finished):
     assert other.status_code == 200 and b"".join(other.streaming_content) == whole
 
 
+def test_behind_nginx_the_view_checks_access_and_nginx_sends_the_file(
+    client, finished, chair, settings
+):
+    """DOWNLOADS_VIA_NGINX: an empty answer naming the file in nginx's internal location
+    (deploy/nginx/roundtable.conf), which sends it, ranges and all; no worker streams it."""
+    job, whole = finished
+    settings.DOWNLOADS_VIA_NGINX = True
+    response = client.get(f"/jobs/{job.pk}/download", HTTP_RANGE="bytes=10-")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_protected/{job.file_path}"
+    assert response["Content-Type"] == job.content_type
+    assert job.filename in response["Content-Disposition"]
+    # The file is there, readable by nginx (as an attachment's is), with the workbook in it.
+    path = services.job_file(job)
+    assert path.read_bytes() == whole and path.stat().st_mode & 0o777 == 0o644
+    # Anyone else still gets a 404, and nothing for nginx to send.
+    client.force_login(chair)
+    refused = client.get(f"/jobs/{job.pk}/download")
+    assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+
+
 def test_expired_files_are_purged(client, finished):
     job, _whole = finished
     path = services.job_file(job)

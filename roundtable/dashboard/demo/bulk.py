@@ -1,20 +1,31 @@
-"""Synthetic rows in bulk, for load tests and bench/: ``add_enterprises`` and ``add_issues``.
+"""Synthetic rows in bulk, for load tests and bench/: ``add_enterprises``, ``add_users`` and
+``add_issues``.
 
-Fast on purpose (bench/ adds 10k and 100k issues): plain multi-row INSERTs, no model
-instances, no services. So these rows skip, knowingly, what the services do for every issue:
+Realistic on purpose (bench/ measures search and pages on them): titles, descriptions and
+progress notes are composed by ``texts.py`` from ``content/bulk.toml`` (thousands of distinct
+titles, descriptions of 50–800 characters, about 15 % in English); each issue has a timeline
+from "logged" through every status change it went through, with progress notes in between,
+and a history row (django-simple-history) for every status change; users are liaisons spread
+over the departments and some commerce staff; enterprises have invented names of the usual
+shape. Everything is drawn from a fixed seed (plus the rows already there), so the same
+command on the same day gives the same rows.
+
+Fast on purpose (bench/ adds 10k and 100k issues): rows are written by ``rows.RowWriter``
+(COPY on PostgreSQL, multi-row INSERTs elsewhere), no model instances, no services. So these
+rows skip, knowingly, what the services do for every issue:
 
 * no permission checks and no acting user's rules (``issues.services``): the rows are made
   consistent here instead (a lead assignment for every issue past "logged", a closed issue
-  has ``closed_at``, deadlines counted in working days, a timeline ending in the status);
-* no history rows (django-simple-history's records are written by model saves), no version
-  bumps past 1, no in-app notices;
-* one timeline entry for the last status change (plus "logged"), not the whole story;
+  has ``closed_at``, deadlines counted in working days, a timeline ending in the status, a
+  history row for each of its status changes, ``lead_department`` from the lead assignment);
+* history rows for issues only: none for assignments, users, memberships or enterprises;
+  no in-app notices;
 * references are reserved per year in one locked update of the counter per batch
   (``reserve_references``), not one ``next_reference`` per issue;
-* ``Issue.lead_department`` is filled in afterwards by ``sync_lead_department``;
 * no dashboard cache invalidation (``lib.ledger_version.changed``): cached figures catch up
   within a minute (roundtable/dashboard/cache.py);
-* enterprises: no duplicate-name check and no history (``enterprises.services``).
+* enterprises: no duplicate-name check beyond the names already there
+  (``enterprises.services``); users: one password hash for all, the demo password.
 
 Working days come from ``roundtable.workdays.services``; ``add_issues`` remembers each answer
 (``_WorkingDays``) because 100k issues ask the same few thousand questions.
@@ -23,23 +34,29 @@ Working days come from ``roundtable.workdays.services``; ``add_issues`` remember
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department, DepartmentMembership
 from issues.models import ActionUpdate, Assignment, Category, Issue, ReferenceCounter
 from issues.references import format_reference
-from roundtable.accounts.models import Role, User
+from roundtable.accounts.models import Language, Role, User
 from roundtable.dashboard.demo import content as c
+from roundtable.dashboard.demo import texts
 from roundtable.dashboard.demo.content import at, make_uscc, say
+from roundtable.dashboard.demo.rows import RowWriter
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
 from roundtable.lib.uscc import ALPHABET
 from roundtable.workdays import services as workdays
 
 Kind = ActionUpdate.Kind
+# The credit codes of synthetic enterprises: 91 500103 X<8 base-31 digits><check>.
+SYNTHETIC_CODE_PREFIX = "91500103X"
+SYNTHETIC_USERNAME = "bulk_user_{n:04d}"
 
 
 def _to_base31(n: int, width: int) -> str:
@@ -73,11 +90,13 @@ def add_enterprises(count: int, *, out=None, batch_size: int = 5000) -> int:
     if count <= 0:
         return 0
     rng = random.Random(c.SEED + 1 + Enterprise.objects.count())
-    start = Enterprise.objects.filter(name_zh__startswith=c.SYNTHETIC_PREFIX_ZH).count() + 1
+    start = Enterprise.objects.filter(credit_code__startswith=SYNTHETIC_CODE_PREFIX).count() + 1
     countries = sorted({e["country"] for e in c.ENTERPRISES})
     fields = sorted({(e["industry"], e["business_field"]) for e in c.ENTERPRISES})
     staff = list(User.objects.filter(groups__name=Role.COMMERCE_STAFF).values_list("pk", flat=True))
     taken = set(Enterprise.objects.values_list("credit_code", flat=True))
+    names = texts.enterprise_names(rng, set(Enterprise.objects.values_list("name_zh", flat=True)))
+    drawer = texts.TextDrawer(rng, [])
     for offset in range(0, count, batch_size):
         rows = []
         for n in range(start + offset, start + min(count, offset + batch_size)):
@@ -86,10 +105,11 @@ def add_enterprises(count: int, *, out=None, batch_size: int = 5000) -> int:
                 code = make_uscc("Y" + "".join(rng.choice(ALPHABET) for _ in range(8)))
             taken.add(code)
             industry, business = rng.choice(fields)
+            name_zh, name_en = next(names)
             rows.append(
                 Enterprise(
-                    name_zh=f"{c.SYNTHETIC_PREFIX_ZH}{n:06d}（重庆）有限公司",
-                    name_en=f"Synthetic Demo Enterprise {n:06d} (Chongqing) Co., Ltd.",
+                    name_zh=name_zh,
+                    name_en=name_en,
                     credit_code=code,
                     country=rng.choice(countries),
                     industry=industry,
@@ -106,7 +126,7 @@ def add_enterprises(count: int, *, out=None, batch_size: int = 5000) -> int:
             EnterpriseContact.objects.bulk_create(
                 EnterpriseContact(
                     enterprise=e,
-                    name=f"Contact {e.name_en.split()[3]}",
+                    name=drawer.person_name(),
                     title=c.CONTACT_TITLES[0],
                     phone=f"138-0000-{rng.randint(0, 9999):04d}",
                     email=f"contact.{e.credit_code.lower()}@example.com",
@@ -118,62 +138,85 @@ def add_enterprises(count: int, *, out=None, batch_size: int = 5000) -> int:
     return count
 
 
-class _RowWriter:
-    """Plain multi-row INSERTs for bulk rows: ``bulk_create`` spends most of its time building
-    model instances and compiling each value, which is minutes for a million rows. Values go
-    through the backend's own date and datetime adapters, as Django's would."""
+# --- Users --------------------------------------------------------------------------------
 
-    def __init__(self, model, columns: list[str]):
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        qn = connection.ops.quote_name
-        self.columns = columns
-        self.table = qn(model._meta.db_table)
-        names = ", ".join(qn(fields[c].column) for c in columns)
-        self.sql = f"INSERT INTO {self.table} ({names}) VALUES "
-        self.width = len(columns)
-        adapt_dt = connection.ops.adapt_datetimefield_value
-        adapt_d = connection.ops.adapt_datefield_value
-        self.adapters = []
-        for col in columns:
-            kind = fields[col].get_internal_type()
-            self.adapters.append(
-                adapt_dt if kind == "DateTimeField" else adapt_d if kind == "DateField" else None
+
+def add_users(count: int, *, out=None) -> int:
+    """Add ``count`` synthetic users: liaisons of the departments (more in the busy ones,
+    ``content/bulk.toml``) and some commerce staff, all with the demo password (hashed once)
+    and invented names and placeholder numbers (023-6000-5xxx, 139-0000-5xxx)."""
+    if count <= 0:
+        return 0
+    start = User.objects.filter(username__startswith="bulk_user_").count() + 1
+    rng = random.Random(c.SEED + 3 + start)
+    drawer = texts.TextDrawer(rng, [])
+    people = texts.PARTS["people"]
+    depts = dict(Department.objects.filter(is_active=True).values_list("code", "pk"))
+    if not depts:
+        raise ValueError("no departments: load the base set first")
+    weights = people["department_weights"]
+    codes = sorted(depts)
+    code_weights = [weights.get(code, 1) for code in codes]
+    password = make_password(c.DEMO_PASSWORD)
+    today = timezone.localdate()
+    users, plan = [], []
+    for n in range(start, start + count):
+        staff = rng.random() < people["staff_share"]
+        code = "com" if staff and "com" in depts else rng.choices(codes, code_weights)[0]
+        short = next(d.name_zh for d in c.DEPARTMENTS if d.code == code).removeprefix("区")
+        users.append(
+            User(
+                username=SYNTHETIC_USERNAME.format(n=n),
+                full_name=drawer.person_name(),
+                title=f"{short}{'科员' if staff else '联络员'}",
+                email=f"bulk.user.{n:04d}@example.gov.cn",
+                office_phone=f"023-6000-{5000 + n % 5000:04d}",
+                mobile=f"139-0000-{5000 + n % 5000:04d}",
+                preferred_language=Language.ENGLISH if rng.random() < 0.1 else Language.CHINESE,
+                password=password,
             )
-        # SQLite allows 32,766 parameters per statement since 3.32; stay well below, and below
-        # Django's own guess for older builds.
-        limit = 30_000 if connection.vendor != "sqlite" or _sqlite_new() else 999
-        self.rows_per_statement = max(1, limit // self.width)
-
-    def write(self, rows: list[tuple]) -> None:
-        adapters = [(i, f) for i, f in enumerate(self.adapters) if f is not None]
-        params = []
-        for row in rows:
-            row = list(row)
-            for i, adapt in adapters:
-                if row[i] is not None:
-                    row[i] = adapt(row[i])
-            params.append(row)
-        one = "(" + ", ".join(["%s"] * self.width) + ")"
-        with connection.cursor() as cursor:
-            for start in range(0, len(params), self.rows_per_statement):
-                part = params[start : start + self.rows_per_statement]
-                cursor.execute(
-                    self.sql + ", ".join([one] * len(part)),
-                    [value for row in part for value in row],
-                )
-
-
-def _sqlite_new() -> bool:
-
-    return sqlite3.sqlite_version_info >= (3, 32, 0)
+        )
+        # Since after the base set's liaisons (three years ago), who stay the first named.
+        plan.append((staff, depts[code], today - timedelta(days=rng.randint(30, 900))))
+    with transaction.atomic():
+        User.objects.bulk_create(users)
+        made = dict(
+            User.objects.filter(username__in=[u.username for u in users]).values_list(
+                "username", "pk"
+            )
+        )
+        group = Group.objects.filter(name=Role.COMMERCE_STAFF).first()
+        through = User.groups.through
+        through.objects.bulk_create(
+            through(user_id=made[u.username], group_id=group.pk)
+            for u, (staff, _d, _s) in zip(users, plan, strict=True)
+            if staff and group is not None
+        )
+        DepartmentMembership.objects.bulk_create(
+            DepartmentMembership(
+                user_id=made[u.username],
+                department_id=dept,
+                role=DepartmentMembership.Role.LIAISON,
+                office_phone=u.office_phone,
+                mobile=u.mobile,
+                started_on=since,
+            )
+            for u, (staff, dept, since) in zip(users, plan, strict=True)
+            if not staff
+        )
+    say(out, f"  users: {count}\n")
+    return count
 
 
 ISSUE_COLUMNS = [
     "reference", "year", "sequence", "title", "description", "enterprise_id", "category_id",
     "source", "raised_on", "priority", "follow_up_requirement", "monitor_id", "deadline",
-    "original_deadline", "status", "resolution", "concluded_on", "closed_at", "satisfaction",
-    "reopened_count", "version", "created_by_id", "created_at", "updated_at",
+    "original_deadline", "deadline_provisional", "status", "resolution", "concluded_on",
+    "closed_at", "satisfaction", "reopened_count", "lead_department_id", "version",
+    "created_by_id", "created_at", "updated_at",
 ]  # fmt: skip
+# A history row is the issue's row as it was, with the issue's id and who changed it when.
+HISTORY_COLUMNS = ["id", *ISSUE_COLUMNS, "history_date", "history_type", "history_user_id"]
 ASSIGNMENT_COLUMNS = [
     "issue_id", "department_id", "role", "responsible_person_id", "status", "return_reason",
     "assigned_at", "responded_at", "is_current",
@@ -189,6 +232,9 @@ _ASSIGNMENT_STATUS = {
     "concluded": "done",
     "closed": "done",
 }
+_COL = {name: i for i, name in enumerate(ISSUE_COLUMNS)}
+# Progress notes on an accepted issue: how many, and how likely each count is.
+PROGRESS_NOTES, PROGRESS_WEIGHTS = (0, 1, 2, 3, 4, 6), (20, 30, 22, 14, 9, 5)
 
 
 # --- Issues -------------------------------------------------------------------------------
@@ -196,10 +242,10 @@ _ASSIGNMENT_STATUS = {
 
 def add_issues(count: int, *, out=None, batch_size: int = 5000) -> int:
     """Add ``count`` synthetic issues in batches: each with a lead assignment (sometimes a
-    co-handler too) and one or two timeline entries, spread over the last year, every status,
-    department, category and enterprise. References are reserved per year in one locked update
-    of the counter per batch, in the batch's transaction. Rows are inserted directly, so they
-    have no history records."""
+    co-handler too), its timeline (every status change, progress notes) and its history rows,
+    spread over the last year, every status, department, category and enterprise. References
+    are reserved per year in one locked update of the counter per batch, in the batch's
+    transaction."""
     if count <= 0:
         return 0
     bulk = _BulkIssues(count)
@@ -212,7 +258,7 @@ def add_issues(count: int, *, out=None, batch_size: int = 5000) -> int:
             bulk.write_batch(chunk)
         done += len(chunk)
         say(out, f"  issues: {done}/{count}\n")
-    # Rows written directly skip issues.services, which keeps Issue.lead_department.
+    # The rows carry lead_department; this catches any written without it (as before).
     Issue.objects.filter(lead_department__isnull=True).sync_lead_department()
     return count
 
@@ -230,8 +276,22 @@ class _WorkingDays:
         return hit
 
 
+class _Plan:
+    """One issue as drawn: what its assignments, timeline and history are written from."""
+
+    __slots__ = (
+        "id", "row", "subject", "status", "lead", "co", "liaison", "co_liaison", "creator",
+        "monitor", "created", "assign_day", "concluded", "closed_at", "assigned_at",
+        "responded", "lead_assignment", "story",
+    )  # fmt: skip
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
 class _BulkIssues:
-    """What every batch needs: the base set's ids, the clock, the row writers."""
+    """What every batch needs: the base set's ids, the clock, the texts, the row writers."""
 
     def __init__(self, count: int):
         self.today, self.now = timezone.localdate(), timezone.now()
@@ -239,18 +299,21 @@ class _BulkIssues:
         dept_rows = list(Department.objects.filter(is_active=True).values_list("pk", "code"))
         if not dept_rows:
             raise ValueError("no departments: load the base set first")
-        self.liaison_of = dict(
+        self.liaisons: dict[int, list[int]] = {}
+        for dept, user in (
             DepartmentMembership.objects.current()
             .liaisons()
-            .order_by("started_on")
+            .order_by("started_on", "pk")
             .values_list("department_id", "user_id")
-        )
+        ):
+            self.liaisons.setdefault(dept, []).append(user)
         self.dept_ids = [pk for pk, _ in dept_rows]
         self.code_to_id = {code: pk for pk, code in dept_rows}
         self.cats = dict(Category.objects.values_list("code", "pk"))
-        self.templates = [
+        templates = [
             t for t in c.TEMPLATES if t.category in self.cats and t.lead in self.code_to_id
         ]
+        self.texts = texts.TextDrawer(self.rng, templates)
         self.cat_ids = list(self.cats.values())
         self.ent_ids = list(Enterprise.objects.filter(is_active=True).values_list("pk", flat=True))
         if not (self.cat_ids and self.ent_ids):
@@ -261,9 +324,10 @@ class _BulkIssues:
             .values_list("pk", flat=True)
         ) or [None]
         self.days = _WorkingDays()
-        self.issue_writer = _RowWriter(Issue, ISSUE_COLUMNS)
-        self.assignment_writer = _RowWriter(Assignment, ASSIGNMENT_COLUMNS)
-        self.update_writer = _RowWriter(ActionUpdate, UPDATE_COLUMNS)
+        self.issue_writer = RowWriter(Issue, ISSUE_COLUMNS)
+        self.history_writer = RowWriter(Issue.history.model, HISTORY_COLUMNS)
+        self.assignment_writer = RowWriter(Assignment, ASSIGNMENT_COLUMNS)
+        self.update_writer = RowWriter(ActionUpdate, UPDATE_COLUMNS)
         self._nine: dict[date, datetime] = {}
 
     def moment(self, day: date, minutes: int) -> datetime:
@@ -272,6 +336,13 @@ class _BulkIssues:
             base = self._nine[day] = at(day, 9)
         return min(base + timedelta(minutes=minutes), self.now)
 
+    def liaison(self, dept: int) -> int | None:
+        """A liaison of ``dept``: the first (the base set's) more often than the others."""
+        people = self.liaisons.get(dept)
+        if not people:
+            return None
+        return people[0] if self.rng.random() < 0.3 else self.rng.choice(people)
+
     def write_batch(self, chunk: list[int]) -> None:
         per_year = {}
         for age in chunk:
@@ -279,15 +350,13 @@ class _BulkIssues:
             per_year[year] = per_year.get(year, 0) + 1
         first_seq = {y: reserve_references(y, n) for y, n in sorted(per_year.items())}
         next_seq = dict(first_seq)
-        issue_rows, plans = [], []
+        plans = []
         for age in chunk:
             raised = self.today - timedelta(days=age)
             seq = next_seq[raised.year]
             next_seq[raised.year] += 1
-            row, plan = self.draw(raised, age, seq)
-            issue_rows.append(row)
-            plans.append(plan)
-        self.issue_writer.write(issue_rows)
+            plans.append(self.draw(raised, age, seq))
+        self.issue_writer.write([plan.row for plan in plans])
         ids = {}
         for year, first in first_seq.items():
             ids.update(
@@ -296,9 +365,11 @@ class _BulkIssues:
                     year=year, sequence__gte=first, sequence__lt=next_seq[year]
                 ).values_list("pk", "sequence")
             )
-        plans = [(ids[(plan[0], plan[1])], *plan[2:]) for plan in plans]
-        times = self.write_assignments(plans)
-        self.write_updates(plans, times)
+        for plan in plans:
+            plan.id = ids[plan.row[_COL["year"]], plan.row[_COL["sequence"]]]
+        self.write_assignments(plans)
+        self.write_updates(plans)
+        self.write_history(plans)
 
     def status(self, age: int) -> str:
         choices = self.rng.choices
@@ -312,19 +383,20 @@ class _BulkIssues:
         return choices(["in_progress", "concluded", "closed"], [12, 4, 84])[0]
 
     def subject(self):
-        """Title, category, lead department and co-handling candidates."""
+        """Title and text, category, lead department and co-handling candidates."""
         rng, code_to_id = self.rng, self.code_to_id
-        if self.templates:
-            t = rng.choice(self.templates)
-            title, cat_id, lead = t.title_zh, self.cats[t.category], code_to_id[t.lead]
+        subject = self.texts.subject()
+        t = subject.template
+        if t is not None:
+            cat_id, lead = self.cats[t.category], code_to_id[t.lead]
             co_choices = [code_to_id[code] for code in t.co if code in code_to_id]
         else:
-            title, cat_id, lead = "演示事项", rng.choice(self.cat_ids), rng.choice(self.dept_ids)
+            cat_id, lead = rng.choice(self.cat_ids), rng.choice(self.dept_ids)
             co_choices = [d for d in self.dept_ids if d != lead]
         if rng.random() < 0.15:  # not always the usual department
             lead = rng.choice(self.dept_ids)
             co_choices = [d for d in co_choices if d != lead]
-        return title, cat_id, lead, co_choices
+        return subject, cat_id, lead, co_choices
 
     def dates(self, status: str, raised: date):
         """Assignment day, deadline, conclusion day and closing time."""
@@ -346,95 +418,141 @@ class _BulkIssues:
                 closed_at = self.moment(closed_day, 420 + rng.randint(0, 60))
         return assign_day, deadline, concluded, closed_at
 
-    def draw(self, raised: date, age: int, seq: int):
-        """One issue's row and what its assignments and timeline need."""
+    def draw(self, raised: date, age: int, seq: int) -> _Plan:
+        """One issue's row (as it is now) and what its assignments and timeline need."""
         rng, staff = self.rng, self.staff
         status = self.status(age)
-        title, cat_id, lead, co_choices = self.subject()
-        year = raised.year
+        subject, cat_id, lead, co_choices = self.subject()
         assign_day, deadline, concluded, closed_at = self.dates(status, raised)
         created = self.moment(raised, rng.randint(0, 480))
-        resolution = rng.choice(c.RESOLUTIONS) if concluded else ""
+        resolution = self.texts.resolution(subject) if concluded else ""
         satisfaction = rng.choice(SATISFACTIONS) if closed_at else ""
-        monitor = rng.choice(staff)
+        monitor, creator = rng.choice(staff), rng.choice(staff)
+        follow_up = rng.choice(c.FOLLOW_UP) if status != "logged" and rng.random() < 0.6 else ""
         row = (
-            format_reference(year, seq), year, seq, title, "", rng.choice(self.ent_ids), cat_id,
-            rng.choice(SOURCES), raised,
-            rng.choices(["normal", "high", "urgent"], [75, 20, 5])[0], "", monitor, deadline,
-            deadline, status, resolution, concluded, closed_at, satisfaction,
-            1 if closed_at and rng.random() < 0.03 else 0, 1, staff[0], created, self.now,
+            format_reference(raised.year, seq), raised.year, seq, subject.title,
+            self.texts.description(subject), rng.choice(self.ent_ids), cat_id,
+            rng.choice(SOURCES), raised, rng.choices(["normal", "high", "urgent"], [75, 20, 5])[0],
+            follow_up, monitor, deadline, deadline, False, status, resolution, concluded,
+            closed_at, satisfaction, 1 if closed_at and rng.random() < 0.03 else 0,
+            None if status == "logged" else lead, 1, creator, created, created,
         )  # fmt: skip
         co = rng.choice(co_choices) if co_choices and rng.random() < 0.3 else None
-        plan = (year, seq, status, lead, co, assign_day, concluded, closed_at, created,
-                resolution, satisfaction, monitor)  # fmt: skip
-        return row, plan
+        plan = _Plan(
+            row=row, subject=subject, status=status, lead=lead, co=co,
+            liaison=self.liaison(lead), co_liaison=self.liaison(co) if co else None,
+            creator=creator, monitor=monitor, created=created, assign_day=assign_day,
+            concluded=concluded, closed_at=closed_at,
+        )  # fmt: skip
+        if status != "logged":
+            plan.assigned_at = max(self.moment(assign_day, 60 + rng.randint(0, 400)), created)
+            if status != "assigned":
+                plan.responded = min(plan.assigned_at + timedelta(hours=20), self.now)
+        plan.story = list(self.steps(plan))
+        # One saved version per status change, the last at the last step of the timeline.
+        changes = sum(1 for step in plan.story if step[5] or step[2] == Kind.LOGGED)
+        plan.row = (*row[:-4], changes, *row[-3:-1], plan.story[-1][0])
+        return plan
 
-    def write_assignments(self, plans) -> dict[int, tuple]:
-        """The current lead (and co-handler) of each issue past "logged"; returns when each
-        was assigned and answered."""
-        rows, times = [], {}
-        for issue_id, status, lead, co, assign_day, _concluded, _closed, created, *_ in plans:
+    def write_assignments(self, plans: list[_Plan]) -> None:
+        """The current lead (and co-handler) of each issue past "logged", and when each was
+        assigned and answered."""
+        rows = []
+        for plan in plans:
+            status, assigned_at, responded = plan.status, plan.assigned_at, plan.responded
             if status == "logged":
                 continue
-            assigned_at = max(self.moment(assign_day, 60 + self.rng.randint(0, 400)), created)
-            responded = None
-            if status != "assigned":
-                responded = min(assigned_at + timedelta(hours=20), self.now)
-            times[issue_id] = (assigned_at, responded)
             rows.append(
-                (issue_id, lead, "lead", self.liaison_of.get(lead), _ASSIGNMENT_STATUS[status],
-                 c.RETURN_REASONS[0] if status == "returned" else "", assigned_at, responded,
-                 True)
+                (plan.id, plan.lead, "lead", plan.liaison, _ASSIGNMENT_STATUS[status],
+                 next(s[3] for s in plan.story if s[2] == Kind.RETURNED)
+                 if status == "returned" else "",
+                 assigned_at, responded, True)
             )  # fmt: skip
-            if co is not None:
+            if plan.co is not None:
                 pending = status in ("assigned", "returned")
                 rows.append(
-                    (issue_id, co, "co", None if pending else self.liaison_of.get(co),
+                    (plan.id, plan.co, "co", None if pending else plan.co_liaison,
                      "pending" if pending else "accepted", "", assigned_at,
                      None if pending else responded, True)
                 )  # fmt: skip
         self.assignment_writer.write(rows)
-        return times
+        if rows:
+            lead_ids = dict(
+                Assignment.objects.filter(
+                    issue_id__gte=min(p.id for p in plans),
+                    issue_id__lte=max(p.id for p in plans),
+                    role="lead",
+                    is_current=True,
+                ).values_list("issue_id", "pk")
+            )
+            for plan in plans:
+                plan.lead_assignment = lead_ids.get(plan.id)
 
-    def write_updates(self, plans, times) -> None:
-        """ "Logged", and the entry of the last status change."""
-        lead_ids = dict(
-            Assignment.objects.filter(
-                issue_id__gte=min(times, default=0),
-                issue_id__lte=max(times, default=0),
-                role="lead",
-                is_current=True,
-            ).values_list("issue_id", "pk")
-        )
-        staff0 = self.staff[0]
+    def steps(self, plan: _Plan):
+        """The issue's story as (when, who, kind, body, old status, new status, by the lead
+        department): logged, assigned, accepted or returned, progress notes, conclusion,
+        closing, as far as its status goes."""
+        status, sub = plan.status, plan.subject
+        yield plan.created, plan.creator, Kind.LOGGED, "", "", "", False
+        if status == "logged":
+            return
+        yield plan.assigned_at, plan.creator, Kind.ASSIGNED, "", "logged", "assigned", False
+        if status == "assigned":
+            return
+        if status == "returned":
+            reason = self.texts.return_reason(sub)
+            yield plan.responded, plan.liaison, Kind.RETURNED, reason, "assigned", "returned", True
+            return
+        yield plan.responded, plan.liaison, Kind.ACCEPTED, "", "assigned", "in_progress", True
+        end = self.now
+        if plan.concluded is not None:
+            end = max(self.moment(plan.concluded, 300), plan.responded)
+        notes = self.rng.choices(PROGRESS_NOTES, PROGRESS_WEIGHTS)[0]
+        span = max(0.0, (end - plan.responded).total_seconds())
+        for offset in sorted(self.rng.uniform(0, span) for _ in range(notes)):
+            when = plan.responded + timedelta(seconds=int(offset))
+            yield when, plan.liaison, Kind.PROGRESS, self.texts.progress(sub), "", "", True
+        if plan.concluded is None:
+            return
+        resolution = plan.row[_COL["resolution"]]
+        yield end, plan.liaison, Kind.CONCLUSION, resolution, "in_progress", "concluded", True
+        if status == "closed":
+            body = c.SATISFACTION_ZH[plan.row[_COL["satisfaction"]]]
+            yield plan.closed_at, plan.monitor, Kind.CLOSED, body, "concluded", "closed", False
+
+    def write_updates(self, plans: list[_Plan]) -> None:
         rows = []
-        for issue_id, status, lead, _co, _a, concluded, closed_at, created, *rest in plans:
-            rows.append((issue_id, None, None, staff0, Kind.LOGGED, "", "", "", created))
-            if status == "logged":
-                continue
-            resolution, satisfaction, monitor = rest
-            assigned_at, responded = times[issue_id]
-            if status == "closed":
-                body = c.SATISFACTION_ZH[satisfaction]
+        for plan in plans:
+            for when, who, kind, body, old, new, by_lead in plan.story:
                 rows.append(
-                    (issue_id, None, None, monitor, Kind.CLOSED, body, "concluded", status,
-                     closed_at)
+                    (plan.id, plan.lead_assignment if by_lead else None,
+                     plan.lead if by_lead else None, who, kind, body, old, new, when)
                 )  # fmt: skip
-                continue
-            kind, body, old, when = {
-                "assigned": (Kind.ASSIGNED, "", "logged", assigned_at),
-                "returned": (Kind.RETURNED, c.RETURN_REASONS[0], "assigned", responded),
-                "in_progress": (Kind.ACCEPTED, "", "assigned", responded),
-                "concluded": (Kind.CONCLUSION, resolution, "in_progress", None),
-            }[status]
-            if status == "concluded":
-                when = max(self.moment(concluded, 300), responded)
-            by_lead = kind != Kind.ASSIGNED
-            rows.append(
-                (issue_id, lead_ids[issue_id] if by_lead else None, lead if by_lead else None,
-                 self.liaison_of.get(lead) if by_lead else staff0, kind, body, old, status, when)
-            )  # fmt: skip
         self.update_writer.write(rows)
+
+    def write_history(self, plans: list[_Plan]) -> None:
+        """A history row for the creation ("+") and for each status change ("~"), each the
+        issue as it was then; the last equals the issue's row."""
+        rows = []
+        for plan in plans:
+            changes = [step for step in plan.story if step[5] or step[2] == Kind.LOGGED]
+            for version, (when, who, _kind, _body, _old, new, _lead) in enumerate(changes, 1):
+                row = list(plan.row)
+                state = new or "logged"
+                row[_COL["status"]] = state
+                row[_COL["version"]] = version
+                row[_COL["updated_at"]] = when
+                if state == "logged":
+                    for name in ("deadline", "original_deadline", "lead_department_id"):
+                        row[_COL[name]] = None
+                    row[_COL["follow_up_requirement"]] = ""
+                if state not in ("concluded", "closed"):
+                    row[_COL["resolution"]], row[_COL["concluded_on"]] = "", None
+                if state != "closed":
+                    row[_COL["satisfaction"]], row[_COL["closed_at"]] = "", None
+                    row[_COL["reopened_count"]] = 0
+                rows.append((plan.id, *row, when, "+" if version == 1 else "~", who))
+        self.history_writer.write(rows)
 
 
 SATISFACTIONS = ["satisfied"] * 8 + ["basically"] * 2

@@ -103,7 +103,6 @@ EXTENSION_ZH = TEXTS["extension_zh"]
 
 DEMO_PASSWORD = "roundtable-demo"
 SEED = 20230601
-SYNTHETIC_PREFIX_ZH = "演示合成企业"
 
 
 # --- Small helpers shared by the base set and the bulk loader ----------------------------

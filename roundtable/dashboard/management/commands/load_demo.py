@@ -10,9 +10,10 @@ class Command(BaseCommand):
     help = (
         "Load the Yuzhong District demo roundtable: departments, invented people and demo "
         f"logins (password {demo.DEMO_PASSWORD!r}), enterprises, meetings and about 150 issues. "
-        "Skipped when already loaded. --issues N and --enterprises M add synthetic rows by bulk "
-        "insert for load tests; bulk rows have no history records (bulk_create bypasses "
-        "django-simple-history). Refuses to run unless DEBUG is on or --force is given."
+        "Skipped when already loaded. --issues N, --enterprises M and --users U add synthetic "
+        "rows by bulk insert for load tests and benchmarks (realistic titles, descriptions, "
+        "timelines and issue history rows; see roundtable/dashboard/demo/bulk.py). Refuses to "
+        "run unless DEBUG is on or --force is given."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="N",
-            help="also add N synthetic issues (bulk insert, no history rows)",
+            help="also add N synthetic issues (bulk insert, with timelines and history rows)",
         )
         parser.add_argument(
             "--enterprises",
@@ -31,19 +32,28 @@ class Command(BaseCommand):
             help="also add M synthetic enterprises (bulk insert, no history rows)",
         )
         parser.add_argument(
+            "--users",
+            type=int,
+            default=0,
+            metavar="U",
+            help="also add U synthetic users: department liaisons and some commerce staff",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="run even though DEBUG is off (never on a production database)",
         )
 
-    def handle(self, *args, issues=0, enterprises=0, force=False, **options):
+    def handle(self, *args, issues=0, enterprises=0, users=0, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "load_demo writes invented people and demo passwords: it runs only with "
                 "DEBUG=1. Use --force to load the demo into a non-DEBUG database anyway."
             )
-        if issues < 0 or enterprises < 0:
-            raise CommandError("--issues and --enterprises take a number of rows, 0 or more.")
+        if issues < 0 or enterprises < 0 or users < 0:
+            raise CommandError(
+                "--issues, --enterprises and --users take a number of rows, 0 or more."
+            )
         started = time.monotonic()
         counts = demo.load_base(out=self.stdout)
         if counts is None:
@@ -54,6 +64,9 @@ class Command(BaseCommand):
         if enterprises:
             demo.add_enterprises(enterprises, out=self.stdout)
             self.stdout.write(self.style.SUCCESS(f"Added {enterprises} synthetic enterprises."))
+        if users:
+            demo.add_users(users, out=self.stdout)
+            self.stdout.write(self.style.SUCCESS(f"Added {users} synthetic users."))
         if issues:
             demo.add_issues(issues, out=self.stdout)
             self.stdout.write(self.style.SUCCESS(f"Added {issues} synthetic issues."))
