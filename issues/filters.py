@@ -217,7 +217,6 @@ class LedgerFilterForm(forms.Form):
             if k != "sort"
         )
 
-
     def summary(self) -> list[str]:
         """The filters in force, one short phrase each ("Lead department: …"), for the
         one-line summary of the collapsed filter bar; the conditions a dashboard figure

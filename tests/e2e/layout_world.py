@@ -34,9 +34,7 @@ def build() -> dict:
             status=Issue.Status.IN_PROGRESS,
             deadline=today + timedelta(days=40 + n),
         )
-        factories.AssignmentFactory(
-            issue=issue, department=dept, status=Assignment.Status.ACCEPTED
-        )
+        factories.AssignmentFactory(issue=issue, department=dept, status=Assignment.Status.ACCEPTED)
     # The first month of this quarter, so that it is the quarter view's first section.
     first_month = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     roundtable = Roundtable.objects.first()

@@ -41,7 +41,9 @@ def _doc(response):
 
 def _titles(response) -> list[str]:
     """The titles of the ledger's rows, top to bottom."""
-    cells = _doc(response).xpath('//table[contains(concat(" ", @class, " "), " ledger ")]/tbody/tr/td[2]/a')
+    cells = _doc(response).xpath(
+        '//table[contains(concat(" ", @class, " "), " ledger ")]/tbody/tr/td[2]/a'
+    )
     return [cell.text_content().strip() for cell in cells]
 
 
@@ -59,7 +61,9 @@ def _value(response, name) -> str:
 
 
 def _header_link(response, label) -> str:
-    [href] = _doc(response).xpath(f'//table[contains(concat(" ", @class, " "), " ledger ")]/thead//a[text()[1]="{label}"]/@href')
+    [href] = _doc(response).xpath(
+        f'//table[contains(concat(" ", @class, " "), " ledger ")]/thead//a[text()[1]="{label}"]/@href'
+    )
     return href
 
 
@@ -705,8 +709,12 @@ def test_the_ledger_page_has_the_targets_htmx_swaps_and_works_as_a_plain_form(wo
     for target in ("ledger-results", "ledger-exports", "ledger-sort", "ledger-filter-errors"):
         assert doc.xpath(f'//*[@id="{target}"]'), target
     # Sorting and paging are boosted; the rows' links to the issues are plain links.
-    assert doc.xpath('//table[contains(concat(" ", @class, " "), " ledger ")]/thead/tr/@hx-boost') == ["true"]
-    assert not doc.xpath('//table[contains(concat(" ", @class, " "), " ledger ")]/tbody//*[@hx-boost]')
+    assert doc.xpath(
+        '//table[contains(concat(" ", @class, " "), " ledger ")]/thead/tr/@hx-boost'
+    ) == ["true"]
+    assert not doc.xpath(
+        '//table[contains(concat(" ", @class, " "), " ledger ")]/tbody//*[@hx-boost]'
+    )
 
 
 def test_a_history_restore_or_another_target_gets_the_whole_page(world, staff):
