@@ -37,8 +37,9 @@ HIDDEN_OVERFLOW = """() => {
     if (style.textOverflow === "ellipsis" && el.closest("[title]")) continue;
     // A table that scrolls sideways and shows it (a shadow at the hiding edge).
     if (el.matches("[data-scroll-cue]") && style.backgroundImage.includes("gradient")) continue;
+    const classes = typeof el.className === "string" ? el.className.trim() : "";
     const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-      (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+      (classes ? "." + classes.split(/\\s+/).join(".") : "");
     found.push(`${name} ${el.scrollWidth}>${el.clientWidth}`);
   }
   const root = document.documentElement;
