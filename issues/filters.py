@@ -19,6 +19,7 @@ from issues.querysets import lifecycle_position
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib import ordering
 from roundtable.lib.forms import ModelChoiceField
+from roundtable.lib.i18n import label_value
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
@@ -217,6 +218,42 @@ class LedgerFilterForm(forms.Form):
             for k, v in getattr(self, "cleaned_data", {}).items()
             if k != "sort"
         )
+
+    def summary(self) -> list[str]:
+        """The filters in force, one short phrase each ("Lead department: …"), for the
+        one-line summary of the collapsed filter bar; the conditions a dashboard figure
+        links with, which the form does not show, are counted in one phrase."""
+        if not (self.is_bound and self.is_valid()):
+            return []
+        data, phrases, hidden = self.cleaned_data, [], 0
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if name == "sort" or value in (None, "", [], False):
+                continue
+            if field.widget.is_hidden:
+                hidden += 1
+            elif isinstance(field, forms.BooleanField):
+                phrases.append(str(field.label))
+            else:
+                phrases.append(label_value(field.label, self._shown(field, value)))
+        if hidden:
+            phrases.append(
+                ngettext("%(n)d condition from a link", "%(n)d conditions from a link", hidden)
+                % {"n": hidden}
+            )
+        return phrases
+
+    @staticmethod
+    def _shown(field, value) -> str:
+        if isinstance(field, forms.ModelChoiceField):
+            return field.label_from_instance(value)
+        if isinstance(field, forms.ChoiceField):
+            names = dict(field.choices)
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(str(names.get(v, v)) for v in values)
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
 
 
 # A search matching at most this many issues is resolved to their ids first.

@@ -33,8 +33,13 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.CHINESE
     )
+    # Lists (the ledger, My department, meetings) in compact rows: a preference of the reader
+    # (roundtable.accounts.services.set_compact_lists), kept out of the user's history.
+    compact_lists = models.BooleanField(_("compact lists"), default=False)
     # Roles are auth groups: their changes are kept with the user's (who gave which role when).
-    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login", "compact_lists"], m2m_fields=["groups"]
+    )
 
     class Meta:
         verbose_name = _("user")

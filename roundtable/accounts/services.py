@@ -75,6 +75,17 @@ def roles_of(user: User) -> set[str]:
     return set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
 
+# --- Preferences ---------------------------------------------------------------------------
+
+
+def set_compact_lists(*, user: User, compact: bool) -> None:
+    """Show ``user``'s lists (the ledger, My department, meetings) in compact rows or not. A
+    reader's preference, not an account change: no history row (the field is excluded from
+    the user's history) and no ``updated`` signal."""
+    User.objects.filter(pk=user.pk).update(compact_lists=compact)
+    user.compact_lists = compact
+
+
 # --- Passwords -----------------------------------------------------------------------------
 
 

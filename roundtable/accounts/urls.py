@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/code/", views.login_verify, name="login_verify"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path("preferences/density/", views.list_density, name="list_density"),
     # One's own account.
     path("", views.account, name="account"),
     path("password/", views.password_change, name="password_change"),

@@ -197,12 +197,7 @@ def set_language(request):
     """Switch the interface language: stored on the user (so it follows them to any browser
     and into their e-mails) and in a cookie (for the sign-in page)."""
     language = request.POST.get("language", "")
-    next_url = params.get_text(request.POST, "next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(_safe_next(request))
     if language in dict(settings.LANGUAGES) and check_for_language(language):
         if request.user.is_authenticated and request.user.preferred_language != language:
             request.user.preferred_language = language
@@ -216,6 +211,24 @@ def set_language(request):
             secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
         )
     return response
+
+
+def _safe_next(request) -> str:
+    next_url = params.get_text(request.POST, "next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return next_url
+
+
+@login_required
+@require_POST
+def list_density(request):
+    """Compact rows in the lists, or not: remembered on the user (a small form beside each
+    list's count posts here, then returns to the list)."""
+    services.set_compact_lists(user=request.user, compact=request.POST.get("compact") == "1")
+    return HttpResponseRedirect(_safe_next(request))
 
 
 def csrf_failure(request, reason=""):

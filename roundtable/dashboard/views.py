@@ -252,9 +252,25 @@ def _require_district_reader(user) -> None:
         raise PermissionDenied
 
 
-def _league_headers(kpi_columns, sort: str, period) -> list[dict]:
+# The league table's key columns, shown at first; the reader may choose others
+# (``?cols=…``, the column chooser above the table).
+LEAGUE_KEY_COLUMNS = ("raised", "open", "overdue", "on_time_rate", "satisfaction_rate")
+
+
+def _league_columns(request, kpi_columns) -> tuple[list, bool]:
+    """The KPI columns the league table shows, in page order, and whether the reader chose
+    them. The chooser sends an empty ``cols`` beside the boxes, so that choosing none of the
+    optional columns is a choice too; unknown keys are ignored."""
+    if "cols" not in request.GET:
+        return [k for k in kpi_columns if k.key in LEAGUE_KEY_COLUMNS], False
+    wanted = set(request.GET.getlist("cols"))
+    return [k for k in kpi_columns if k.key in wanted], True
+
+
+def _league_headers(kpi_columns, sort: str, period, chosen: list[str] | None) -> list[dict]:
     """Column headers of the league table, each a link sorting by it: a second click
-    reverses the order; numbers sort largest first on the first click."""
+    reverses the order; numbers sort largest first on the first click. The columns the
+    reader chose (``chosen``) stay chosen."""
     headers = []
     for key, label in [("name", _("Lead department"))] + [(k.key, k.label) for k in kpi_columns]:
         if sort == key:
@@ -263,9 +279,20 @@ def _league_headers(kpi_columns, sort: str, period) -> list[dict]:
             next_sort, state = key, "descending"
         else:
             next_sort, state = (key if key == "name" else f"-{key}"), ""
-        query = urlencode({"period": period.key, "sort": next_sort})
-        headers.append({"key": key, "label": label, "href": f"?{query}#league", "state": state})
+        query = {"period": period.key, "sort": next_sort}
+        if chosen is not None:
+            query["cols"] = ["", *chosen]
+        href = f"?{urlencode(query, doseq=True)}#league"
+        headers.append({"key": key, "label": label, "href": href, "state": state})
     return headers
+
+
+def _league_rows(data, period, sort, shown) -> list[dict]:
+    keys = {k.key for k in shown}
+    rows = reports.league_rows(data, period, sort)
+    for row in rows:
+        row["cells"] = [cell for cell in row["cells"] if cell["key"] in keys]
+    return rows
 
 
 @login_required
@@ -280,6 +307,8 @@ def overview(request):
     if sort.lstrip("-") not in reports.LEAGUE_SORTS:
         sort = "name"
     kpi_columns = reports.kpi_list()
+    shown, chose = _league_columns(request, kpi_columns)
+    chosen = [k.key for k in shown] if chose else None
     can_start_study = roles.is_commerce_staff(request.user)
     # The page's body is cached as HTML with the figures it shows (``signature``: a digest of
     # each of their cached parts) and everything else it depends on; its rows are
@@ -288,11 +317,15 @@ def overview(request):
         **_period_context(period, today),
         "summary": _Once(reports.summary_rows, data, period),
         "kpi_columns": kpi_columns,
-        "league": _Once(reports.league_rows, data, period, sort),
+        "league": _Once(_league_rows, data, period, sort, shown),
         "district_cells": _Once(
-            lambda: [reports.kpi_cell(k, data["district"], period) for k in kpi_columns]
+            lambda: [reports.kpi_cell(k, data["district"], period) for k in shown]
         ),
-        "league_headers": _Once(_league_headers, kpi_columns, sort, period),
+        "league_headers": _Once(_league_headers, shown, sort, period, chosen),
+        "league_choices": [(k.key, k.label, k in shown) for k in kpi_columns],
+        "league_shown": len(shown),
+        "league_key_count": len(LEAGUE_KEY_COLUMNS),
+        "sort": sort,
         "trend": _Once(reports.trend_rows, data),
         "trend_svg": _Once(reports.trend_svg, data),
         "breakdowns": _Once(reports.breakdown_tables, data, period),
@@ -301,7 +334,15 @@ def overview(request):
         "can_start_study": can_start_study,
         "computed_at": data["computed_at"],
     }
-    parts = (data["signature"], period.key, today, get_language(), sort, can_start_study)
+    parts = (
+        data["signature"],
+        period.key,
+        today,
+        get_language(),
+        sort,
+        can_start_study,
+        ",".join(k.key for k in shown),
+    )
     context["body"] = cache.get_or_compute(
         "overview-html",
         parts,

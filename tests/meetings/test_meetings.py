@@ -251,7 +251,7 @@ def test_each_reader_sees_how_many_of_a_meetings_issues_they_may_read(
     for user, count in ((staff, 2), (liaison_a, 1)):
         client.force_login(user)
         response = client.get("/meetings/")
-        assert "<th>Issues</th>" in response.content.decode()
+        assert '<th scope="col">Issues</th>' in response.content.decode()
         [listed] = response.context["meetings"]
         assert listed.issue_count == count, user.username
 

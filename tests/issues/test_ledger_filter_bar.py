@@ -1,0 +1,78 @@
+"""The ledger's filter bar (issue 16): folded to one line that says which filters are in
+force, in the reader's language; sortable headings that say which one sorts, and how."""
+
+import pytest
+from django.utils import translation
+from lxml import html
+
+from issues.filters import LedgerFilterForm
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _doc(response):
+    assert response.status_code == 200
+    return html.fromstring(response.content.decode())
+
+
+def test_the_summary_names_each_filter_in_force(dept_a):
+    form = LedgerFilterForm(
+        {
+            "status": ["in_progress", "closed"],
+            "lead": str(dept_a.pk),
+            "overdue": "on",
+            "raised_from": "2026-07-01",
+            "on_time": "1",
+            "sort": "title",
+        }  # fmt: skip
+    )
+    with translation.override("en"):
+        assert form.summary() == [
+            "Status: In progress, Closed",
+            f"Lead department: {dept_a.name_en}",
+            "Overdue only",
+            "Raised from: 2026-07-01",
+            "1 condition from a link",  # a dashboard figure's, not shown by the form
+        ]
+    with translation.override("zh-hans"):
+        form = LedgerFilterForm({"status": ["closed"], "lead": str(dept_a.pk)})
+        assert form.summary() == ["状态：已销号", f"牵头单位：{dept_a.name_zh}"]
+    assert LedgerFilterForm({}).summary() == []
+    assert LedgerFilterForm({"due_within": "x"}).summary() == []  # invalid: nothing in force
+
+
+def test_the_bar_is_folded_unless_the_filter_has_errors(staff):
+    client = factories.client_as(staff)
+    doc = _doc(client.get("/issues/?overdue=on"))
+    [details] = doc.xpath('//details[@id="ledger-filters"]')
+    assert details.get("open") is None
+    assert details.xpath('.//*[@id="ledger-filter-summary"]')[0].text_content() == "Overdue only"
+    doc = _doc(client.get("/issues/?due_within=999"))
+    assert doc.xpath('//details[@id="ledger-filters"]')[0].get("open") is not None
+
+
+def test_htmx_results_bring_the_summary_along(staff):
+    client = factories.client_as(staff)
+    response = client.get(
+        "/issues/?overdue=on", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ledger-results"
+    )
+    [summary] = _doc(response).xpath('//*[@id="ledger-filter-summary"]')
+    assert summary.get("hx-swap-oob") == "true"
+    assert summary.text_content() == "Overdue only"
+
+
+def test_sortable_headings_show_the_sort_in_force(staff):
+    client = factories.client_as(staff)
+    doc = _doc(client.get("/issues/"))
+    # The default: newest raised first.
+    [sorted_by] = doc.xpath("//table[contains(@class, 'issue-table')]//th[@aria-sort]")
+    assert sorted_by.get("aria-sort") == "descending"
+    assert sorted_by.text_content() == "Raised▼"
+    headings = doc.xpath("//th[contains(@class, 'sortable')]")
+    assert len(headings) == 5
+    assert all(h.xpath(".//span[@class='sort-arrow'][@aria-hidden='true']") for h in headings)
+    doc = _doc(client.get("/issues/?sort=deadline"))
+    [sorted_by] = doc.xpath("//th[@aria-sort]")
+    assert (sorted_by.text_content(), sorted_by.get("aria-sort")) == ("Deadline▲", "ascending")
+    assert sorted_by.xpath(".//a/@href")[0].endswith("sort=-deadline")
