@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from issues.models import Issue
 from roundtable.api.errors import PreconditionFailed, PreconditionRequired
+from roundtable.lib import params
 
 
 def form_data(form_class, data, *, defaults=None, **kwargs) -> dict:
@@ -48,11 +49,10 @@ def expected_version(request, issue: Issue) -> int:
         raise PreconditionRequired
     value = header.removeprefix("W/").strip('"')
     issue_id, _sep, version = value.partition("-")
-    if issue_id != str(issue.pk) or not version.isascii() or not version.isdigit():
+    version = params.parse_int(version, min_value=0, max_value=10**9 - 1)
+    if params.parse_id(issue_id) != issue.pk or version is None:
         raise PreconditionFailed
-    if len(version) > 9:
-        raise PreconditionFailed
-    return int(version)
+    return version
 
 
 class IssueCursor(pagination.CursorPagination):
