@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
@@ -50,16 +51,49 @@ class EnterpriseChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.credit_code})"
 
 
+def crowded() -> bool:
+    """More enterprises than a select can hold: the pickers then show a few, and their search
+    box finds the rest. Asked only when a picker is drawn, never by a form only validated."""
+    return Enterprise.objects.active().count() > ENTERPRISE_SELECT_LIMIT
+
+
 def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> None:
     """Keep the rendered select small when there are thousands of enterprises: the most
-    recently created ones plus whatever is selected; the search box finds the rest."""
-    qs = Enterprise.objects.active()
-    if qs.count() > ENTERPRISE_SELECT_LIMIT:
-        ids = list(qs.order_by("-created_at").values_list("pk", flat=True)[:50])
+    recently created ones plus whatever is selected; the search box finds the rest. Only the
+    choices drawn change: what the field accepts stays its queryset."""
+    everything = field.widget.choices
+
+    def choices():
+        if not crowded():
+            return everything
+        ids = list(
+            Enterprise.objects.active().order_by("-created_at").values_list("pk", flat=True)[:50]
+        )
         ids += [pk for pk in (params.parse_id(str(i)) for i in selected_ids) if pk]
-        field.widget.choices = forms.models.ModelChoiceIterator(field)
-        field.queryset = Enterprise.objects.all()
-        field.widget.choices.queryset = Enterprise.objects.filter(pk__in=ids)
+        drawn = forms.models.ModelChoiceIterator(field)
+        drawn.queryset = Enterprise.objects.filter(pk__in=ids)
+        return drawn
+
+    field.widget.choices = choices
+
+
+class EnterprisesSelectMultiple(forms.SelectMultiple):
+    """Enterprises to choose besides the one picked above: a multiple select, or, when there
+    are too many for one (``crowded``), the chosen ones as hidden inputs, which the picker's
+    search box adds to."""
+
+    @cached_property
+    def _crowded(self) -> bool:
+        return crowded()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self._crowded
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self._crowded:
+            return forms.MultipleHiddenInput().render(name, value, attrs, renderer)
+        return super().render(name, value, attrs, renderer)
 
 
 class DepartmentChoiceField(ModelChoiceField):
@@ -302,6 +336,7 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
         ]
         field_classes = {"other_enterprises": ModelMultipleChoiceField}
         widgets = {
+            "other_enterprises": EnterprisesSelectMultiple(),
             "raised_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
             "follow_up_requirement": forms.Textarea(attrs={"rows": 3}),
@@ -323,8 +358,6 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
             self.data.getlist("enterprise") if self.is_bound else [self.initial.get("enterprise")]
         )
         enterprise_widget_choices(self.fields["enterprise"], [s for s in selected if s])
-        if Enterprise.objects.count() > ENTERPRISE_SELECT_LIMIT:
-            self.fields["other_enterprises"].widget = forms.MultipleHiddenInput()
 
     def clean_raised_on(self):
         raised_on = self.cleaned_data["raised_on"]
@@ -388,8 +421,6 @@ class IssueEditForm(ChoicesCheckedOnce, forms.ModelForm):
         enterprise_widget_choices(self.fields["enterprise"], [s for s in selected if s])
         if not self.is_bound:
             self.initial["version"] = self.instance.version
-        if Enterprise.objects.count() > ENTERPRISE_SELECT_LIMIT:
-            self.fields["other_enterprises"].widget = forms.MultipleHiddenInput()
 
     def clean_raised_on(self):
         return IssueForm.clean_raised_on(self)
