@@ -6,11 +6,19 @@ from datetime import date
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
 from issues import services
+from issues.choice_fields import (
+    DepartmentChoiceField,
+    DepartmentsChoiceField,
+    EnterpriseChoiceField,
+    EnterprisesSelectMultiple,
+    ReadAhead,
+    ReadAheadMultipleChoiceField,
+    enterprise_widget_choices,
+)
 from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
@@ -21,8 +29,6 @@ from roundtable.workdays import services as workdays
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
 EARLIEST = date(2000, 1, 1)
 LATEST_YEARS_AHEAD = 10
-
-ENTERPRISE_SELECT_LIMIT = 300
 
 
 class DateInput(forms.DateInput):
@@ -41,108 +47,6 @@ def _check_plausible(day: date | None, label) -> None:
             _("%(label)s %(day)s is outside the plausible range (%(first)s to %(last)s).")
             % {"label": label, "day": day, "first": EARLIEST.year, "last": latest}
         )
-
-
-class EnterpriseChoiceField(forms.ModelChoiceField):
-    """A searchable enterprise picker: a plain select that works without JavaScript, which
-    static/js/picker.js turns into a search box backed by /autocomplete/enterprises/."""
-
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.credit_code})"
-
-
-def crowded() -> bool:
-    """More enterprises than a select can hold: the pickers then show a few, and their search
-    box finds the rest. Asked only when a picker is drawn, never by a form only validated."""
-    return Enterprise.objects.active().count() > ENTERPRISE_SELECT_LIMIT
-
-
-def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> None:
-    """Keep the rendered select small when there are thousands of enterprises: the most
-    recently created ones plus whatever is selected; the search box finds the rest. Only the
-    choices drawn change: what the field accepts stays its queryset."""
-    everything = field.widget.choices
-
-    def choices():
-        if not crowded():
-            return everything
-        ids = list(
-            Enterprise.objects.active().order_by("-created_at").values_list("pk", flat=True)[:50]
-        )
-        ids += [pk for pk in (params.parse_id(str(i)) for i in selected_ids) if pk]
-        drawn = forms.models.ModelChoiceIterator(field)
-        drawn.queryset = Enterprise.objects.filter(pk__in=ids)
-        return drawn
-
-    field.widget.choices = choices
-
-
-class EnterprisesSelectMultiple(forms.SelectMultiple):
-    """Enterprises to choose besides the one picked above: a multiple select, or, when there
-    are too many for one (``crowded``), the chosen ones as hidden inputs, which the picker's
-    search box adds to."""
-
-    @cached_property
-    def _crowded(self) -> bool:
-        return crowded()
-
-    @property
-    def is_hidden(self) -> bool:
-        return self._crowded
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if self._crowded:
-            return forms.MultipleHiddenInput().render(name, value, attrs, renderer)
-        return super().render(name, value, attrs, renderer)
-
-
-class DepartmentChoiceField(ModelChoiceField):
-    """A department to choose, found among those ``DepartmentsReadAhead`` read for the form
-    (or, failing that, looked up as Django does, with its error for an unknown one)."""
-
-    read_ahead: dict | None = None
-
-    def to_python(self, value):
-        if self.read_ahead is not None and value not in self.empty_values:
-            found = self.read_ahead.get(params.parse_id(str(value)))
-            if found is not None:
-                return found
-        return super().to_python(value)
-
-
-class DepartmentsChoiceField(ModelMultipleChoiceField):
-    """Departments to choose, in the departments' order, like ``DepartmentChoiceField``."""
-
-    read_ahead: dict | None = None
-
-    def _check_values(self, value):
-        if self.read_ahead is not None and isinstance(value, (list, tuple)):
-            wanted = {params.parse_id(str(raw)) for raw in value}
-            if wanted <= self.read_ahead.keys():
-                return [d for pk, d in self.read_ahead.items() if pk in wanted]
-        return super()._check_values(value)
-
-
-class DepartmentsReadAhead:
-    """The lead and the co-handling departments typed in, read in one query for both fields
-    (each would read its own): the count of a write stays the same whether it names one
-    department or eight."""
-
-    def full_clean(self):
-        if self.is_bound:
-            names = ("lead_department", "co_departments")
-            typed = []
-            for name in names:
-                value = self.fields[name].widget.value_from_datadict(
-                    self.data, self.files, self.add_prefix(name)
-                )
-                typed += value if isinstance(value, (list, tuple)) else [value]
-            ids = [pk for raw in typed if (pk := params.parse_id(str(raw))) is not None]
-            # In the departments' own order, as the fields' queryset gives them.
-            found = {d.pk: d for d in Department.objects.active().filter(pk__in=ids)} if ids else {}
-            for name in names:
-                self.fields[name].read_ahead = found
-        super().full_clean()
 
 
 _PREVIEW_ATTRS = {
@@ -300,8 +204,13 @@ def _meetings():
     return Issue.meeting.field.related_model.objects
 
 
-class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
+class IssueForm(ReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
     """Log an issue, and optionally assign it in the same step."""
+
+    read_ahead_fields = (
+        ("enterprise", "other_enterprises"),
+        ("lead_department", "co_departments"),
+    )
 
     enterprise = EnterpriseChoiceField(
         queryset=Enterprise.objects.active(), label=_("Raised by (enterprise)")
@@ -334,7 +243,7 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
             "follow_up_requirement",
             "monitor",
         ]
-        field_classes = {"other_enterprises": ModelMultipleChoiceField}
+        field_classes = {"other_enterprises": ReadAheadMultipleChoiceField}
         widgets = {
             "other_enterprises": EnterprisesSelectMultiple(),
             "raised_on": DateInput(),
@@ -432,7 +341,7 @@ class IssueEditForm(ChoicesCheckedOnce, forms.ModelForm):
         return cleaned
 
 
-class AssignForm(DepartmentsReadAhead, DeadlineMixin, forms.Form):
+class AssignForm(ReadAhead, DeadlineMixin, forms.Form):
     lead_department = DepartmentChoiceField(
         queryset=Department.objects.active(), label=_("Lead department")
     )

@@ -65,7 +65,9 @@ def issue_create(
     in working days is a ``Deadline`` (``workdays.deadline_in_working_days``)."""
     access.check(access.can_edit(actor, None))
     raised_on = raised_on or timezone.localdate()
-    with transaction.atomic():
+    # Inside a caller's transaction (the create form's, with its double-submit token), no
+    # savepoint of its own: nothing here is caught and retried, a refusal undoes it all.
+    with transaction.atomic(savepoint=False):
         sequence, reference = next_reference(raised_on.year)
         issue = Issue(
             reference=reference,

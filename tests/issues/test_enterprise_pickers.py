@@ -1,10 +1,10 @@
 """The enterprise pickers of the issue form when there are more enterprises than a select can
-hold (issues/forms.py, ``crowded``): a few are drawn and the search box finds the rest, but
+hold (issues/choice_fields.py, ``crowded``): a few are drawn and the search box finds the rest, but
 the form accepts exactly what it accepts with a full select, active enterprises only."""
 
 import pytest
 
-from issues import forms as issue_forms
+from issues import choice_fields
 from issues.models import Issue
 from tests import factories
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def crowded(monkeypatch):
-    monkeypatch.setattr(issue_forms, "ENTERPRISE_SELECT_LIMIT", 2)
+    monkeypatch.setattr(choice_fields, "ENTERPRISE_SELECT_LIMIT", 2)
     return [factories.EnterpriseFactory() for _ in range(3)]
 
 
