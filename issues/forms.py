@@ -10,6 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
 from issues import services
+from issues.choice_fields import (
+    DepartmentChoiceField,
+    DepartmentsChoiceField,
+    EnterpriseChoiceField,
+    ReadAhead,
+    ReadAheadMultipleChoiceField,
+    enterprise_widget_choices,
+)
 from issues.models import TEXT_MAX, Category, Issue, SpecialStudy
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise
@@ -25,8 +33,6 @@ from roundtable.workdays import services as workdays
 # Dates outside this window are typing errors (0001-01-01, 9999-12-31), not plans.
 EARLIEST = date(2000, 1, 1)
 LATEST_YEARS_AHEAD = 10
-
-ENTERPRISE_SELECT_LIMIT = 300
 
 
 class DateInput(forms.DateInput):
@@ -45,75 +51,6 @@ def _check_plausible(day: date | None, label) -> None:
             _("%(label)s %(day)s is outside the plausible range (%(first)s to %(last)s).")
             % {"label": label, "day": day, "first": EARLIEST.year, "last": latest}
         )
-
-
-class EnterpriseChoiceField(forms.ModelChoiceField):
-    """A searchable enterprise picker: a plain select that works without JavaScript, which
-    static/js/picker.js turns into a search box backed by /autocomplete/enterprises/."""
-
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.credit_code})"
-
-
-def enterprise_widget_choices(field: forms.ModelChoiceField, selected_ids) -> None:
-    """Keep the rendered select small when there are thousands of enterprises: the most
-    recently created ones plus whatever is selected; the search box finds the rest."""
-    qs = Enterprise.objects.active()
-    if qs.count() > ENTERPRISE_SELECT_LIMIT:
-        ids = list(qs.order_by("-created_at").values_list("pk", flat=True)[:50])
-        ids += [pk for pk in (params.parse_id(str(i)) for i in selected_ids) if pk]
-        field.widget.choices = forms.models.ModelChoiceIterator(field)
-        field.queryset = Enterprise.objects.all()
-        field.widget.choices.queryset = Enterprise.objects.filter(pk__in=ids)
-
-
-class DepartmentChoiceField(ModelChoiceField):
-    """A department to choose, found among those ``DepartmentsReadAhead`` read for the form
-    (or, failing that, looked up as Django does, with its error for an unknown one)."""
-
-    read_ahead: dict | None = None
-
-    def to_python(self, value):
-        if self.read_ahead is not None and value not in self.empty_values:
-            found = self.read_ahead.get(params.parse_id(str(value)))
-            if found is not None:
-                return found
-        return super().to_python(value)
-
-
-class DepartmentsChoiceField(ModelMultipleChoiceField):
-    """Departments to choose, in the departments' order, like ``DepartmentChoiceField``."""
-
-    read_ahead: dict | None = None
-
-    def _check_values(self, value):
-        if self.read_ahead is not None and isinstance(value, (list, tuple)):
-            wanted = {params.parse_id(str(raw)) for raw in value}
-            if wanted <= self.read_ahead.keys():
-                return [d for pk, d in self.read_ahead.items() if pk in wanted]
-        return super()._check_values(value)
-
-
-class DepartmentsReadAhead:
-    """The lead and the co-handling departments typed in, read in one query for both fields
-    (each would read its own): the count of a write stays the same whether it names one
-    department or eight."""
-
-    def full_clean(self):
-        if self.is_bound:
-            names = ("lead_department", "co_departments")
-            typed = []
-            for name in names:
-                value = self.fields[name].widget.value_from_datadict(
-                    self.data, self.files, self.add_prefix(name)
-                )
-                typed += value if isinstance(value, (list, tuple)) else [value]
-            ids = [pk for raw in typed if (pk := params.parse_id(str(raw))) is not None]
-            # In the departments' own order, as the fields' queryset gives them.
-            found = {d.pk: d for d in Department.objects.active().filter(pk__in=ids)} if ids else {}
-            for name in names:
-                self.fields[name].read_ahead = found
-        super().full_clean()
 
 
 _PREVIEW_ATTRS = {
@@ -271,8 +208,13 @@ def _meetings():
     return Issue.meeting.field.related_model.objects
 
 
-class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
+class IssueForm(ReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
     """Log an issue, and optionally assign it in the same step."""
+
+    read_ahead_fields = (
+        ("enterprise", "other_enterprises"),
+        ("lead_department", "co_departments"),
+    )
 
     enterprise = EnterpriseChoiceField(
         queryset=Enterprise.objects.active(), label=_("Raised by (enterprise)")
@@ -305,7 +247,7 @@ class IssueForm(DepartmentsReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.M
             "follow_up_requirement",
             "monitor",
         ]
-        field_classes = {"other_enterprises": ModelMultipleChoiceField}
+        field_classes = {"other_enterprises": ReadAheadMultipleChoiceField}
         widgets = {
             "raised_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -414,7 +356,7 @@ class IssueEditForm(ChoicesCheckedOnce, forms.ModelForm):
         return cleaned
 
 
-class AssignForm(DepartmentsReadAhead, DeadlineMixin, forms.Form):
+class AssignForm(ReadAhead, DeadlineMixin, forms.Form):
     lead_department = DepartmentChoiceField(
         queryset=Department.objects.active(), label=_("Lead department")
     )

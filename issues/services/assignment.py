@@ -1,5 +1,6 @@
 """Assigning an issue: lead and co-handling departments, accepting and returning."""
 
+import copy
 from collections.abc import Iterable
 from datetime import date
 
@@ -21,6 +22,8 @@ from issues.services.base import (
     _assignments_changed,
     _clean_text,
     _department_people,
+    _figures_changed,
+    _insert_new,
     _locked,
     _notify,
     _save,
@@ -28,6 +31,7 @@ from issues.services.base import (
     _set_deadline,
     _staff_people,
     _timeline,
+    _timeline_entry,
     _with_reason,
     _write_history,
 )
@@ -42,16 +46,19 @@ RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
 
 
 def _assign(
-    issue, *, actor, lead_department, co_departments, deadline, responsible_person, new=False
+    issue, *, actor, lead_department, co_departments, deadline, responsible_person, new_with=None
 ):
     """The same number of queries whatever the number of departments: the assignments that
-    change are written in one statement each, their history rows in one more. ``new``: the
-    issue was just created, so it has no assignments to read."""
+    change are written in one statement each, their history rows in one more. ``new_with``:
+    the other enterprises of an issue being logged (its reason set, its row not yet written),
+    which is written here once, already assigned, with the history rows and timeline entries
+    of both steps."""
     if responsible_person is not None and not DepartmentMembership.objects.holds_seat(
         responsible_person, lead_department
     ):
         # Reminders go to the responsible person, and only someone who reads the issue.
         raise TransitionRefused(RESPONSIBLE_NOT_IN_LEAD)
+    new = new_with is not None
     co_departments = [d for d in dict.fromkeys(co_departments) if d != lead_department]
     wanted = {lead_department.pk: Assignment.Role.LEAD} | {
         d.pk: Assignment.Role.CO_HANDLING for d in co_departments
@@ -78,13 +85,7 @@ def _assign(
             responsible_person=responsible_person if role == Assignment.Role.LEAD else None,
         )
         created.append(_with_reason(assignment, actor, "assigned"))
-    # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
-    if changed:
-        Assignment.objects.bulk_update(changed, ["is_current", "responsible_person"])
-    if created:
-        Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
-    _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
-    _assignments_changed([*changed, *created])
+    logged = copy.copy(issue) if new else None  # as it is logged, before it is assigned
     old_status = issue.status
     lead = next(a for a in (*kept, *created) if a.role == Assignment.Role.LEAD)
     if lead.status == Assignment.Status.PENDING:
@@ -94,10 +95,29 @@ def _assign(
     issue.lead_department = lead_department
     if issue.original_deadline is None:
         issue.original_deadline = deadline.day
-    _save(issue, actor, "assigned")
+    if new:
+        _insert_new(_with_reason(issue, actor, "assigned"), new_with, logged=logged)
+        _figures_changed(issue)
+    else:
+        _save(issue, actor, "assigned")
+    # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
+    if changed:
+        Assignment.objects.bulk_update(changed, ["is_current", "responsible_person"])
+    if created:
+        Assignment.objects.bulk_create(created)  # their ids come back (PostgreSQL, SQLite)
+    _write_history(Assignment, [*((a, "~") for a in changed), *((a, "+") for a in created)])
+    _assignments_changed([*changed, *created])
     departments = {d.pk: d for d in (lead_department, *co_departments)}
     names = phrases.Phrase("timeline.assigned", departments=[departments[pk] for pk in wanted])
-    _timeline(issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names, old_status=old_status)
+    entries = [_timeline_entry(logged, actor, ActionUpdate.Kind.LOGGED)] if new else []
+    entries.append(
+        _timeline_entry(
+            issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names, old_status=old_status
+        )
+    )
+    for entry in entries:
+        entry.issue = issue  # the row written
+    ActionUpdate.objects.bulk_create(entries)
     _notify(
         _department_people([a.department_id for a in created]),
         issue=issue,

@@ -4,6 +4,7 @@ history reason, the timeline entry, the notices."""
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
@@ -112,6 +113,40 @@ def _write_history(model, changes) -> list:
     )
 
 
+def _insert_new(issue: Issue, others: list, *, logged: Issue | None = None) -> None:
+    """Insert a new issue, the other enterprises it concerns, and its history rows naming
+    them, in four statements however many they are. (Saved the usual way, the enterprises
+    would be added after the row, with a second history row for them, and simple_history
+    would read them back for each.) ``logged``: the issue as it was logged, when it changed
+    again before it was written (assigned at once): its row is written as it stands now,
+    with the history rows of both states."""
+    if logged is not None:
+        issue.version = logged.version + 1  # each change a version, as ``_save`` counts
+    issue.skip_history_when_saving = True
+    try:
+        issue.save(force_insert=True)
+    finally:
+        del issue.skip_history_when_saving
+    through = Issue.other_enterprises.through
+    rows = through.objects.bulk_create(
+        [through(issue=issue, enterprise_id=pk) for pk in dict.fromkeys(e.pk for e in others)]
+    )
+    states = [(issue, "+")]
+    if logged is not None:
+        # What the insert filled in, the first state shares.
+        logged.pk, logged.updated_at = issue.pk, issue.updated_at
+        states = [(logged, "+"), (issue, "~")]
+    records = _write_history(Issue, states)
+    snapshot = apps.get_model("issues", "HistoricalIssue_other_enterprises")
+    snapshot.objects.bulk_create(
+        [
+            snapshot(history=record, id=row.pk, issue_id=issue.pk, enterprise_id=row.enterprise_id)
+            for record in records
+            for row in rows
+        ]
+    )
+
+
 def _save_assignment(assignment: Assignment, actor: User, reason: str) -> None:
     _with_reason(assignment, actor, reason).save()
     _assignments_changed([assignment])
@@ -129,15 +164,23 @@ def _assignments_changed(assignments) -> None:
         )
 
 
-def _timeline(
+def _timeline(issue, actor, kind, **details):
+    """A timeline entry, written (``_timeline_entry`` says what it holds)."""
+    entry = _timeline_entry(issue, actor, kind, **details)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _timeline_entry(
     issue, actor, kind, *, body="", old_status="", assignment=None, extension=None, phrase=None
 ):
-    """A timeline entry. The system's own words come as a ``phrase`` (lib/phrases.py), worded
-    for each reader; ``body`` then keeps them in the site's language."""
+    """A timeline entry, not yet written. The system's own words come as a ``phrase``
+    (lib/phrases.py), worded for each reader; ``body`` then keeps them in the site's
+    language."""
     if phrase is not None and not body:
         with translation.override(settings.LANGUAGE_CODE):
             body = str(phrase)
-    return ActionUpdate.objects.create(
+    return ActionUpdate(
         issue=issue,
         author=actor,
         kind=kind,

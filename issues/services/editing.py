@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +18,11 @@ from issues.services.assignment import _assign
 from issues.services.base import (
     TransitionRefused,
     _figures_changed,
+    _insert_new,
     _locked,
     _save,
     _timeline,
     _with_reason,
-    _write_history,
     check_version,
 )
 from roundtable.accounts.models import User
@@ -66,7 +65,9 @@ def issue_create(
     in working days is a ``Deadline`` (``workdays.deadline_in_working_days``)."""
     access.check(access.can_edit(actor, None))
     raised_on = raised_on or timezone.localdate()
-    with transaction.atomic():
+    # Inside a caller's transaction (the create form's, with its double-submit token), no
+    # savepoint of its own: nothing here is caught and retried, a refusal undoes it all.
+    with transaction.atomic(savepoint=False):
         sequence, reference = next_reference(raised_on.year)
         issue = Issue(
             reference=reference,
@@ -84,47 +85,27 @@ def issue_create(
             monitor=monitor,
             created_by=actor,
         )
-        _insert_new(issue, actor, [e for e in other_enterprises if e != enterprise])
-        _figures_changed(issue)
-        _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
-        if lead_department is not None:
-            if deadline is None:
-                raise TransitionRefused(_("Give a deadline when assigning a lead department."))
-            _assign(
-                issue,
-                actor=actor,
-                lead_department=lead_department,
-                co_departments=co_departments,
-                deadline=deadline,
-                responsible_person=responsible_person,
-                new=True,
-            )
+        others = [e for e in other_enterprises if e != enterprise]
+        _with_reason(issue, actor, "logged")
+        if lead_department is None:
+            _insert_new(issue, others)
+            _figures_changed(issue)
+            _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
+            return issue
+        if deadline is None:
+            raise TransitionRefused(_("Give a deadline when assigning a lead department."))
+        # Written once, already assigned: its row, both history rows and both timeline
+        # entries (logged, then assigned) each in one statement.
+        _assign(
+            issue,
+            actor=actor,
+            lead_department=lead_department,
+            co_departments=co_departments,
+            deadline=deadline,
+            responsible_person=responsible_person,
+            new_with=others,
+        )
     return issue
-
-
-def _insert_new(issue: Issue, actor: User, others: list) -> None:
-    """Insert a new issue, the other enterprises it concerns, and its first history row
-    naming them, in four statements however many they are. (Saved the usual way, the
-    enterprises would be added after the row, with a second history row for them, and
-    simple_history would read them back for each.)"""
-    _with_reason(issue, actor, "logged")
-    issue.skip_history_when_saving = True
-    try:
-        issue.save()
-    finally:
-        del issue.skip_history_when_saving
-    through = Issue.other_enterprises.through
-    rows = through.objects.bulk_create(
-        [through(issue=issue, enterprise_id=pk) for pk in dict.fromkeys(e.pk for e in others)]
-    )
-    [record] = _write_history(Issue, [(issue, "+")])
-    snapshot = apps.get_model("issues", "HistoricalIssue_other_enterprises")
-    snapshot.objects.bulk_create(
-        [
-            snapshot(history=record, id=row.pk, issue_id=issue.pk, enterprise_id=row.enterprise_id)
-            for row in rows
-        ]
-    )
 
 
 def issue_update(*, actor: User, issue: Issue, expected_version: int, **changes) -> Issue:

@@ -19,7 +19,6 @@ from typing import TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from roundtable.accounts.models import FormSubmission
@@ -83,5 +82,10 @@ def create_once(request, model: type[M], create: Callable[[], M]) -> tuple[M, bo
         if earlier is None:
             raise
         return earlier, False
-    FormSubmission.objects.filter(user=request.user, created_at__lt=timezone.now() - KEPT).delete()
     return created, True
+
+
+def expired(now):
+    """The tokens kept long enough (``KEPT``), which the nightly purge deletes
+    (roundtable/notifications/retention.py): a form sent again after that creates anew."""
+    return FormSubmission.objects.filter(created_at__lt=now - KEPT).order_by()

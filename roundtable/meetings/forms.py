@@ -8,14 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from issues.choice_fields import EnterpriseChoiceField, enterprise_widget_choices
 from issues.forms import (
     DateInput,
     DeadlineMixin,
-    EnterpriseChoiceField,
     _check_plausible,
     confirm_past_field,
     deadline_field,
-    enterprise_widget_choices,
     working_days_field,
 )
 from issues.models import TEXT_MAX, TITLE_MAX, Category, Issue

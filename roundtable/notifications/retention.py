@@ -1,7 +1,8 @@
 """Retention: the reminder log and the in-app notifications grow by about 13,000 rows a day at
 100,000 issues. A nightly job (task ``issues.tasks.purge_expired``, beat entry "purge-expired",
 ``manage.py purge_expired`` by hand) deletes what is older than ``RETENTION_DAYS``, in batches
-of ``BATCH_SIZE`` rows, each batch its own short transaction.
+of ``BATCH_SIZE`` rows, each batch its own short transaction; and the create forms'
+double-submit tokens past ``submissions.KEPT``.
 
 What is never deleted, whatever its age:
 
@@ -25,6 +26,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from issues.models import Assignment
+from roundtable.accounts import submissions
+from roundtable.accounts.models import FormSubmission
 from roundtable.enterprises.models import Enterprise
 from roundtable.lib.reminders import ReminderKind
 from roundtable.meetings.models import Meeting
@@ -86,11 +89,13 @@ class PurgeReport:
     reminder_log: int = 0
     read_notifications: int = 0
     unread_notifications: int = 0
+    form_tokens: int = 0
 
     def summary(self) -> str:
         return (
             f"purged {self.reminder_log} reminder-log rows, "
-            f"{self.read_notifications} read and {self.unread_notifications} unread notifications"
+            f"{self.read_notifications} read and {self.unread_notifications} unread "
+            f"notifications, {self.form_tokens} double-submit tokens"
         )
 
 
@@ -175,5 +180,8 @@ def expired_purge(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) 
         now=now, batch_size=batch_size
     )
     report.reminder_log = reminder_log_purge(today=timezone.localdate(now), batch_size=batch_size)
+    # The create forms' double-submit tokens (accounts/submissions.py), kept as long as a
+    # form may be sent again: deleted here rather than by each create, which would pay for it.
+    report.form_tokens = _delete_in_batches(FormSubmission, submissions.expired(now), batch_size)
     logger.info("retention: %s", report.summary())
     return report

@@ -13,9 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from issues.models import Issue, SpecialStudy
+from roundtable.accounts import submissions
 from roundtable.accounts.models import FormSubmission
 from roundtable.enterprises.models import Enterprise
 from roundtable.meetings.models import IntakeItem, Meeting
+from roundtable.notifications import retention
 from tests import factories
 from tests.meetings.helpers import make_meeting, make_roundtable
 
@@ -232,3 +234,14 @@ def test_every_create_form_sent_twice_creates_once(form, create_forms, staff):
     assert second.status_code == 302
     assert second["Location"] == landing(created)
     assert FormSubmission.objects.filter(token=TOKEN).count() == 1
+
+
+def test_the_nightly_purge_forgets_tokens_only_once_they_are_kept_long_enough(staff):
+    now = timezone.now()
+    for token, age in (("old", submissions.KEPT + timedelta(hours=1)), ("recent", timedelta(0))):
+        row = FormSubmission.objects.create(user=staff, token=token, content_type_id=1, object_id=1)
+        FormSubmission.objects.filter(pk=row.pk).update(created_at=now - age)
+    report = retention.expired_purge(now=now)
+    assert report.form_tokens == 1
+    assert "1 double-submit tokens" in report.summary()
+    assert list(FormSubmission.objects.values_list("token", flat=True)) == ["recent"]
