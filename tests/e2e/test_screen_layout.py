@@ -23,7 +23,8 @@ DESK = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LANGUAGES = ("en", "zh-hans")
 
-# What clips or scrolls and is wider than its box, and is not allowed to be.
+# What clips or scrolls and is wider than its box, and is not allowed to be; and panels whose
+# content spills out of them.
 HIDDEN_OVERFLOW = """() => {
   const found = [];
   for (const el of document.querySelectorAll("body *")) {
@@ -41,6 +42,12 @@ HIDDEN_OVERFLOW = """() => {
     const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
       (classes ? "." + classes.split(/\\s+/).join(".") : "");
     found.push(`${name} ${el.scrollWidth}>${el.clientWidth}`);
+  }
+  // A panel whose content spills out of it (drawn over its neighbour, or cut by the page).
+  for (const el of document.querySelectorAll(".panel, .card")) {
+    if (el.scrollWidth > el.clientWidth + 1 && !el.querySelector("[data-scroll-cue]")) {
+      found.push(`spills out of ${el.tagName.toLowerCase()}.${el.className.trim().split(/\s+/).join(".")} ${el.scrollWidth}>${el.clientWidth}`);
+    }
   }
   const root = document.documentElement;
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, hidden: found.slice(0, 5)};
