@@ -46,7 +46,8 @@ HIDDEN_OVERFLOW = """() => {
   // A panel whose content spills out of it (drawn over its neighbour, or cut by the page).
   for (const el of document.querySelectorAll(".panel, .card")) {
     if (el.scrollWidth > el.clientWidth + 1 && !el.querySelector("[data-scroll-cue]")) {
-      found.push(`spills out of ${el.tagName.toLowerCase()}.${el.className.trim().split(/\\s+/).join(".")} ${el.scrollWidth}>${el.clientWidth}`);
+      const box = el.tagName.toLowerCase() + "." + el.className.trim().split(/\\s+/).join(".");
+      found.push(`spills out of ${box} ${el.scrollWidth}>${el.clientWidth}`);
     }
   }
   const root = document.documentElement;
