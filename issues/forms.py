@@ -277,6 +277,18 @@ class IssueForm(ReadAhead, ChoicesCheckedOnce, DeadlineMixin, forms.ModelForm):
         others = self.data.getlist("other_enterprises") if self.is_bound else []
         enterprise_widget_choices(self.fields["other_enterprises"], others)
 
+    @staticmethod
+    def create_arguments(data: dict) -> dict:
+        """What ``services.issue_create`` takes from this form's cleaned data (the page and the
+        API create an issue from the same form)."""
+        names = (
+            *IssueForm.Meta.fields,
+            "lead_department",
+            "co_departments",
+            "deadline",
+        )
+        return {name: data[name] for name in names}
+
     def clean_raised_on(self):
         raised_on = self.cleaned_data["raised_on"]
         _check_plausible(raised_on, _("The day raised"))

@@ -123,20 +123,7 @@ class IssueList(generics.GenericAPIView):
             Issue,
             lambda: services.issue_create(
                 actor=request.user,
-                title=data["title"],
-                description=data["description"],
-                enterprise=data["enterprise"],
-                other_enterprises=data["other_enterprises"],
-                category=data["category"],
-                source=data["source"],
-                meeting=data["meeting"],
-                raised_on=data["raised_on"],
-                priority=data["priority"],
-                follow_up_requirement=data["follow_up_requirement"],
-                monitor=data["monitor"],
-                lead_department=data["lead_department"],
-                co_departments=data["co_departments"],
-                deadline=data["deadline"],
+                **forms.IssueForm.create_arguments(data),
             ),
         )
         response = _detail(issue, status_code=201 if created else 200)
