@@ -263,29 +263,31 @@ RARE_MATCHES = 500
 ENTERPRISE_IDS_MAX = 1000
 
 
-# Terms of at most this many characters are found through the grams index (migration 0015).
+# Terms of at most this many characters are found through the grams column (migration 0019).
 GRAMS_MAX = 2
 
 
 class HasGram(Func):
-    """PostgreSQL only: the issue's reference, title or description may contain ``term`` (at
-    most GRAMS_MAX characters), read from index issue_search_grams. Exact for such a term (a
-    column contains it exactly when the column's grams hold it, both under UPPER()); the
-    search still checks its LIKE on the candidates, so the answer cannot drift from it."""
+    """PostgreSQL only: the issue's reference, title or description contains ``term`` (at
+    most GRAMS_MAX characters), letter case ignored: column issues_issue.search_grams holds
+    every character and every pair of adjacent characters of UPPER(reference), UPPER(title)
+    and UPPER(description), kept by a trigger and indexed with GIN (migration 0019). Exact
+    for such a term: a column contains it exactly when the column's grams hold it, both
+    under UPPER(); the search still checks its LIKE on the candidates, so the answer cannot
+    drift from it."""
 
-    function = "issue_search_grams"
-    template = "%(function)s(%(expressions)s)"
     output_field = BooleanField()
 
     def __init__(self, term: str):
-        super().__init__(F("reference"), F("title"), F("description"), Value(term))
-        self.term = term
+        # The primary key stands for the issue table, so that the column is qualified with
+        # the table's alias in this query, whatever it becomes in a subquery.
+        super().__init__(F("pk"), Value(term))
 
     def as_sql(self, compiler, connection, **extra):
-        *columns, term = self.get_source_expressions()
-        grams, grams_params = Func(*columns, function=self.function).as_sql(compiler, connection)
-        value, value_params = compiler.compile(term)
-        return f"{grams} @> ARRAY[UPPER({value})]", (*grams_params, *value_params)
+        pk, term = self.get_source_expressions()
+        value, params = compiler.compile(term)
+        table = compiler.quote_name_unless_alias(pk.alias)
+        return f"{table}.search_grams @> ARRAY[UPPER({value})]", params
 
 
 def search(qs, text: str):
@@ -297,7 +299,7 @@ def search(qs, text: str):
     of three characters or more (migration 0005), and the enterprises whose names match are
     looked up first so that every condition is on the issue table and the planner can OR the
     indexes together. A shorter term (税, 用地) cannot use a trigram index: its candidates come
-    from the index of characters and pairs of characters (migration 0015, ``HasGram``) and the
+    from the index of characters and pairs of characters (migration 0019, ``HasGram``) and the
     same LIKE is checked on them only, so the answer is the substring match's. A short term
     without letter case is matched with a plain LIKE, a third of the cost of UPPER() LIKE
     UPPER(). On SQLite every term is a plain LIKE."""

@@ -1,5 +1,5 @@
-"""The ledger's search of short terms (税, 用地): from an index on PostgreSQL, and always with
-the answer of a plain substring match, whatever the text and the term."""
+"""The ledger's search of short terms (税, 用地): from the grams column's index on PostgreSQL,
+and always with the answer of a plain substring match, whatever the text and the term."""
 
 import pytest
 from django.db import connection
@@ -59,16 +59,76 @@ def test_a_search_finds_exactly_the_issues_a_substring_match_finds(pool, texts, 
     assert set(found.values_list("pk", flat=True)) == expected
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the grams index exists on PostgreSQL only"
+TEXTS_BY_LENGTH = [
+    ("重庆市渝中区企业用地审批", "Land use permit for the PLANT"),
+    ("外资企业员工", "用地 and 用水 in Chongqing"),
+    ("Permit renewal", "企业反映重庆用工问题"),
+    ("重庆", ""),
+    ("", "plant permit"),
+    ("用", "地"),
+]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        pytest.param("企", id="one-chinese-character"),
+        pytest.param("重庆", id="two-chinese-characters"),
+        pytest.param("企业用地", id="four-chinese-characters"),
+        pytest.param("用地审批", id="three-plus-chinese-characters"),
+        pytest.param("P", id="one-letter"),
+        pytest.param("pl", id="two-letters-other-case"),
+        pytest.param("PERMIT", id="english-word-other-case"),
+        pytest.param("用 地", id="two-words-of-one-character"),
+        pytest.param("重庆 permit", id="chinese-and-english-words"),
+    ],
 )
+def test_terms_of_every_length_find_what_a_substring_match_finds(pool, q):
+    for issue, (title, description) in zip(pool, TEXTS_BY_LENGTH, strict=True):
+        Issue.objects.filter(pk=issue.pk).update(title=title, description=description)
+        issue.title, issue.description = title, description
+    expected = {issue.pk for issue in pool if all(_contains(issue, w) for w in q.split())}
+
+    found = filters.search(Issue.objects.all(), q)
+
+    assert set(found.values_list("pk", flat=True)) == expected
+    assert expected  # every case finds something
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the grams column exists on PostgreSQL only"
+)
+
+
+@postgresql_only
 @pytest.mark.parametrize("term", ["用地", "税", "ab"])
-def test_a_short_term_is_read_from_the_grams_index(pool, term):
+def test_a_short_term_is_read_from_the_grams_column_index(pool, term):
     """On a table this small PostgreSQL would rather read it all; with sequential scans
-    priced out, the plan shows whether the index can answer the term at all."""
+    priced out, the plan shows whether the index can answer the term at all, and that no
+    row has its grams computed again from its text."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = filters.matching(Issue.objects.all(), term).order_by().explain()
 
-    assert "issue_search_grams" in plan
+    assert "issue_search_grams_column" in plan
+    assert "issue_search_grams(" not in plan
     assert "Seq Scan on issues_issue" not in plan
+
+
+@postgresql_only
+def test_the_grams_follow_every_write_of_the_text(pool):
+    """The trigger fills the column on insert and on an update of the text, from any write:
+    the services, a queryset update, raw SQL."""
+    issue = pool[0]
+    assert set(filters.search(Issue.objects.all(), "晾晒")) == set()
+
+    Issue.objects.filter(pk=issue.pk).update(title="晾晒场地")
+    assert list(filters.search(Issue.objects.all(), "晾晒")) == [issue]
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE issues_issue SET title = 'x', description = %s", ["Qz 晾"])
+    assert set(filters.search(Issue.objects.all(), "晾晒")) == set()
+    assert len(filters.search(Issue.objects.all(), "qZ")) == POOL
+
+    fresh = factories.IssueFactory(title="新的晾晒")
+    assert list(filters.search(Issue.objects.all(), "晾晒")) == [fresh]
