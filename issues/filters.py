@@ -1,6 +1,7 @@
 """The ledger's filters. They live in the URL's query string, so a filtered ledger can be
 bookmarked and shared, and every dashboard figure can link to the issues behind it."""
 
+import time
 from datetime import date
 
 from django import forms
@@ -290,6 +291,39 @@ class HasGram(Func):
         return f"{table}.search_grams @> ARRAY[UPPER({value})]", params
 
 
+# A term in at least this share of the issues is common: reading the ledger in its order and
+# checking the LIKE on each row finds a page (or the capped count's rows) at once, while the
+# grams column, large and stored apart from the row, costs more to read on each row than the
+# LIKE; so a common term is matched by its LIKE alone.
+COMMON_SHARE = 0.2
+# Seconds the statistics of the grams (ANALYZE's) are kept in memory.
+GRAM_STATS_SECONDS = 600
+_gram_stats: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def gram_shares(alias: str) -> dict[str, float]:
+    """The share of the issues whose grams hold each of PostgreSQL's most common grams (the
+    statistics ANALYZE keeps of column search_grams); empty before the first ANALYZE."""
+    expires, shares = _gram_stats.get(alias, (0.0, {}))
+    if time.monotonic() < expires:
+        return shares
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'issues_issue' "
+            "AND attname = 'search_grams'"
+        )
+        row = cursor.fetchone()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _gram_stats[alias] = (time.monotonic() + GRAM_STATS_SECONDS, shares)
+    return shares
+
+
+def _rare_gram(qs, term: str) -> bool:
+    """Whether ``term`` (at most GRAMS_MAX characters) is best found through the grams."""
+    return gram_shares(qs.db).get(term.upper(), 0.0) < COMMON_SHARE
+
+
 def search(qs, text: str):
     """Substring search over reference, title, description and the enterprise's names.
     A substring match finds Chinese words inside titles (用地 in 项目用地审批) as well as
@@ -300,7 +334,8 @@ def search(qs, text: str):
     looked up first so that every condition is on the issue table and the planner can OR the
     indexes together. A shorter term (税, 用地) cannot use a trigram index: its candidates come
     from the index of characters and pairs of characters (migration 0019, ``HasGram``) and the
-    same LIKE is checked on them only, so the answer is the substring match's. A short term
+    same LIKE is checked on them only, so the answer is the substring match's; unless the
+    term is common (COMMON_SHARE), when the LIKE alone finds a page at once. A short term
     without letter case is matched with a plain LIKE, a third of the cost of UPPER() LIKE
     UPPER(). On SQLite every term is a plain LIKE."""
     text = text.strip()
@@ -335,7 +370,9 @@ def matching(qs, text: str):
             | Q(**{f"title__{lookup}": term})
             | Q(**{f"description__{lookup}": term})
         )
-        if len(term) <= GRAMS_MAX and connections[qs.db].vendor == "postgresql":
+        short = len(term) <= GRAMS_MAX and connections[qs.db].vendor == "postgresql"
+        # A term in the names of that many enterprises is common whatever its grams say.
+        if short and len(ids) <= ENTERPRISE_IDS_MAX and _rare_gram(qs, term):
             in_text = Q(HasGram(term)) & in_text
         condition &= in_text | by_enterprise
     return qs.filter(condition)
