@@ -153,6 +153,11 @@ def _pages() -> list[dict]:
         ),
         ("search_zh", "Ledger, search 用地", staff, "/issues/", {"q": "用地"}),
         ("search_en", "Ledger, search permit", staff, "/issues/", {"q": "permit"}),
+        # Common terms: 企业 is in most descriptions, 的 a single character in most, and 重庆
+        # in every enterprise's name; the ledger counts them up to 1,000 ("more than").
+        ("search_zh_common", "Ledger, search 企业", staff, "/issues/", {"q": "企业"}),
+        ("search_zh_one", "Ledger, search 的", staff, "/issues/", {"q": "的"}),
+        ("search_zh_enterprises", "Ledger, search 重庆", staff, "/issues/", {"q": "重庆"}),
         (
             "issue",
             f"Issue page ({entries} timeline entries)",
