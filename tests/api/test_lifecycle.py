@@ -1,5 +1,5 @@
 """An issue's whole lifecycle through the REST API, driven by plain ``requests`` against a
-running server with personal tokens, as another system would: logged and assigned by staff,
+running server with personal tokens, as another system would: logged, then assigned by staff,
 accepted, progressed and concluded by the lead department, closed by staff; and a write with
 a stale ETag refused with 412, one without If-Match with 428."""
 
@@ -35,17 +35,29 @@ def test_an_issue_lives_its_whole_life_through_the_api(
             "enterprise": enterprise_1.pk,
             "category": category.pk,
             "source": "hotline",
-            "lead_department": dept_a.pk,
-            "co_departments": [dept_b.pk],
-            "deadline_working_days": 10,
         },
         timeout=10,
     )
     assert created.status_code == 201, created.text
     issue = created.json()
-    assert issue["status"] == "assigned"
+    assert issue["status"] == "logged" and issue["assignments"] == []
     assert created.headers["Location"] == f"/api/issues/{issue['id']}/"
     url = f"{api}/issues/{issue['id']}/"
+
+    # Staff assign it: a lead, a co-handler, a deadline in working days.
+    assigned = st.post(
+        f"{url}assign/",
+        json={
+            "lead_department": dept_a.pk,
+            "co_departments": [dept_b.pk],
+            "deadline_working_days": 10,
+        },
+        headers={"If-Match": created.headers["ETag"]},
+        timeout=10,
+    )
+    assert assigned.status_code == 200, assigned.text
+    issue = assigned.json()
+    assert issue["status"] == "assigned" and issue["deadline"]
     lead = next(a for a in issue["assignments"] if a["role"] == "lead")
     co = next(a for a in issue["assignments"] if a["role"] == "co")
 
