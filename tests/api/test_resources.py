@@ -275,3 +275,27 @@ def test_kpis_are_the_dashboards_figures_in_the_readers_language(
     )
     bad = client.get("/api/kpis/?period=2026Q5", headers=_auth(staff, "read"))
     assert bad.status_code == 400 and list(bad.json()) == ["period"]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_systems_own_timeline_entries_are_worded_in_the_token_owners_language(
+    client, in_progress, liaison_a, staff
+):
+    extension = services.issue_request_extension(
+        actor=liaison_a, issue=in_progress, requested_deadline=date(2026, 11, 30), reason="Survey"
+    )
+    services.extension_decide(actor=staff, extension=extension, grant=True)
+    entry = ActionUpdate.objects.get(kind=ActionUpdate.Kind.EXTENSION_DECIDED)
+    with translation.override("zh-hans"):
+        chinese = entry.shown_body
+    with translation.override("en"):
+        english = entry.shown_body
+    assert chinese != english
+    liaison_a.preferred_language = "zh-hans"
+    liaison_a.save()
+    timeline = client.get(
+        f"/api/issues/{in_progress.pk}/timeline/", headers=_auth(liaison_a, "read")
+    ).json()
+    assert timeline[-1]["body"] == chinese
+    staff_view = client.get(f"/api/issues/{in_progress.pk}/timeline/", headers=_auth(staff, "read"))
+    assert staff_view.json()[-1]["body"] == english
