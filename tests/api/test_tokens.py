@@ -4,6 +4,7 @@ a write, a rate per token, and the session's CSRF check on the API."""
 
 import hashlib
 import re
+from datetime import date
 
 import pytest
 import time_machine
@@ -168,3 +169,16 @@ def test_a_read_only_token_is_refused_on_every_write_of_the_schema(client, staff
         )
         assert response.status_code == 403, (method, path, response.status_code)
     assert Issue.objects.get(pk=issue_x.pk).version == version
+
+
+def test_an_expired_tokens_refusal_is_in_its_owners_language(client, liaison_a):
+    liaison_a.preferred_language = "zh-hans"
+    liaison_a.save()
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        _token, key = api_tokens.token_create(
+            user=liaison_a, name="x", scope="read", last_day=date(2026, 9, 29)
+        )
+    with time_machine.travel("2026-09-30 09:00 +0800", tick=False):
+        refused = client.get("/api/issues/", headers=_bearer(key))
+    assert refused.status_code == 401
+    assert refused.json()["detail"].startswith("此令牌已于 2026-09-29 之后过期")
