@@ -64,6 +64,9 @@ TARGETS_MS = {
     "search_en": 100,
     "issue": 30,
     "my_department": 30,
+    "api_list": 50,
+    "api_list_filtered": 50,
+    "api_issue": 30,
 }
 EXPORT_TARGET_S = 30
 
@@ -166,6 +169,17 @@ def _pages() -> list[dict]:
             {},
         ),
         ("my_department", "My department (liaison)", liaison, "/issues/my-department/", {}),
+        # The REST API (roundtable/api/), through the session: a cursor page of 50, the same
+        # filter as the ledger's, and the issue with its assignments and ETag.
+        ("api_list", "API issue list (cursor page)", staff, "/api/issues/", {}),
+        (
+            "api_list_filtered",
+            "API issue list, department + status",
+            staff,
+            "/api/issues/",
+            {"department": str(dept), "status": "in_progress"},
+        ),
+        ("api_issue", "API issue detail", staff, f"/api/issues/{issue_pk}/", {}),
     ]
     return [
         {"key": key, "label": label, "user": user, "path": path, "data": data}
@@ -193,7 +207,7 @@ def measure_pages(repeat: int) -> dict:
         with CaptureQueriesContext(connection) as captured:
             _get(client, path, data)
         slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
-        matches = _ledger_count(user, data) if path == "/issues/" else None
+        matches = _ledger_count(user, data) if path in ("/issues/", "/api/issues/") else None
         results.append(
             {
                 "page": page["key"],

@@ -489,9 +489,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Roundtable API",
-    "DESCRIPTION": "The roundtable's ledger for other systems: issues, their assignments "
-    "and progress, enterprises and departments. Every access rule of the portal's pages "
-    "applies to the token's owner.",
+    "DESCRIPTION": "The roundtable's ledger for other systems: issues, their assignments, "
+    "progress, conclusions and extensions, enterprises, departments, meetings and the KPIs "
+    "per period. Every access rule of the portal's pages applies to the token's owner.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": True,
     # The schema is for those who hold a token or a session, as the rest of the API.

@@ -3,13 +3,14 @@
 A key is ``rt_`` and 43 characters of ``secrets.token_urlsafe(32)`` (256 random bits). Only
 its SHA-256 is stored, with its first characters (``prefix``) to find the row by and to show
 the owner which key is which; the key is returned once, by ``token_create``, and can never be
-read again. A revoked token, or any token of a deactivated user, is refused.
+read again. A revoked token, or any token of a deactivated user, is refused; so is a token
+past its expiry, which its owner may set when making it (the last day it works).
 """
 
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -37,8 +38,18 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
-    """A new token of ``user``'s and its key, which the caller shows once and forgets."""
+def expiry_of(last_day: date | None) -> datetime | None:
+    """When a token whose last working day is ``last_day`` (site time zone) stops working."""
+    if last_day is None:
+        return None
+    return timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+
+
+def token_create(
+    *, user: User, name: str, scope: str, last_day: date | None = None
+) -> tuple[ApiToken, str]:
+    """A new token of ``user``'s and its key, which the caller shows once and forgets.
+    ``last_day``: the last day it works (Beijing time), today or later; None: no expiry."""
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied
     name = (name or "").strip()
@@ -46,10 +57,13 @@ def token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
         raise TokenRefused(_("Give the token a name that says what uses it."))
     if scope not in ApiToken.Scope.values:
         raise TokenRefused(_("Choose what the token may do."))
+    if last_day is not None and last_day < timezone.localdate():
+        raise TokenRefused(_("The last day of the token cannot be in the past."))
     with transaction.atomic():
         # Serialises one user's creations, so the limit holds against a double click.
         User.objects.select_for_update().filter(pk=user.pk).first()
-        if user.api_tokens.filter(revoked_at=None).count() >= TOKENS_MAX:
+        live = user.api_tokens.filter(revoked_at=None).exclude(expires_at__lte=timezone.now())
+        if live.count() >= TOKENS_MAX:
             raise TokenRefused(
                 _("You have %(n)d live tokens, the most allowed; revoke one first.")
                 % {"n": TOKENS_MAX}
@@ -61,6 +75,7 @@ def token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
             scope=scope,
             prefix=key[:PREFIX_LENGTH],
             key_hash=_digest(key),
+            expires_at=expiry_of(last_day),
         )
     return token, key
 
@@ -82,7 +97,8 @@ def tokens_of(user: User):
 
 
 def token_for_key(key: str) -> ApiToken | None:
-    """The live token whose key is ``key``, with its active owner; None otherwise."""
+    """The unrevoked token whose key is ``key``, with its active owner; None otherwise. The
+    caller refuses it if it ``is_expired`` (the caller says so: its owner can make another)."""
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > KEY_MAX_LENGTH:
         return None
     digest = _digest(key)
@@ -91,7 +107,8 @@ def token_for_key(key: str) -> ApiToken | None:
     )
     for token in candidates:
         if hmac.compare_digest(token.key_hash, digest):
-            _mark_used(token)
+            if not token.is_expired:
+                _mark_used(token)
             return token
     return None
 

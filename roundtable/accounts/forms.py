@@ -3,6 +3,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, DepartmentMembership
@@ -195,3 +196,17 @@ class ApiTokenForm(forms.Form):
         initial="read",
         widget=forms.RadioSelect,
     )
+    last_day = forms.DateField(
+        label=_("Last day it works (optional)"),
+        required=False,
+        help_text=_("Beijing time. Left empty, the token works until you revoke it."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_last_day(self):
+        day = self.cleaned_data.get("last_day")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("The last day of the token cannot be in the past."))
+        if day is not None and day.year > 2100:
+            raise forms.ValidationError(_("Choose a last day before 2100."))
+        return day

@@ -32,7 +32,10 @@ def api_token_create(request):
     if form.is_valid():
         try:
             token, key = api_tokens.token_create(
-                user=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                last_day=form.cleaned_data["last_day"],
             )
         except api_tokens.TokenRefused as exc:
             form.add_error(None, str(exc))

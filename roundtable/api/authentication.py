@@ -17,8 +17,9 @@ def activate_language(request, user) -> None:
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <key>`` (or ``Token <key>``). A revoked or unknown key, or the
-    key of a deactivated user, is refused with 401; no header leaves it to the session."""
+    """``Authorization: Bearer <key>`` (or ``Token <key>``). A revoked, expired or unknown
+    key, or the key of a deactivated user, is refused with 401; no header leaves it to the
+    session."""
 
     def authenticate(self, request):
         parts = authentication.get_authorization_header(request).split()
@@ -29,6 +30,12 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = api_tokens.token_for_key(parts[1].decode(errors="replace"))
         if token is None:
             raise exceptions.AuthenticationFailed(_("This token is unknown or was revoked."))
+        if token.is_expired:
+            activate_language(request, token.user)
+            raise exceptions.AuthenticationFailed(
+                _("This token expired after %(day)s; make a new one on your account page.")
+                % {"day": token.last_day.isoformat()}
+            )
         activate_language(request, token.user)
         return token.user, token
 

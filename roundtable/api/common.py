@@ -73,3 +73,7 @@ class IdCursor(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("id",)
+
+
+class MeetingCursor(IssueCursor):
+    """A cursor over the meetings list's order in force (``view.ordering``)."""

@@ -5,8 +5,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from departments.models import Department
-from issues.models import TEXT_MAX, TITLE_MAX, Assignment, Issue
+from issues.models import TEXT_MAX, TITLE_MAX, Assignment, ExtensionRequest, Issue
 from roundtable.enterprises.models import Enterprise
+from roundtable.meetings.models import Meeting
 
 
 class NamedRefSerializer(serializers.Serializer):
@@ -207,7 +208,104 @@ class TimelineEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     kind_label = serializers.CharField(source="get_kind_display")
-    body = serializers.CharField()
+    # The system's own entries are phrases, worded in the reader's language.
+    body = serializers.CharField(source="shown_body")
     author = serializers.CharField(source="author.display_name", default="")
     department = serializers.CharField(source="department.name", default="")
     created_at = serializers.DateTimeField()
+
+
+class ProgressEntrySerializer(serializers.Serializer):
+    """A progress update or a reported conclusion, as the issue's timeline shows it."""
+
+    id = serializers.IntegerField()
+    body = serializers.CharField(source="shown_body")
+    author = serializers.CharField(source="author.display_name", default="")
+    department = serializers.CharField(source="department.name", default="")
+    assignment = serializers.IntegerField(source="assignment_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.display_name", default="")
+    decided_by = serializers.CharField(source="decided_by.display_name", default="")
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "current_deadline",
+            "requested_deadline",
+            "reason",
+            "requested_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class ExtensionAskSerializer(serializers.Serializer):
+    requested_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=TEXT_MAX)
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["grant", "refuse"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX)
+
+
+class InstructionSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=TEXT_MAX)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    """A meeting as the meetings list shows it."""
+
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    form_label = serializers.CharField(source="get_form_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "topic",
+            "business_fields",
+            "countries",
+            "form",
+            "form_label",
+            "venue",
+            "starts_at",
+            "ends_at",
+            "status",
+            "status_label",
+            "intake_closes_on",
+            "minutes_published_at",
+        ]
+
+
+class KpiSerializer(serializers.Serializer):
+    """One KPI: a count, or a rate with the counts it divides (``value`` None when there was
+    nothing to measure), or a median of working days."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["count", "rate", "median"])
+    now = serializers.BooleanField()
+    value = serializers.FloatField(allow_null=True)
+    part = serializers.IntegerField(allow_null=True)
+    whole = serializers.IntegerField(allow_null=True)
+
+
+class KpiReportSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    department = NamedRefSerializer(allow_null=True)
+    kpis = KpiSerializer(many=True)

@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from issues import access, filters, forms, services
-from issues.models import Assignment, Issue
+from issues.models import ActionUpdate, Assignment, Issue
 from roundtable.accounts import submissions
 from roundtable.api import serializers as s
 from roundtable.api.common import IssueCursor, etag, expected_version, form_data
@@ -193,8 +193,24 @@ class _Step(generics.GenericAPIView):
     serializer_class = s.IssueDetailSerializer
 
 
-@extend_schema(tags=["lifecycle"], request=s.ProgressSerializer, parameters=[IF_MATCH])
+def _entries(issue: Issue, kind) -> list:
+    return list(
+        issue.updates.filter(kind=kind)
+        .select_related("author", "department")
+        .order_by("created_at", "pk")
+    )
+
+
+@extend_schema(tags=["lifecycle"])
 class IssueProgress(_Step):
+    @extend_schema(request=None, responses=s.ProgressEntrySerializer(many=True))
+    def get(self, request, pk):
+        """The issue's progress updates, oldest first."""
+        issue = _issue(request, pk)
+        entries = _entries(issue, ActionUpdate.Kind.PROGRESS)
+        return Response(s.ProgressEntrySerializer(entries, many=True).data)
+
+    @extend_schema(request=s.ProgressSerializer, parameters=[IF_MATCH])
     def post(self, request, pk):
         """Post progress (a liaison or head of a department handling the issue)."""
         issue = _issue(request, pk)
@@ -274,8 +290,17 @@ class AssignmentReturn(_Step):
         )
 
 
-@extend_schema(tags=["lifecycle"], request=s.ConclusionSerializer, parameters=[IF_MATCH])
+@extend_schema(tags=["lifecycle"])
 class IssueConclusion(_Step):
+    @extend_schema(request=None, responses=s.ProgressEntrySerializer(many=True))
+    def get(self, request, pk):
+        """The conclusions reported on the issue, oldest first (one more after each
+        reopening); the one in force is the issue's ``resolution``."""
+        issue = _issue(request, pk)
+        entries = _entries(issue, ActionUpdate.Kind.CONCLUSION)
+        return Response(s.ProgressEntrySerializer(entries, many=True).data)
+
+    @extend_schema(request=s.ConclusionSerializer, parameters=[IF_MATCH])
     def post(self, request, pk):
         """Report the conclusion (the lead department)."""
         issue = _issue(request, pk)
@@ -306,4 +331,116 @@ class IssueClose(_Step):
             issue,
             allowed=allowed,
             perform=lambda: services.issue_close(actor=request.user, issue=issue, **data),
+        )
+
+
+@extend_schema(tags=["issues"], responses=s.AssignmentSerializer(many=True))
+class AssignmentList(generics.GenericAPIView):
+    serializer_class = s.AssignmentSerializer
+
+    def get(self, request, pk):
+        """Every assignment of the issue, the current ones first, then those replaced."""
+        issue = _issue(request, pk)
+        assignments = issue.assignments.select_related("department").order_by("-is_current", "pk")
+        return Response(s.AssignmentSerializer(assignments, many=True).data)
+
+
+@extend_schema(tags=["issues"])
+class AssignmentDetail(generics.GenericAPIView):
+    serializer_class = s.AssignmentSerializer
+
+    def get(self, request, pk, assignment_pk):
+        """One assignment of the issue (404 for an issue the caller may not see)."""
+        issue = _issue(request, pk)
+        return Response(s.AssignmentSerializer(_assignment(issue, assignment_pk)).data)
+
+
+@extend_schema(tags=["lifecycle"])
+class IssueExtensions(_Step):
+    @extend_schema(request=None, responses=s.ExtensionSerializer(many=True))
+    def get(self, request, pk):
+        """The issue's deadline extension requests, the latest first."""
+        issue = _issue(request, pk)
+        extensions = issue.extension_requests.select_related("requested_by", "decided_by")
+        return Response(s.ExtensionSerializer(extensions, many=True).data)
+
+    @extend_schema(request=s.ExtensionAskSerializer, parameters=[IF_MATCH])
+    def post(self, request, pk):
+        """Request a later deadline, with the reason (the lead department, while the issue is
+        in progress); commerce staff decide."""
+        issue = _issue(request, pk)
+        allowed = access.can_request_extension(request.user, issue)
+        access.check(allowed)
+        data = form_data(forms.ExtensionForm, request.data)
+        return _step(
+            request,
+            issue,
+            allowed=allowed,
+            perform=lambda: services.issue_request_extension(
+                actor=request.user, issue=issue, **data
+            ),
+        )
+
+
+@extend_schema(tags=["lifecycle"], request=s.DecisionSerializer, parameters=[IF_MATCH])
+class ExtensionDecide(_Step):
+    def post(self, request, pk, extension_pk):
+        """Grant or refuse a pending extension request (commerce staff); granted, the
+        requested day becomes the deadline."""
+        issue = _issue(request, pk)
+        allowed = access.can_decide_extension(request.user, issue)
+        access.check(allowed)
+        extension = issue.extension_requests.filter(
+            pk=params.parse_id(str(extension_pk)) or 0
+        ).first()
+        if extension is None:
+            raise Http404
+        data = form_data(forms.DecideExtensionForm, request.data)
+        return _step(
+            request,
+            issue,
+            allowed=allowed,
+            perform=lambda: services.extension_decide(
+                actor=request.user,
+                extension=extension,
+                grant=data["decision"] == "grant",
+                note=data["note"],
+            ),
+        )
+
+
+@extend_schema(tags=["lifecycle"], request=s.ReasonSerializer, parameters=[IF_MATCH])
+class IssueReopen(_Step):
+    def post(self, request, pk):
+        """Send a concluded or closed issue back to the lead department, with the reason
+        (commerce staff)."""
+        issue = _issue(request, pk)
+        allowed = access.can_close(request.user, issue)
+        access.check(allowed)
+        data = form_data(forms.ReopenForm, request.data)
+        return _step(
+            request,
+            issue,
+            allowed=allowed,
+            perform=lambda: services.issue_reopen(
+                actor=request.user, issue=issue, reason=data["reason"]
+            ),
+        )
+
+
+@extend_schema(tags=["lifecycle"], request=s.InstructionSerializer, parameters=[IF_MATCH])
+class IssueInstruction(_Step):
+    def post(self, request, pk):
+        """Add the chair's or a deputy chair's instruction (批示) to the issue."""
+        issue = _issue(request, pk)
+        allowed = access.can_instruct(request.user, issue)
+        access.check(allowed)
+        data = form_data(forms.InstructionForm, request.data)
+        return _step(
+            request,
+            issue,
+            allowed=allowed,
+            perform=lambda: services.issue_add_instruction(
+                actor=request.user, issue=issue, body=data["body"]
+            ),
         )

@@ -245,3 +245,18 @@ def department_overview(period: kpis.Period, department_id: int, today: date | N
         "district": kpis.district_of(kpis.with_now(district["figures"], district_counts["counts"])),
         "overdue_count": figures.overdue,
     }
+
+
+def figures_of(
+    period: kpis.Period, *, department_id: int | None = None, today: date | None = None
+) -> kpis.Figures:
+    """The KPIs of ``period`` for the district (``department_id`` None) or one department,
+    from the same cached parts as the dashboard's pages (the REST API reads them here)."""
+    today = today or timezone.localdate()
+    current, counts = cache.get_many(
+        [_period_part(period, today, department_id), _now_counts_part(today, department_id)]
+    )
+    by_key = kpis.with_now(current["figures"], counts["counts"])
+    if department_id is None:
+        return kpis.district_of(by_key)
+    return by_key[department_id]

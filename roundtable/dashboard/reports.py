@@ -457,3 +457,22 @@ def quarter_ledger(period: kpis.Period):
     return Issue.objects.filter(kpis.raised_in(period) | kpis.concluded_in(period)).order_by(
         "year", "sequence"
     )
+
+
+def kpi_values(figures: kpis.Figures) -> list[dict]:
+    """Every KPI of ``figures`` as plain values, labelled in the active language: a count, a
+    rate with the two counts it divides (None when nothing was there to measure), a median."""
+    rows = []
+    for kpi in kpi_list():
+        rows.append(
+            {
+                "key": kpi.key,
+                "label": str(kpi.label),
+                "kind": kpi.kind,
+                "now": kpi.now,
+                "value": _value(kpi, figures),
+                "part": getattr(figures, kpi.part) if kpi.part else None,
+                "whole": getattr(figures, kpi.whole) if kpi.whole else None,
+            }
+        )
+    return rows

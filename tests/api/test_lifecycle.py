@@ -1,5 +1,5 @@
 """An issue's whole lifecycle through the REST API, driven by plain ``requests`` against a
-running server with personal tokens, as another system would: logged and assigned by staff,
+running server with personal tokens, as another system would: logged, then assigned by staff,
 accepted, progressed and concluded by the lead department, closed by staff; and a write with
 a stale ETag refused with 412, one without If-Match with 428."""
 
@@ -13,15 +13,30 @@ from tests import factories
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _client(user, scope="write"):
-    _token, key = api_tokens.token_create(user=user, name="test system", scope=scope)
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {key}"
-    return session
+@pytest.fixture
+def _sessions():
+    """Sessions closed when the test ends, so that no kept-alive connection holds a thread
+    of the live server into the next test's database flush."""
+    opened = []
+    yield opened
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
+def _client(_sessions):
+    def make(user, scope="write"):
+        _token, key = api_tokens.token_create(user=user, name="test system", scope=scope)
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {key}"
+        _sessions.append(session)
+        return session
+
+    return make
 
 
 def test_an_issue_lives_its_whole_life_through_the_api(
-    live_server, staff, liaison_a, liaison_b, dept_a, dept_b, enterprise_1
+    _client, live_server, staff, liaison_a, liaison_b, dept_a, dept_b, enterprise_1
 ):
     api = f"{live_server.url}/api"
     category = factories.CategoryFactory()
@@ -35,17 +50,29 @@ def test_an_issue_lives_its_whole_life_through_the_api(
             "enterprise": enterprise_1.pk,
             "category": category.pk,
             "source": "hotline",
-            "lead_department": dept_a.pk,
-            "co_departments": [dept_b.pk],
-            "deadline_working_days": 10,
         },
         timeout=10,
     )
     assert created.status_code == 201, created.text
     issue = created.json()
-    assert issue["status"] == "assigned"
+    assert issue["status"] == "logged" and issue["assignments"] == []
     assert created.headers["Location"] == f"/api/issues/{issue['id']}/"
     url = f"{api}/issues/{issue['id']}/"
+
+    # Staff assign it: a lead, a co-handler, a deadline in working days.
+    assigned = st.post(
+        f"{url}assign/",
+        json={
+            "lead_department": dept_a.pk,
+            "co_departments": [dept_b.pk],
+            "deadline_working_days": 10,
+        },
+        headers={"If-Match": created.headers["ETag"]},
+        timeout=10,
+    )
+    assert assigned.status_code == 200, assigned.text
+    issue = assigned.json()
+    assert issue["status"] == "assigned" and issue["deadline"]
     lead = next(a for a in issue["assignments"] if a["role"] == "lead")
     co = next(a for a in issue["assignments"] if a["role"] == "co")
 
@@ -111,12 +138,16 @@ def test_an_issue_lives_its_whole_life_through_the_api(
 
 
 def test_the_co_handler_may_not_conclude_and_staff_may_not_post_progress(
-    live_server, staff, liaison_b, issue_x
+    _client, live_server, staff, liaison_b, issue_x
 ):
     api = f"{live_server.url}/api/issues/{issue_x.pk}"
     etag = f'"{issue_x.pk}-{issue_x.version}"'
     lb, st = _client(liaison_b), _client(staff)
-    refused = lb.post(f"{api}/conclusion/", json={"resolution": "x"}, headers={"If-Match": etag})
+    refused = lb.post(
+        f"{api}/conclusion/", json={"resolution": "x"}, headers={"If-Match": etag}, timeout=10
+    )
     assert refused.status_code == 403
-    refused = st.post(f"{api}/progress/", json={"body": "x"}, headers={"If-Match": etag})
+    refused = st.post(
+        f"{api}/progress/", json={"body": "x"}, headers={"If-Match": etag}, timeout=10
+    )
     assert refused.status_code == 403

@@ -4,8 +4,10 @@ a write, a rate per token, and the session's CSRF check on the API."""
 
 import hashlib
 import re
+from datetime import date
 
 import pytest
+import time_machine
 from django.test import Client
 
 from issues.models import Issue
@@ -110,3 +112,73 @@ def test_the_session_needs_the_csrf_token_to_write(staff, enterprise_1):
     assert response.status_code == 403
     assert not Issue.objects.exists()
     assert browser.get("/api/issues/").status_code == 200
+
+
+def test_a_token_works_through_its_last_day_and_is_refused_after_it(client, liaison_a):
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        client.force_login(liaison_a)
+        made = client.post(
+            "/accounts/api-tokens/",
+            {"name": "Until the quarter ends", "scope": "read", "last_day": "2026-09-30"},
+        )
+        assert made.status_code == 201
+        key = KEY.search(made.content.decode()).group()
+        assert "2026-09-30" in client.get("/accounts/").content.decode()
+    with time_machine.travel("2026-09-30 23:59 +0800", tick=False):
+        assert client.get("/api/issues/", headers=_bearer(key)).status_code == 200
+    with time_machine.travel("2026-10-01 00:00 +0800", tick=False):
+        refused = Client().get("/api/issues/", headers=_bearer(key))
+        assert refused.status_code == 401
+        assert refused["WWW-Authenticate"] == 'Bearer realm="api"'
+        assert "2026-09-30" in refused.json()["detail"]
+        client.force_login(liaison_a)  # a sign-in lasts hours, not days
+        page = client.get("/accounts/").content.decode()
+        assert "expired" in page
+
+
+def test_a_last_day_in_the_past_is_refused_and_the_form_keeps_what_was_typed(client, liaison_a):
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        client.force_login(liaison_a)
+        refused = client.post(
+            "/accounts/api-tokens/",
+            {"name": "Yesterday's", "scope": "write", "last_day": "2026-09-28"},
+        )
+        assert refused.status_code == 400
+        page = refused.content.decode()
+        assert "cannot be in the past" in page and "Yesterday&#x27;s" in page
+        assert not ApiToken.objects.exists()
+
+
+def test_a_read_only_token_is_refused_on_every_write_of_the_schema(client, staff, issue_x):
+    """Every write operation the schema lists answers 403 to a read-only token, before any
+    check of the body or the precondition, and writes nothing."""
+    _token, key = api_tokens.token_create(user=staff, name="reader", scope="read")
+    schema = client.get("/api/schema/?format=json", headers=_bearer(key)).json()
+    version = Issue.objects.get(pk=issue_x.pk).version
+    writes = [
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"post", "put", "patch", "delete"}
+    ]
+    assert len(writes) >= 10
+    for path, method in writes:
+        url = re.sub(r"\{[a-z_]+\}", "1", path)
+        response = getattr(client, method)(
+            url, {}, content_type="application/json", headers=_bearer(key)
+        )
+        assert response.status_code == 403, (method, path, response.status_code)
+    assert Issue.objects.get(pk=issue_x.pk).version == version
+
+
+def test_an_expired_tokens_refusal_is_in_its_owners_language(client, liaison_a):
+    liaison_a.preferred_language = "zh-hans"
+    liaison_a.save()
+    with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        _token, key = api_tokens.token_create(
+            user=liaison_a, name="x", scope="read", last_day=date(2026, 9, 29)
+        )
+    with time_machine.travel("2026-09-30 09:00 +0800", tick=False):
+        refused = client.get("/api/issues/", headers=_bearer(key))
+    assert refused.status_code == 401
+    assert refused.json()["detail"].startswith("此令牌已于 2026-09-29 之后过期")
