@@ -1,13 +1,12 @@
 """The import itself, run by the worker as a job (roundtable/jobs/): the file is read and
 checked again (the ledger may have changed since the preview), the rows without errors are
-imported through ``issues.services.issue_import`` in one transaction (all or nothing: a
+imported through ``issues.services.issues_import`` in one transaction (all or nothing: a
 failure imports no row), and the job's file is the report, one line per row of the file: what
 became of it and why."""
 
 import csv
 import io
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +14,7 @@ from issues import access
 from issues.exports import CSV_CONTENT_TYPE
 from issues.imports import checking, uploads
 from issues.imports.reading import read_table
-from issues.services import issue_import
+from issues.services import issues_import
 from roundtable.jobs import registry
 
 KIND = "ledger_import"
@@ -24,17 +23,9 @@ KIND = "ledger_import"
 def import_rows(*, owner, rows: list[checking.Row], file_name: str, progress=None) -> dict:
     """Import the rows ``checking`` marked for import, in one transaction; the references of
     the issues created, by row number."""
-    todo = [row for row in rows if row.outcome == checking.IMPORT]
-    created = {}
-    with transaction.atomic():
-        for done, row in enumerate(todo, start=1):
-            issue = issue_import(
-                actor=owner, row=row.issue, file_name=file_name, row_number=row.number
-            )
-            created[row.number] = issue.reference
-            if progress is not None:
-                progress(done, len(todo))
-    return created
+    todo = [(row.number, row.issue) for row in rows if row.outcome == checking.IMPORT]
+    created = issues_import(actor=owner, rows=todo, file_name=file_name, progress=progress)
+    return {number: issue.reference for number, issue in created.items()}
 
 
 def _report(out, rows: list[checking.Row], created: dict) -> None:

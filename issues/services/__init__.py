@@ -36,7 +36,7 @@ from issues.services.base import (
 )
 from issues.services.closing import _reopen, issue_add_instruction, issue_close, issue_reopen
 from issues.services.editing import EDITABLE_FIELDS, check_editable, issue_create, issue_update
-from issues.services.importing import ImportedIssue, issue_import
+from issues.services.importing import ImportedIssue, issues_import
 from issues.services.progress import (
     extension_decide,
     issue_post_progress,
@@ -82,5 +82,5 @@ __all__ = [
     "_recount_reason",
     "issue_deadlines_recompute",
     "ImportedIssue",
-    "issue_import",
+    "issues_import",
 ]

@@ -46,15 +46,7 @@ RESPONSIBLE_NOT_IN_LEAD = gettext_lazy(
 
 
 def _assign(
-    issue,
-    *,
-    actor,
-    lead_department,
-    co_departments,
-    deadline,
-    responsible_person,
-    new_with=None,
-    notify=True,
+    issue, *, actor, lead_department, co_departments, deadline, responsible_person, new_with=None
 ):
     """The same number of queries whatever the number of departments: the assignments that
     change are written in one statement each, their history rows in one more. ``new_with``:
@@ -126,8 +118,6 @@ def _assign(
     for entry in entries:
         entry.issue = issue  # the row written
     ActionUpdate.objects.bulk_create(entries)
-    if not notify:
-        return
     _notify(
         _department_people([a.department_id for a in created]),
         issue=issue,

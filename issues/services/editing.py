@@ -60,11 +60,9 @@ def issue_create(
     co_departments: Iterable[Department] = (),
     deadline: date | Deadline | None = None,
     responsible_person: User | None = None,
-    notify: bool = True,
 ) -> Issue:
     """Log an issue; with a lead department and a deadline it is assigned at once. A deadline
-    in working days is a ``Deadline`` (``workdays.deadline_in_working_days``). ``notify``
-    False: the departments get no notice (an old ledger imported, issues/imports/)."""
+    in working days is a ``Deadline`` (``workdays.deadline_in_working_days``)."""
     access.check(access.can_edit(actor, None))
     raised_on = raised_on or timezone.localdate()
     # Inside a caller's transaction (the create form's, with its double-submit token), no
@@ -106,7 +104,6 @@ def issue_create(
             deadline=deadline,
             responsible_person=responsible_person,
             new_with=others,
-            notify=notify,
         )
     return issue
 

@@ -1,33 +1,44 @@
-"""An issue of an old ledger, imported (issues/imports/): logged and assigned as
-``issue_create`` does it, then brought to the state the ledger records (in progress,
-conclusion reported, closed with the enterprise's satisfaction), with a history row and a
-timeline entry that say which file and row it came from."""
+"""Issues of an old ledger, imported (issues/imports/): created in batches, each issue in the
+state the ledger records (logged; assigned to its lead and co-handling departments; in
+progress; conclusion reported; closed with the enterprise's satisfaction, or reopened by a
+dissatisfied one), with its assignments, history rows and timeline entries.
 
+What a batch writes is what the lifecycle's steps would have left, the issue born in its
+final state: ``issue_create`` and ``_assign`` (a reference from the year's counter, the lead
+and co-handling assignments, the LOGGED and ASSIGNED entries), then what accepting,
+reporting and closing record (the assignments accepted or done, the CONCLUSION and CLOSED
+entries, ``issue_close``'s reopening for a dissatisfied enterprise). Each table is written
+in one statement per batch, so 10,000 rows take seconds rather than the minutes that
+100,000 single-row statements would. Differences from those steps, on purpose: no notices
+(the departments find imported issues in their ledger, not as thousands of notices); one
+history row per issue and assignment, "imported from <file>, row N", instead of one per step;
+one more timeline entry that says so (phrase ``timeline.imported``)."""
+
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from issues import access
 from issues.models import ActionUpdate, Assignment, Issue
-from issues.services.base import (
-    Status,
-    _assignments_changed,
-    _save,
-    _timeline_entry,
-    _with_reason,
-    _write_history,
-)
-from issues.services.editing import issue_create
+from issues.references import next_references
+from issues.services.base import Status, _timeline_entry, _with_reason, _write_history
 from roundtable.accounts.models import User
-from roundtable.lib import phrases
+from roundtable.lib import ledger_version, phrases
+from roundtable.workdays import services as workdays
+
+BATCH = 500
 
 
 @dataclass
 class ImportedIssue:
-    """One row of a ledger, as ``issues.imports.checking`` resolved it."""
+    """One row of a ledger, as ``issues.imports.checking`` resolved and checked it: a
+    deadline with a lead department, a conclusion only with a lead and a resolution."""
 
     title: str
     enterprise: object
@@ -44,92 +55,150 @@ class ImportedIssue:
     satisfaction: str = ""
 
 
-def issue_import(*, actor: User, row: ImportedIssue, file_name: str, row_number: int) -> Issue:
-    """Create the issue ``row`` describes, without notices (the departments find imported
-    issues in their ledger, not as thousands of notices). The caller checked the row
-    (``issues.imports.checking``); a concluded row has a lead department."""
+def issues_import(
+    *, actor: User, rows: list[tuple[int, ImportedIssue]], file_name: str, progress=None
+) -> dict[int, Issue]:
+    """Create an issue for each ``(row number, row)``, in the caller's transaction (or one of
+    its own); the issues by row number. ``progress(done, total)`` after each batch."""
     access.check(access.can_edit(actor, None))
-    with transaction.atomic(savepoint=False):
-        issue = issue_create(
-            actor=actor,
-            title=row.title,
-            description=row.description,
-            enterprise=row.enterprise,
-            category=row.category,
-            source=row.source,
-            raised_on=row.raised_on,
-            lead_department=row.lead_department,
-            co_departments=row.co_departments,
-            deadline=row.deadline if row.lead_department is not None else None,
-            notify=False,
-        )
-        imported = phrases.Phrase("timeline.imported", file=file_name, row=row_number)
-        old_status = issue.status
-        entries = []
-        if row.lead_department is not None and (row.progress or row.concluded):
-            entries += _handled(issue, actor, row)
-        entries.append(
-            _timeline_entry(
-                issue,
-                actor,
-                ActionUpdate.Kind.STATUS_CHANGE,
-                phrase=imported,
-                old_status=old_status,
-            )
-        )
-        reason = f"imported from {file_name}, row {row_number}"
-        _save(issue, actor, reason[-100:] if len(reason) > 100 else reason)
-        ActionUpdate.objects.bulk_create(entries)
+    created: dict[int, Issue] = {}
+    with transaction.atomic():
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            created.update(_import_batch(actor, batch, file_name))
+            if progress is not None:
+                progress(start + len(batch), len(rows))
+        # The figures count by many days and departments at once: recompute them all.
+        transaction.on_commit(ledger_version.changed_everything)
+    return created
+
+
+def _import_batch(actor, batch, file_name) -> dict[int, Issue]:
+    numbers = _references(row.raised_on.year for _n, row in batch)
+    issues = []
+    for number, row in batch:
+        issue = _issue(actor, row, *numbers[row.raised_on.year].pop(0))
+        reason = f"imported from {file_name}, row {number}"
+        _with_reason(issue, actor, reason if len(reason) <= 100 else reason[-100:])
+        issues.append(issue)
+    Issue.objects.bulk_create(issues)  # their ids come back (PostgreSQL, SQLite)
+    _write_history(Issue, [(issue, "+") for issue in issues])
+    assignments = {}
+    for issue, (_number, row) in zip(issues, batch, strict=True):
+        assignments[issue.pk] = _assignments(actor, issue, row)
+    everyone = [a for group in assignments.values() for a in group]
+    Assignment.objects.bulk_create(everyone)
+    _write_history(Assignment, [(a, "+") for a in everyone])
+    entries = []
+    for issue, (number, row) in zip(issues, batch, strict=True):
+        entries += _entries(actor, issue, row, assignments[issue.pk], file_name, number)
+    ActionUpdate.objects.bulk_create(entries)
+    return {number: issue for issue, (number, _row) in zip(issues, batch, strict=True)}
+
+
+def _references(years: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    wanted = defaultdict(int)
+    for year in years:
+        wanted[year] += 1
+    return {year: next_references(year, count) for year, count in sorted(wanted.items())}
+
+
+def _status(row: ImportedIssue) -> str:
+    if row.lead_department is None:
+        return Status.LOGGED
+    if row.concluded and row.satisfaction == Issue.Satisfaction.DISSATISFIED:
+        return Status.IN_PROGRESS  # reopened, as issue_close does it
+    if row.concluded:
+        return Status.CLOSED if row.satisfaction else Status.CONCLUSION_REPORTED
+    return Status.IN_PROGRESS if row.progress else Status.ASSIGNED
+
+
+def _issue(actor, row: ImportedIssue, sequence: int, reference: str) -> Issue:
+    status = _status(row)
+    issue = Issue(
+        reference=reference,
+        year=row.raised_on.year,
+        sequence=sequence,
+        title=row.title.strip(),
+        description=row.description,
+        enterprise=row.enterprise,
+        category=row.category,
+        source=row.source,
+        raised_on=row.raised_on,
+        created_by=actor,
+        status=status,
+    )
+    if row.lead_department is not None:
+        deadline = workdays.as_deadline(row.deadline)
+        issue.deadline = issue.original_deadline = deadline.day
+        issue.lead_department = row.lead_department
+    if status in (Status.CONCLUSION_REPORTED, Status.CLOSED):
+        issue.resolution = row.progress
+        issue.concluded_on = row.concluded_on
+    if row.concluded and row.satisfaction:
+        issue.satisfaction = row.satisfaction
+    if row.satisfaction == Issue.Satisfaction.DISSATISFIED and row.concluded:
+        issue.resolution = row.progress
+        issue.reopened_count = 1
+    if status == Status.CLOSED:
+        closed_on = row.concluded_on or timezone.localdate()
+        issue.closed_at = timezone.make_aware(datetime.combine(closed_on, time(18, 0)))
     return issue
 
 
-def _handled(issue: Issue, actor: User, row: ImportedIssue) -> list[ActionUpdate]:
-    """Accept the assignments and set the status the ledger records; the timeline entries of
-    the progress, the conclusion and the closing (not yet written)."""
-    assignments = list(Assignment.objects.filter(issue=issue, is_current=True))
-    now = timezone.now()
-    dissatisfied = row.satisfaction == Issue.Satisfaction.DISSATISFIED
-    lead_done = row.concluded and not dissatisfied
-    for assignment in assignments:
-        lead = assignment.role == Assignment.Role.LEAD
-        assignment.status = (
-            Assignment.Status.DONE if lead and lead_done else Assignment.Status.ACCEPTED
+def _assignments(actor, issue: Issue, row: ImportedIssue) -> list[Assignment]:
+    if row.lead_department is None:
+        return []
+    handled = issue.status != Status.ASSIGNED
+    lead_done = issue.status in (Status.CONCLUSION_REPORTED, Status.CLOSED)
+    responded = timezone.now() if handled else None
+    lead = Assignment(
+        issue=issue,
+        department=row.lead_department,
+        role=Assignment.Role.LEAD,
+        status=(
+            Assignment.Status.DONE
+            if lead_done
+            else Assignment.Status.ACCEPTED
+            if handled
+            else Assignment.Status.PENDING
+        ),
+        responded_at=responded,
+    )
+    others = [
+        Assignment(
+            issue=issue,
+            department=department,
+            role=Assignment.Role.CO_HANDLING,
+            status=Assignment.Status.ACCEPTED if handled else Assignment.Status.PENDING,
+            responded_at=responded,
         )
-        assignment.responded_at = now
-        _with_reason(assignment, actor, "imported")
-    Assignment.objects.bulk_update(assignments, ["status", "responded_at"])
-    _write_history(Assignment, [(a, "~") for a in assignments])
-    _assignments_changed(assignments)
-    lead = next(a for a in assignments if a.role == Assignment.Role.LEAD)
-    issue.status = Status.IN_PROGRESS
-    entries = []
-    if not row.concluded:
+        for department in dict.fromkeys(row.co_departments)
+        if department != row.lead_department
+    ]
+    return [_with_reason(a, actor, "imported") for a in (lead, *others)]
+
+
+def _entries(actor, issue, row, assignments, file_name, number) -> list[ActionUpdate]:
+    entries = [_timeline_entry(issue, actor, ActionUpdate.Kind.LOGGED)]
+    if assignments:
+        names = phrases.Phrase("timeline.assigned", departments=[a.department for a in assignments])
+        entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.ASSIGNED, phrase=names))
+    lead = assignments[0] if assignments else None
+    if row.concluded and lead is not None:
+        entry = _timeline_entry(issue, actor, ActionUpdate.Kind.CONCLUSION, body=row.progress)
+        entry.assignment, entry.department_id = lead, lead.department_id
+        entries.append(entry)
+    elif row.progress and lead is not None:
         entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.PROGRESS, body=row.progress))
-        return entries
-    issue.status = Status.CONCLUSION_REPORTED
-    issue.resolution = row.progress
-    issue.concluded_on = row.concluded_on
-    entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.CONCLUSION, body=row.progress))
-    entries[-1].assignment, entries[-1].department_id = lead, lead.department_id
-    if dissatisfied:
-        # As issue_close records it: the enterprise's answer reopens the issue.
-        issue.status = Status.IN_PROGRESS
-        issue.satisfaction = row.satisfaction
-        issue.reopened_count = 1
-        issue.concluded_on = None
-    elif row.satisfaction:
-        issue.status = Status.CLOSED
-        issue.satisfaction = row.satisfaction
-        closed_on = row.concluded_on or timezone.localdate()
-        issue.closed_at = timezone.make_aware(datetime.combine(closed_on, time(18, 0)))
-        entries.append(
-            _timeline_entry(
-                issue,
-                actor,
-                ActionUpdate.Kind.CLOSED,
-                phrase=phrases.Phrase(
-                    "timeline.closed", satisfaction=Issue.Satisfaction(row.satisfaction).label
-                ),
-            )
-        )
+    if issue.status == Status.CLOSED:
+        label = Issue.Satisfaction(issue.satisfaction).label
+        phrase = phrases.Phrase("timeline.closed", satisfaction=label)
+        entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.CLOSED, phrase=phrase))
+    if issue.reopened_count:
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("The enterprise is dissatisfied.")
+        entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.REOPENED, body=reason))
+    imported = phrases.Phrase("timeline.imported", file=file_name, row=number)
+    entries.append(_timeline_entry(issue, actor, ActionUpdate.Kind.STATUS_CHANGE, phrase=imported))
     return entries

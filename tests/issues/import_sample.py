@@ -176,7 +176,8 @@ def _plant(row: list, file_row: int) -> list:
     return row
 
 
-def sample_rows(rows: int = ROWS, *, seed: int = 18) -> list[list]:
+def sample_rows(rows: int = ROWS, *, seed: int = 18, **valid) -> list[list]:
+    """The ledger's rows; ``valid`` goes to ``valid_row`` (bench/import_10k.py's titles)."""
     rng = random.Random(seed)
     body = []
     for n in range(1, rows + 1):
@@ -186,7 +187,7 @@ def sample_rows(rows: int = ROWS, *, seed: int = 18) -> list[list]:
             repeated[0] = n
             body.append(repeated)
             continue
-        body.append(_plant(valid_row(n, rng), file_row))
+        body.append(_plant(valid_row(n, rng, **valid), file_row))
     return body
 
 
