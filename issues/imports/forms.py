@@ -33,9 +33,9 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args, header: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        unnamed = _("(no header)")
         choices = [("", _("— not in the file —"))] + [
-            (str(index), f"{index + 1}. {name or _('(no header)')}")
-            for index, name in enumerate(header)
+            (str(index), f"{index + 1}. {name or unnamed}") for index, name in enumerate(header)
         ]
         for column in COLUMNS:
             self.fields[f"col_{column.key}"] = forms.ChoiceField(

@@ -65,7 +65,9 @@ def _table(rows) -> Table:
     body: list[tuple[int, list]] = []
     for number, cells in rows:
         cells = list(cells[:MAX_COLUMNS])
-        if all(_blank(cell) for cell in cells):
+        while cells and _blank(cells[-1]):
+            cells.pop()  # read-only openpyxl pads a sheet without dimensions with empty cells
+        if not cells:
             continue
         if header is None:
             header = ["" if c is None else str(c).strip() for c in cells]

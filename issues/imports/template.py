@@ -10,6 +10,7 @@ from departments.models import Department
 from issues.imports.columns import COLUMNS
 from issues.models import Category, Issue
 from issues.xlsx import Bold, Sheet, write_workbook
+from roundtable.lib.i18n import prefers_chinese
 
 
 def _example() -> list:
@@ -32,7 +33,7 @@ def _example() -> list:
 
 
 def _notes() -> list:
-    required = _("required")
+    required = _("Required")
     rows = [Bold([_("Column"), _("What it takes")])]
     takes = {
         "credit_code": _("18 characters; found by the code first, then by the name."),
@@ -58,11 +59,16 @@ def _notes() -> list:
     return rows
 
 
+def _header(column) -> str:
+    """The header a district's 台账 uses for Chinese readers, the label for others."""
+    return column.headers[0] if prefers_chinese() else str(column.label)
+
+
 def write_template(out) -> None:
     ledger = Sheet(
         _("Ledger"),
         [8, 30, 22, 40, 14, 24, 24, 12, 40, 10, 12, 12, 12, 10],
-        [Bold([str(column.label) for column in COLUMNS]), _example()],
+        [Bold([_header(column) for column in COLUMNS]), _example()],
         freeze_header=True,
     )
     notes = Sheet(_("Notes"), [28, 80], _notes())
