@@ -1,6 +1,7 @@
 """How long the ledger import (issues/imports/) takes for a file of 10,000 rows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rt_import .venv/bin/python bench/import_10k.py
+    make bench-import     (a fresh database of the bench's own: $BENCH_PG + "_import")
 
 The database named by DATABASE_URL (or SQLITE_PATH) is migrated, given the sample ledger's
 departments, categories and enterprises (tests/issues/import_sample.py, 300 of them), and a
@@ -30,7 +31,17 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--target", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--json", help="also write the timings to this file")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="drop (if a bench script made it) and create DATABASE_URL's database first "
+        "(bench/databases.py: its name must contain 'bench')",
+    )
     args = parser.parse_args(argv)
+    if args.fresh:
+        from bench import databases
+
+        databases.pg_recreate(os.environ.get("DATABASE_URL", ""))
 
     import django
 

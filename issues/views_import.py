@@ -20,7 +20,6 @@ from issues.imports.reading import ImportFileError, read_table
 from issues.imports.running import KIND
 from issues.imports.template import write_template
 from roundtable.jobs import views as jobs
-from roundtable.lib import params
 
 ROWS_PER_PAGE = 200
 
@@ -72,9 +71,7 @@ def import_preview(request, token: str):
         return jobs.start(request, kind=KIND, params=job_params, back=back)
     mapping_refused = form.is_bound and not valid
     rows = [] if mapping_refused else checking.check_table(table, mapping)
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(
-        params.get_int(request.GET, "page", min_value=1, max_value=10_000, default=1)
-    )
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     columns = checking.columns_of(mapping)
     for row in page:
         row.shown = row.display(columns)

@@ -12,6 +12,8 @@ from django.utils import translation
 
 from issues.imports.columns import guess_mapping
 from issues.imports.reading import Formula, ImportFileError, read_table
+from roundtable.jobs.models import Job
+from tests.issues import import_sample
 
 
 @pytest.fixture(autouse=True)
@@ -120,3 +122,34 @@ def test_the_template_workbook_reads_back_with_every_column_recognised(client, s
     table = read_table(client.get(reverse("issues:import_template")).content, "template.xlsx")
     assert "企业名称" in table.header
     assert len(guess_mapping(table.header)) == len(table.header)
+
+
+@pytest.mark.django_db
+def test_staff_choose_the_columns_when_the_headers_are_not_recognised(client, staff):
+    import_sample.build_world()
+    name = import_sample.enterprise_names(1)[0]
+    data = f"甲,乙,丙,丁\n{name},用地问题,2026-03-02,区商务委\n".encode()
+    client.force_login(staff)
+    response = client.post(reverse("issues:import"), {"file": SimpleUploadedFile("a.csv", data)})
+    preview = response["Location"]
+    page = client.get(preview)
+    assert page.status_code == 200
+    assert "0 rows will be imported" in page.content.decode()  # nothing recognised yet
+    chosen = {"map": "1", "col_enterprise_name": "0", "col_title": "1", "col_raised_on": "2"}
+    page = client.get(preview, chosen)
+    assert page.status_code == 200
+    assert "1 row will be imported" in page.content.decode()
+    # The same column for two fields, or no column for a required one, is refused.
+    refused = client.post(preview, {**chosen, "col_lead_department": "1"})
+    assert refused.status_code == 400
+    assert "already chosen for another field" in refused.content.decode()
+    refused = client.post(preview, {"col_enterprise_name": "0"})
+    assert refused.status_code == 400
+    assert "Choose the column that holds this." in refused.content.decode()
+    assert not Job.objects.exists()
+    assert client.post(preview, chosen).status_code == 302
+    assert Job.objects.get().params["mapping"] == {
+        "enterprise_name": 0,
+        "title": 1,
+        "raised_on": 2,
+    }
