@@ -45,10 +45,13 @@ class Row:
 
     def display(self, columns: list[Column]) -> list[dict]:
         """The cells of ``columns``, each with its text and problems (the preview's row)."""
-        return [
-            {"key": c.key, "text": self.cells.get(c.key, ""), "problems": self.problems_of(c.key)}
-            for c in columns
-        ]
+        shown = []
+        for column in columns:
+            problems = self.problems_of(column.key)
+            worst = min((p.severity for p in problems), default="")  # "error" < "warning"
+            text = self.cells.get(column.key, "")
+            shown.append({"key": column.key, "text": text, "problems": problems, "worst": worst})
+        return shown
 
     def problems_of(self, key: str) -> list[Problem]:
         return [p for p in self.problems if p.column == key]
