@@ -1,11 +1,13 @@
 """Uploaded ledgers wait in MEDIA_ROOT/imports/ (never served) between the upload, the
-preview and the import. A file's name holds its owner's id and a random token, so one person
+preview and the import; the nightly sweep deletes those left there longer than
+JOB_FILES_KEEP_HOURS. A file's name holds its owner's id and a random token, so one person
 can never reach another's upload; its original name is kept beside it."""
 
 import json
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -64,3 +66,22 @@ def upload_delete(*, owner, token: str) -> None:
         return
     for suffix in (".xlsx", ".csv", ".json", ".running"):
         (_root() / f"{owner.pk}-{token}{suffix}").unlink(missing_ok=True)
+
+
+def uploads_purge(*, now: float | None = None) -> int:
+    """Delete uploads left unimported (and claimed ones a failed import left) older than
+    JOB_FILES_KEEP_HOURS: the nightly sweep (``issues.tasks.sweep_orphan_files``). Returns
+    how many files were deleted."""
+    root = _root()
+    if not root.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - settings.JOB_FILES_KEEP_HOURS * 3600
+    deleted = 0
+    for path in root.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue
+    return deleted

@@ -46,3 +46,20 @@ def test_another_staff_member_cannot_reach_an_upload(client, staff):
 def test_an_anonymous_visitor_is_sent_to_sign_in(client):
     response = client.get(reverse("issues:import"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_an_upload_never_imported_is_swept_after_the_job_files_keep_hours(staff, settings):
+    import os
+    import time
+
+    settings.JOB_FILES_KEEP_HOURS = 24
+    old = uploads.upload_save(owner=staff, name="old.csv", data=CSV)
+    new = uploads.upload_save(owner=staff, name="new.csv", data=CSV)
+    day_and_more = time.time() - 25 * 3600
+    for path in (settings.MEDIA_ROOT / "imports").glob(f"*{old}*"):
+        os.utime(path, (day_and_more, day_and_more))
+    from issues.tasks import sweep_orphan_files
+
+    assert "2 old ledger uploads" in sweep_orphan_files()
+    assert uploads.upload_find(owner=staff, token=old) is None
+    assert uploads.upload_find(owner=staff, token=new) is not None
