@@ -12,7 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run worker test lint format messages bench bench-quick loadtest screenshots
+.PHONY: help install lock run worker test lint format messages bench bench-quick bench-import loadtest screenshots
 
 help:
 	@echo "make install   create $(VENV) with $(PYTHON) and install the locked packages (requirements/dev.txt)"
@@ -24,6 +24,7 @@ help:
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update and compile the zh_Hans translations"
 	@echo "make bench     bench/run.py (BENCH_ARGS=...)"
+	@echo "make bench-import  the ledger import of 10,000 rows on PostgreSQL (bench/import_10k.py)"
 	@echo "make loadtest  gunicorn + worker on PostgreSQL and Redis under Locust (bench/loadtest/)"
 	@echo "make screenshots  the README's screenshots, from the demo data in Chromium (docs/screenshots.py)"
 
@@ -91,6 +92,10 @@ bench: install
 	DATABASE_URL=$(BENCH_PG)_100000 $(PY) bench/reminders.py --json bench/out/reminders-postgres.json
 	$(PY) bench/meetings.py --keep-db
 	$(PY) bench/dashboard.py --keep-db
+
+# The ledger import of a 10,000-row workbook, on a fresh PostgreSQL database of the bench's own.
+bench-import: install
+	DATABASE_URL=$(BENCH_PG)_import $(PY) bench/import_10k.py --fresh
 
 bench-quick: install
 	$(PY) bench/run.py --quick

@@ -17,3 +17,8 @@ class IssuesConfig(AppConfig):
 
         # Exports too large for a request run as background jobs (roundtable/jobs/).
         jobs.register()
+
+        from issues.imports import running
+
+        # The ledger import runs as a job too, its report the job's file.
+        running.register()

@@ -25,5 +25,22 @@ def next_reference(year: int) -> tuple[int, str]:
     return last, format_reference(year, last)
 
 
+def next_references(year: int, count: int) -> list[tuple[int, str]]:
+    """Take ``count`` consecutive numbers for ``year`` at once (an import's batch), in the
+    same one statement and under the same lock as ``next_reference``."""
+    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic"
+    table, year_, last_ = map(
+        connection.ops.quote_name, (ReferenceCounter._meta.db_table, "year", "last")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({year_}, {last_}) VALUES (%s, %s) ON CONFLICT ({year_}) "
+            f"DO UPDATE SET {last_} = {table}.{last_} + %s RETURNING {last_}",
+            [year, count, count],
+        )
+        (last,) = cursor.fetchone()
+    return [(n, format_reference(year, n)) for n in range(last - count + 1, last + 1)]
+
+
 def format_reference(year: int, sequence: int) -> str:
     return f"RT-{year}-{sequence:05d}"

@@ -16,7 +16,10 @@ _RETRY = {
 
 @shared_task(ignore_result=True, time_limit=60 * 60, soft_time_limit=55 * 60, **_RETRY)
 def sweep_orphan_files() -> str:
-    """Nightly: delete attachment files that no attachment row names, older than a day."""
+    """Nightly: delete attachment files that no attachment row names, older than a day, and
+    ledger uploads never imported, older than JOB_FILES_KEEP_HOURS."""
     from issues import attachments
+    from issues.imports import uploads
 
-    return f"deleted {len(attachments.orphan_files_sweep())} orphaned files"
+    orphans = len(attachments.orphan_files_sweep())
+    return f"deleted {orphans} orphaned files and {uploads.uploads_purge()} old ledger uploads"

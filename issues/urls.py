@@ -1,6 +1,13 @@
 from django.urls import path
 
-from issues import views, views_deadlines, views_export, views_lists, views_studies
+from issues import (
+    views,
+    views_deadlines,
+    views_export,
+    views_import,
+    views_lists,
+    views_studies,
+)
 
 app_name = "issues"
 
@@ -9,6 +16,9 @@ urlpatterns = [
     path("export.xlsx", views_export.export_xlsx, name="export_xlsx"),
     path("export.csv", views_export.export_csv, name="export_csv"),
     path("new/", views.issue_new, name="new"),
+    path("import/", views_import.import_upload, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
+    path("import/<str:token>/", views_import.import_preview, name="import_preview"),
     path("my-department/", views_lists.my_department, name="my_department"),
     path("supervision/", views_lists.my_supervision, name="supervision"),
     path("deadlines/preview/", views_deadlines.deadline_preview, name="deadline_preview"),

@@ -515,6 +515,13 @@ JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
 JOBS_TOTAL = env_int("JOBS_TOTAL", 4)
 JOB_FILES_KEEP_HOURS = env_int("JOB_FILES_KEEP_HOURS", 24)
 
+# The ledger import (issues/imports/): an uploaded .xlsx or .csv of at most IMPORT_MAX_BYTES,
+# a workbook unpacking to at most IMPORT_MAX_UNZIPPED_BYTES, at most IMPORT_MAX_ROWS rows; the
+# upload waits in MEDIA_ROOT/imports/ until it is imported (or the nightly purge of job files).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+
 # nginx in front (deploy/nginx/roundtable.conf): the download views (job files, attachments)
 # check who may read a file and answer with X-Accel-Redirect to nginx's internal location
 # DOWNLOADS_NGINX_LOCATION, which maps to MEDIA_ROOT; nginx then sends the file, byte ranges

@@ -36,6 +36,7 @@ from issues.services.base import (
 )
 from issues.services.closing import _reopen, issue_add_instruction, issue_close, issue_reopen
 from issues.services.editing import EDITABLE_FIELDS, check_editable, issue_create, issue_update
+from issues.services.importing import ImportedIssue, issues_import
 from issues.services.progress import (
     extension_decide,
     issue_post_progress,
@@ -80,4 +81,6 @@ __all__ = [
     "_years_text",
     "_recount_reason",
     "issue_deadlines_recompute",
+    "ImportedIssue",
+    "issues_import",
 ]

@@ -192,6 +192,8 @@ PHRASES: dict[str, Template] = {
     "title.quarter_no_roundtable": _t(_("No roundtable meeting yet in {quarter}")),
     # The system's own words in an issue's timeline.
     "timeline.assigned": Template("{departments}"),
+    # Translators: an issue imported from an old ledger: the file's name and the row.
+    "timeline.imported": _t(_("Imported from {file}, row {row}.")),
     "timeline.closed": Template("{satisfaction}"),
     "timeline.closed_note": Template("{satisfaction} — {note}"),
     # Translators: an extension decided, its decision and the deadline asked for.
