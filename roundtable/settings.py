@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "roundtable.api",
+    "roundtable.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -425,6 +426,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Roundtable <roundtable@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Outbound webhooks (roundtable/webhooks/) -----------------------------------------------
+
+WEBHOOKS = {
+    # http:// to 127.0.0.1, localhost or ::1 and loopback addresses: development and tests only.
+    "ALLOW_LOOPBACK": env_bool("WEBHOOKS_ALLOW_LOOPBACK", False),
+    # Private networks a site trusts as receivers (an intranet platform), e.g. 10.20.0.0/16.
+    "ALLOWED_NETWORKS": env_list("WEBHOOKS_ALLOWED_NETWORKS", []),
+    "TIMEOUT_SECONDS": env_int("WEBHOOKS_TIMEOUT_SECONDS", 5),
+    "MAX_ATTEMPTS": env_int("WEBHOOKS_MAX_ATTEMPTS", 6),
+    # Seconds to wait after the 1st, 2nd … failed attempt (the last repeats).
+    "RETRY_SCHEDULE": tuple(
+        int(n) for n in env_list("WEBHOOKS_RETRY_SCHEDULE", ["60", "300", "1800", "7200", "43200"])
+    ),
+    "CLAIM_LEASE_SECONDS": env_int("WEBHOOKS_CLAIM_LEASE_SECONDS", 60),
+}
+
 # --- Roundtable rules ---------------------------------------------------------------------
 
 ROUNDTABLE = {
@@ -572,6 +589,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roundtable.jobs.tasks.purge_expired_jobs",
         "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
+    },
+    # Outbound webhooks: retries with backoff, and deliveries whose message was lost.
+    "deliver-webhooks": {
+        "task": "roundtable.webhooks.tasks.deliver_due",
+        "schedule": float(env_int("WEBHOOKS_EVERY_SECONDS", 60)),
+        "options": {"expire_seconds": 55},
     },
     "sweep-orphan-files": {
         "task": "issues.tasks.sweep_orphan_files",
