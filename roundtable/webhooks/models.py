@@ -51,7 +51,7 @@ class Delivery(models.Model):
     with backoff until it is delivered (a 2xx answer) or has used its attempts."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Waiting to be sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 

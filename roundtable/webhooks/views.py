@@ -123,7 +123,8 @@ def delivery_list(request, pk):
     qs = endpoint.deliveries.select_related("issue")
     if form.is_bound and form.is_valid() and form.cleaned_data["status"]:
         qs = qs.filter(status=form.cleaned_data["status"])
-    number = params.get_int(request.GET, "page", min_value=1, max_value=10**6, default=1)
+    asked = request.GET
+    number = params.get_int(asked, "page", min_value=1, max_value=10**6, default=1)
     page = Paginator(qs, PAGE_SIZE).get_page(number)
     query = request.GET.copy()
     query.pop("page", None)

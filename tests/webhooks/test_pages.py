@@ -79,7 +79,7 @@ def test_deliveries_list_shows_each_answer(client, admin_user, issue_x, endpoint
     assert issue_x.reference in page
     assert "<strong>500</strong>" in page and "received" in page  # status and body excerpt
     assert f"{delivery.duration_ms} ms" in page
-    assert "Issue closed" in page and "Pending" in page
+    assert "Issue closed" in page and "Waiting to be sent" in page
     failed = client.get(f"/webhooks/{endpoint.pk}/deliveries/?status=delivered").content.decode()
     assert str(delivery.event_id) not in failed
     assert client.get(f"/webhooks/{endpoint.pk}/deliveries/?page=x").status_code == 400
