@@ -426,19 +426,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Roundtable <roundtable@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# --- Outbound webhooks (roundtable/webhooks/) -----------------------------------------------
-
+_WEBHOOK_RETRIES = ["60", "300", "1800", "7200", "43200"]  # seconds after each failed attempt
+# Outbound webhooks: README "Outbound webhooks", roundtable/webhooks/addresses.py and sending.py.
 WEBHOOKS = {
-    # http:// to 127.0.0.1, localhost or ::1 and loopback addresses: development and tests only.
-    "ALLOW_LOOPBACK": env_bool("WEBHOOKS_ALLOW_LOOPBACK", False),
-    # Private networks a site trusts as receivers (an intranet platform), e.g. 10.20.0.0/16.
-    "ALLOWED_NETWORKS": env_list("WEBHOOKS_ALLOWED_NETWORKS", []),
+    "ALLOW_LOOPBACK": env_bool("WEBHOOKS_ALLOW_LOOPBACK", False),  # http:// to 127.0.0.1: tests
+    "ALLOWED_NETWORKS": env_list("WEBHOOKS_ALLOWED_NETWORKS", []),  # trusted private networks
     "TIMEOUT_SECONDS": env_int("WEBHOOKS_TIMEOUT_SECONDS", 5),
     "MAX_ATTEMPTS": env_int("WEBHOOKS_MAX_ATTEMPTS", 6),
-    # Seconds to wait after the 1st, 2nd … failed attempt (the last repeats).
-    "RETRY_SCHEDULE": tuple(
-        int(n) for n in env_list("WEBHOOKS_RETRY_SCHEDULE", ["60", "300", "1800", "7200", "43200"])
-    ),
+    "RETRY_SCHEDULE": [int(n) for n in env_list("WEBHOOKS_RETRY_SCHEDULE", _WEBHOOK_RETRIES)],
     "CLAIM_LEASE_SECONDS": env_int("WEBHOOKS_CLAIM_LEASE_SECONDS", 60),
 }
 
@@ -590,8 +585,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
     },
-    # Outbound webhooks: retries with backoff, and deliveries whose message was lost.
-    "deliver-webhooks": {
+    "deliver-webhooks": {  # webhooks' retries, and deliveries whose message was lost
         "task": "roundtable.webhooks.tasks.deliver_due",
         "schedule": float(env_int("WEBHOOKS_EVERY_SECONDS", 60)),
         "options": {"expire_seconds": 55},
