@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from roundtable.webhooks.models import Delivery, Endpoint
+from roundtable.webhooks.services import subscriptions_changed
 
 
 @admin.register(Endpoint)
@@ -9,6 +10,18 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "url")
     readonly_fields = ("created_at", "created_by", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        subscriptions_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        subscriptions_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        subscriptions_changed()
 
 
 @admin.register(Delivery)

@@ -8,8 +8,9 @@ import secrets
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,9 +23,51 @@ from roundtable.webhooks.models import Delivery, Endpoint, Event
 
 logger = logging.getLogger(__name__)
 
+# Which active endpoints receive which event, kept in the cache so that a step of the lifecycle
+# costs no query when nothing subscribes to it. The endpoint services clear it; another process
+# with a cache of its own (the embedded default's worker) sees a change within this long.
+SUBSCRIPTIONS_SECONDS = 60
+
 # More new deliveries than this at once (the day's overdue issues) are left to the periodic
 # sweep rather than one task each.
 ENQUEUE_AT_MOST = 50
+
+
+def _subscriptions_key() -> str:
+    # Named after the database too: two sites (or test runs) may share one Redis cache.
+    return f"webhooks:subscriptions:{connection.settings_dict['NAME']}"
+
+
+def subscriptions() -> dict[str, list[int]]:
+    """For each event, the ids of the active endpoints that receive it."""
+    try:
+        found = cache.get(_subscriptions_key())
+    except Exception:  # the cache only saves a query
+        logger.warning("cache unavailable; reading webhook subscriptions", exc_info=True)
+        found = None
+    if found is None:
+        found = {}
+        for pk, subscribed in Endpoint.objects.filter(is_active=True).values_list("pk", "events"):
+            for event in subscribed:
+                found.setdefault(event, []).append(pk)
+        try:
+            cache.set(_subscriptions_key(), found, SUBSCRIPTIONS_SECONDS)
+        except Exception:
+            logger.warning("could not keep webhook subscriptions in the cache", exc_info=True)
+    return found
+
+
+def subscriptions_changed() -> None:
+    """After an endpoint is saved (here or in the Django admin): read them again."""
+
+    def forget():
+        try:
+            cache.delete(_subscriptions_key())
+        except Exception:
+            logger.warning("could not clear webhook subscriptions in the cache", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def _check_administrator(actor: User) -> None:
@@ -40,13 +83,15 @@ def endpoint_create(*, actor: User, name: str, url: str, events: Sequence[str]) 
     """Register an endpoint with a new secret. The URL must pass ``addresses.check``."""
     _check_administrator(actor)
     addresses.check(url)
-    return Endpoint.objects.create(
+    endpoint = Endpoint.objects.create(
         name=name.strip(),
         url=url,
         events=[e for e in Event.values if e in events],
         secret=new_secret(),
         created_by=actor,
     )
+    subscriptions_changed()
+    return endpoint
 
 
 def endpoint_update(
@@ -60,6 +105,7 @@ def endpoint_update(
     endpoint.events = [e for e in Event.values if e in events]
     endpoint.is_active = is_active
     endpoint.save()
+    subscriptions_changed()
     return endpoint
 
 
@@ -68,6 +114,7 @@ def endpoint_deactivate(*, actor: User, endpoint: Endpoint) -> Endpoint:
     _check_administrator(actor)
     Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False, updated_at=timezone.now())
     endpoint.is_active = False
+    subscriptions_changed()
     return endpoint
 
 
@@ -105,10 +152,10 @@ def deliveries_create(*, occurrences: Sequence[Occurrence]) -> list[int]:
     """One pending delivery per occurrence and active endpoint subscribed to its event; an
     occurrence already recorded for an endpoint (the unique event id and endpoint) is kept as
     it is. Returns the ids of the deliveries not yet attempted; each is handed to the worker
-    when the transaction commits. Three queries whatever the number of occurrences (plus the
-    inserts in batches)."""
-    endpoints = [e for e in Endpoint.objects.filter(is_active=True) if e.events]
-    wanted = [(o, e) for o in occurrences for e in endpoints if o.event in e.events]
+    when the transaction commits. No query when no endpoint receives these events (the
+    subscriptions are cached), three otherwise whatever their number (plus inserts in batches)."""
+    subscribed = subscriptions()
+    wanted = [(o, pk) for o in occurrences for pk in subscribed.get(o.event, ())]
     if not wanted:
         return []
     issue_ids = {o.issue_id for o, _ in wanted}
@@ -116,14 +163,14 @@ def deliveries_create(*, occurrences: Sequence[Occurrence]) -> list[int]:
     payloads = {}
     rows = []
     now = timezone.now()
-    for occurrence, endpoint in wanted:
+    for occurrence, endpoint_id in wanted:
         key = occurrence.event_id
         if key not in payloads:
             issue = issues.get(occurrence.issue_id)
             payloads[key] = issue_payload(occurrence.event, occurrence, issue)
         rows.append(
             Delivery(
-                endpoint=endpoint,
+                endpoint_id=endpoint_id,
                 event=occurrence.event,
                 event_id=occurrence.event_id,
                 issue_id=occurrence.issue_id if occurrence.issue_id in issues else None,
