@@ -89,3 +89,19 @@ def test_an_unknown_endpoint_is_404(client, admin_user):
     client.force_login(admin_user)
     assert client.get("/webhooks/999/").status_code == 404
     assert client.get(f"/webhooks/{2**63}/deliveries/").status_code == 404
+
+
+def test_the_administration_home_links_to_the_webhooks(client, admin_user, staff):
+    client.force_login(admin_user)
+    assert 'href="/webhooks/"' in client.get("/").content.decode()
+    client.force_login(staff)
+    assert 'href="/webhooks/"' not in client.get("/").content.decode()
+
+
+def test_the_worker_sweeps_due_deliveries_every_minute(settings):
+    from roundtable.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deliver-webhooks"]
+    assert entry["task"] == "roundtable.webhooks.tasks.deliver_due"
+    assert entry["schedule"] == 60.0
+    assert {"roundtable.webhooks.tasks.deliver", entry["task"]} <= set(app.tasks)
