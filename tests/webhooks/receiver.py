@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -23,6 +24,7 @@ class Receiver:
         self.secret = ""
         self.statuses: list[int] = []  # answered in turn; 200 once they run out
         self.requests: list[dict] = []
+        self.delay = 0.0  # seconds to wait before answering
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,13 +38,17 @@ class Receiver:
                         "signed": verify(outer.secret, self.headers, body),
                     }
                 )
+                time.sleep(outer.delay)
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 answer = json.dumps({"received": status < 300}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (the timeout test)
 
             def log_message(self, *args):
                 pass

@@ -235,3 +235,32 @@ def test_a_deactivated_endpoint_receives_nothing(admin_user, issue_x, endpoint, 
     assert receiver.requests == []
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.error) == ("failed", "endpoint deactivated")
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(settings, issue_x, endpoint, receiver):
+    settings.WEBHOOKS = {**settings.WEBHOOKS, "TIMEOUT_SECONDS": 1}
+    receiver.delay = 2
+    with time_machine.travel(NOW, tick=False):
+        webhook_services.deliveries_create(
+            occurrences=[events.Occurrence(events.CLOSED, issue_x.pk)]
+        )
+        tasks.deliver_due()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 1, None)
+    assert "timed out" in delivery.error.lower()
+    assert delivery.next_attempt_at is not None
+
+
+def test_a_failing_receiver_of_the_event_does_not_undo_the_step(
+    staff, dept_a, enterprise_1, django_capture_on_commit_callbacks
+):
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver down")
+
+    events.issue_event.connect(broken, dispatch_uid="test-broken")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            issue = _create(staff, dept_a, enterprise_1)
+    finally:
+        events.issue_event.disconnect(dispatch_uid="test-broken")
+    assert issue.pk and issue.status == "assigned"
