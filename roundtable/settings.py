@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "roundtable.api",
+    "roundtable.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -425,6 +426,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Roundtable <roundtable@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+_WEBHOOK_RETRIES = ["60", "300", "1800", "7200", "43200"]  # seconds after each failed attempt
+# Outbound webhooks: README "Outbound webhooks", roundtable/webhooks/addresses.py and sending.py.
+WEBHOOKS = {
+    "ALLOW_LOOPBACK": env_bool("WEBHOOKS_ALLOW_LOOPBACK", False),  # http:// to 127.0.0.1: tests
+    "ALLOWED_NETWORKS": env_list("WEBHOOKS_ALLOWED_NETWORKS", []),  # trusted private networks
+    "TIMEOUT_SECONDS": env_int("WEBHOOKS_TIMEOUT_SECONDS", 5),
+    "MAX_ATTEMPTS": env_int("WEBHOOKS_MAX_ATTEMPTS", 6),
+    "RETRY_SCHEDULE": [int(n) for n in env_list("WEBHOOKS_RETRY_SCHEDULE", _WEBHOOK_RETRIES)],
+    "CLAIM_LEASE_SECONDS": env_int("WEBHOOKS_CLAIM_LEASE_SECONDS", 60),
+}
+
 # --- Roundtable rules ---------------------------------------------------------------------
 
 ROUNDTABLE = {
@@ -579,6 +591,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roundtable.jobs.tasks.purge_expired_jobs",
         "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
+    },
+    "deliver-webhooks": {  # webhooks' retries, and deliveries whose message was lost
+        "task": "roundtable.webhooks.tasks.deliver_due",
+        "schedule": float(env_int("WEBHOOKS_EVERY_SECONDS", 60)),
+        "options": {"expire_seconds": 55},
     },
     "sweep-orphan-files": {
         "task": "issues.tasks.sweep_orphan_files",

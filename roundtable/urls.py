@@ -41,6 +41,7 @@ urlpatterns = [
     path("notifications/", include(notification_patterns)),
     path("jobs/", include("roundtable.jobs.urls")),
     path("api/", include("roundtable.api.urls")),
+    path("webhooks/", include("roundtable.webhooks.urls")),
     path("", include("roundtable.enterprises.urls")),
     path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),

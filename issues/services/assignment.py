@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department, DepartmentMembership
-from issues import access
+from issues import access, events
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -98,6 +98,7 @@ def _assign(
     if new:
         _insert_new(_with_reason(issue, actor, "assigned"), new_with, logged=logged)
         _figures_changed(issue)
+        events.announce(events.CREATED, issue)
     else:
         _save(issue, actor, "assigned")
     # Retired first: a new lead may not exist beside the old one (one_current_lead_per_issue).
@@ -118,6 +119,7 @@ def _assign(
     for entry in entries:
         entry.issue = issue  # the row written
     ActionUpdate.objects.bulk_create(entries)
+    events.announce(events.ASSIGNED, issue)
     _notify(
         _department_people([a.department_id for a in created]),
         issue=issue,

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from issues import access
+from issues import access, events
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -69,6 +69,7 @@ def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "")
             ),
             old_status=old_status,
         )
+        events.announce(events.CLOSED, current)
     return current
 
 

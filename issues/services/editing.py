@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
-from issues import access
+from issues import access, events
 from issues.models import (
     ActionUpdate,
     Issue,
@@ -89,6 +89,7 @@ def issue_create(
         _with_reason(issue, actor, "logged")
         if lead_department is None:
             _insert_new(issue, others)
+            events.announce(events.CREATED, issue)
             _figures_changed(issue)
             _timeline(issue, actor, ActionUpdate.Kind.LOGGED)
             return issue

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from issues import access
+from issues import access, events
 from issues.models import (
     ActionUpdate,
     Assignment,
@@ -180,6 +180,7 @@ def issue_report_conclusion(
             old_status=old_status,
             assignment=lead,
         )
+        events.announce(events.CONCLUDED, current)
         _notify(
             [*_staff_people(), current.monitor],
             issue=current,

@@ -49,6 +49,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from departments.models import Department, DepartmentMembership
+from issues import events as issue_events
 from issues.escalation import escalation_cutoff, issues_escalate
 from roundtable.accounts.models import Role, User
 from roundtable.lib import reminders as registry
@@ -169,6 +170,8 @@ def reminders_run(
         report.due = len(report.specs)
         return report
     report.escalated = len(issues_escalate(today=today))
+    # Outbound webhooks (roundtable.webhooks): each overdue deadline, once.
+    issue_events.issues_overdue_announce(today=today)
     specs = reminders_due(today=today)
     report.due = len(specs)
     rows = delivery.reminders_claim(specs=specs, now=now)

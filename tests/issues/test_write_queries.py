@@ -24,6 +24,7 @@ from issues import services
 from issues.attachments import store_attachment
 from issues.models import ActionUpdate, Assignment, ExtensionRequest, Issue
 from roundtable.notifications.models import Notification
+from roundtable.webhooks import services as webhook_services
 from roundtable.workdays import services as workdays
 from tests import factories
 
@@ -42,6 +43,8 @@ def _frozen():
         # Each process keeps the calendar's years once read: a request counts only the
         # check that it is current, as every request but a process's first does.
         workdays.is_working_day(date(2026, 9, 29))
+        # The outbound webhooks' subscriptions, kept in the cache (none here).
+        webhook_services.subscriptions()
         yield
 
 

@@ -22,6 +22,7 @@ from tests import factories
 from tests.jobs import world as jobs_world
 from tests.meetings import world as meetings_world
 from tests.security.headers import assert_security_headers
+from tests.webhooks import world as webhooks_world
 
 # matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
 MATRIX = [
@@ -106,6 +107,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     # The REST API (matrix_api.yaml): {etag} is X's ETag; {token} one of LC's API tokens.
     ids["etag"] = f'"{x.pk}-{x.version}"'
     ids["token"] = api_tokens.token_create(user=personas["LC"], name="LC's", scope="read")[0].pk
+    # Outbound webhooks (matrix_webhooks.yaml): {hook} is an endpoint with one delivery.
+    ids.update(webhooks_world.build(x))
     return ids
 
 
