@@ -87,3 +87,20 @@ class ConfirmForm(forms.Form):
         ):
             self.add_error("comment", _("Say why your enterprise is dissatisfied."))
         return data
+
+
+class AttendeeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+
+
+AttendeeFormSet = forms.formset_factory(AttendeeForm, extra=0, max_num=10, absolute_max=10)
+
+
+def attendee_formset(participant, data=None):
+    """The registration form of one enterprise's place: its registered people, and empty rows
+    up to five (or one more than registered)."""
+    initial = [{"name": a.name, "title": a.title} for a in participant.attendees.all()]
+    rows = max(5, len(initial) + 1)
+    initial += [{} for _ in range(min(rows, 10) - len(initial))]
+    return AttendeeFormSet(data, initial=initial, prefix=f"p{participant.pk}")

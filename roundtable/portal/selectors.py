@@ -11,6 +11,7 @@ people of departments, other enterprises."""
 from django.db.models import Prefetch
 
 from issues.models import ActionUpdate, Assignment, Attachment, Issue
+from roundtable.meetings.models import Meeting, MeetingParticipant
 from roundtable.portal import labels
 
 
@@ -69,3 +70,49 @@ def decorate(issue: Issue) -> Issue:
     issue.portal_satisfaction = str(labels.SATISFACTION.get(issue.satisfaction, ""))
     issue.portal_rated_by = str(labels.RATED_BY.get(issue.satisfaction_by, ""))
     return issue
+
+
+# --- Meetings ---------------------------------------------------------------------------
+
+# Service visits are staff's records of their own visits, not meetings an enterprise is
+# invited to.
+VISIT_KINDS = (Meeting.Kind.ONE_ON_ONE, Meeting.Kind.ONE_ON_SEVERAL)
+
+
+def participations_of(enterprise_ids):
+    """The contact's enterprises' places in meetings (MeetingParticipant rows), with their
+    meeting and registered attendees."""
+    return (
+        MeetingParticipant.objects.filter(enterprise_id__in=list(enterprise_ids))
+        .exclude(meeting__kind__in=VISIT_KINDS)
+        .select_related("meeting", "enterprise")
+        .prefetch_related("attendees")
+    )
+
+
+def upcoming(enterprise_ids, now):
+    """Invitations to meetings still ahead, soonest first."""
+    return list(
+        participations_of(enterprise_ids)
+        .filter(
+            meeting__status__in=[Meeting.Status.PLANNED, Meeting.Status.INTAKE_OPEN],
+            meeting__starts_at__gte=now,
+        )
+        .order_by("meeting__starts_at", "pk")
+    )
+
+
+def published(enterprise_ids):
+    """Past meetings they took part in whose summary is published, newest first."""
+    return list(
+        participations_of(enterprise_ids)
+        .filter(meeting__status=Meeting.Status.MINUTES_PUBLISHED)
+        .order_by("-meeting__starts_at", "pk")
+    )
+
+
+def meeting_for_contact(enterprise_ids, pk) -> tuple[Meeting | None, list[MeetingParticipant]]:
+    """A meeting one of the contact's enterprises is invited to, and their places in it (one
+    per enterprise); (None, []) for any other meeting."""
+    places = list(participations_of(enterprise_ids).filter(meeting_id=pk).order_by("pk"))
+    return (places[0].meeting if places else None), places

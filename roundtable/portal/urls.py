@@ -4,7 +4,7 @@ contacts reach nothing else (accounts.middleware.EnterpriseSideMiddleware)."""
 
 from django.urls import path
 
-from roundtable.portal import views, views_issues
+from roundtable.portal import views, views_issues, views_meetings
 
 app_name = "portal"
 
@@ -23,5 +23,12 @@ urlpatterns = [
         "issues/<int:pk>/attachments/<int:attachment_pk>/",
         views_issues.attachment_download,
         name="attachment",
+    ),
+    path("roundtables/", views_meetings.meeting_list, name="meetings"),
+    path("roundtables/<int:pk>/", views_meetings.meeting_detail, name="meeting"),
+    path(
+        "roundtables/<int:pk>/register/",
+        views_meetings.meeting_register,
+        name="meeting_register",
     ),
 ]
