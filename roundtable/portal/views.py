@@ -82,4 +82,9 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["login_url"] = reverse("accounts:login")
+        if context.get("validlink") and self.user.preferred_language:
+            # In the language the invitation was written in, whatever the browser says (the
+            # page is rendered after this, with the language active then).
+            translation.activate(self.user.preferred_language)
+            self.request.LANGUAGE_CODE = translation.get_language()
         return context
