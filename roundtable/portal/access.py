@@ -18,6 +18,7 @@ from django.shortcuts import render
 
 from roundtable.accounts import roles
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
+from roundtable.lib import params
 
 
 def contact_links(user):
@@ -52,6 +53,14 @@ def contact_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def object_id(pk: int) -> int:
+    """A URL's ``<int:pk>`` as a database id; 404 for one no row can have (too large for the
+    database's integer)."""
+    if not 0 < pk <= params.ID_MAX:
+        raise Http404
+    return pk
 
 
 def enterprise_ids(request) -> list[int]:

@@ -14,14 +14,14 @@ from issues import services
 from issues.attachments import attachment_response, files_removed_on_rollback, store_attachment
 from issues.models import Issue
 from roundtable.portal import selectors
-from roundtable.portal.access import contact_required, enterprise_ids
+from roundtable.portal.access import contact_required, enterprise_ids, object_id
 from roundtable.portal.forms import AddInformationForm, ConfirmForm
 
 PAGE_ROWS = 200
 
 
 def _issue(request, pk) -> Issue:
-    issue = selectors.issue_for_contact(enterprise_ids(request), pk)
+    issue = selectors.issue_for_contact(enterprise_ids(request), object_id(pk))
     if issue is None:
         raise Http404
     return selectors.decorate(issue)
@@ -119,7 +119,7 @@ def issue_confirm(request, pk):
 @require_GET
 def attachment_download(request, pk, attachment_pk):
     issue = _issue(request, pk)
-    attachment = selectors.shared_attachment(issue, attachment_pk)
+    attachment = selectors.shared_attachment(issue, object_id(attachment_pk))
     if attachment is None:
         raise Http404
     return attachment_response(attachment)

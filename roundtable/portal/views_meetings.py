@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from roundtable.lib import params
 from roundtable.meetings import services
 from roundtable.portal import selectors
-from roundtable.portal.access import contact_required, enterprise_ids
+from roundtable.portal.access import contact_required, enterprise_ids, object_id
 from roundtable.portal.forms import attendee_formset
 
 
@@ -30,7 +30,7 @@ def meeting_list(request):
 
 
 def _meeting(request, pk):
-    meeting, places = selectors.meeting_for_contact(enterprise_ids(request), pk)
+    meeting, places = selectors.meeting_for_contact(enterprise_ids(request), object_id(pk))
     if meeting is None:
         raise Http404
     return meeting, places
