@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -34,7 +33,9 @@ def label_index(choices) -> dict[str, dict]:
     index = {}
     for _value, label in choices:
         both = {}
-        for code, _name in settings.LANGUAGES:
+        # The words were stored in English or Chinese (the languages before the enterprise
+        # side's Japanese and Korean).
+        for code in ("en", "zh-hans"):
             with translation.override(code):
                 both["zh" if code.startswith("zh") else "en"] = gettext(str(label))
         for text in both.values():

@@ -255,3 +255,23 @@ def test_bulk_issues_know_their_lead_department(settings):
     )
     for pk, lead in Issue.objects.values_list("pk", "lead_department_id"):
         assert lead == leads.get(pk)
+
+
+def test_the_demo_has_invited_contacts_in_four_languages(debug):
+    load()
+    from roundtable.portal.access import contact_enterprises
+
+    expected = {"contact_ja": "ja", "contact_ko": "ko", "contact_en": "en", "contact_zh": "zh-hans"}
+    users = {u.username: u for u in User.objects.filter(username__in=expected)}
+    assert {name: u.preferred_language for name, u in users.items()} == expected
+    for user in users.values():
+        assert user.check_password(PASSWORD) and user.is_enterprise_contact
+        assert not roles.is_commerce_staff(user) and not roles.department_ids(user)
+        assert contact_enterprises(user).count() == 1
+    japanese = contact_enterprises(users["contact_ja"]).get()
+    assert japanese.country.code == "JP"
+    # Their enterprises' issues have progress shared with them.
+    assert (
+        ActionUpdate.objects.filter(issue__enterprise=japanese, visible_to_enterprise=True).exists()
+        or not japanese.issues.exists()
+    )

@@ -34,6 +34,7 @@ from roundtable.dashboard.demo.content import at, say
 from roundtable.dashboard.demo.issues import IssueWriter
 from roundtable.dashboard.demo.meetings import build_meetings
 from roundtable.dashboard.demo.plan import plan_issues
+from roundtable.dashboard.demo.portal import build_portal_contacts
 from roundtable.enterprises import services as enterprise_services
 from roundtable.enterprises.models import Association, Enterprise
 from roundtable.lib.phrases import Phrase
@@ -90,6 +91,7 @@ class BaseLoader:
         self.build_enterprises()
         build_meetings(self)
         self.build_issues()
+        build_portal_contacts(self)
         self.build_notifications()
         self.backdate()
         return self.counts

@@ -284,8 +284,14 @@ class IssueWriter:
         for _ in range(count):
             day = start + timedelta(1 + self.rng.randint(0, span)) if span else start
             when = self.floating(min(day, end))
+            # Two notes in three are shared with the enterprise (its side of the portal); a
+            # counter, not the random source, so that the rest of the demo stays as it was.
+            self.progress_count = getattr(self, "progress_count", 0) + 1
             services.issue_post_progress(
-                actor=lead.responsible_person, issue=issue, body=self.rng.choice(c.PROGRESS)
+                actor=lead.responsible_person,
+                issue=issue,
+                body=self.rng.choice(c.PROGRESS),
+                visible_to_enterprise=self.progress_count % 3 != 0,
             )
             self.entry(issue, when)
 

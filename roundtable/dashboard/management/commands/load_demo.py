@@ -85,6 +85,10 @@ class Command(BaseCommand):
             ("liaison", "liaison, Planning and Natural Resources Bureau"),
             ("head_<code>", f"head of a department; <code> is one of {codes}"),
             ("liaison_<code>", "liaison of that department"),
+            ("contact_ja", "enterprise contact (Japanese), the enterprise side at /portal/"),
+            ("contact_ko", "enterprise contact (Korean)"),
+            ("contact_en", "enterprise contact (English)"),
+            ("contact_zh", "enterprise contact (Chinese)"),
         ]
         self.stdout.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
         for username, role in rows:
