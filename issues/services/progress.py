@@ -188,3 +188,20 @@ def issue_report_conclusion(
             actor=actor,
         )
     return current
+
+
+def issue_add_concern(*, actor: User, issue: Issue, body: str) -> ActionUpdate:
+    """Add an enterprise's concern, merged from the intake, to an open issue as information
+    (a comment in its timeline, which the lead department reads). Commerce staff only; a
+    closed issue is reopened first, not written to."""
+    access.check(access.can_edit(actor, issue))
+    body = _clean_text(body)
+    if not body:
+        raise TransitionRefused(_("The concern has no text."))
+    with transaction.atomic():
+        current = _locked(issue)
+        if current.status == Status.CLOSED:
+            raise TransitionRefused(_("The issue is closed: reopen it, or choose an open one."))
+        _save(current, actor, "concern merged", [])
+        update = _timeline(current, actor, ActionUpdate.Kind.COMMENT, body=body)
+    return update

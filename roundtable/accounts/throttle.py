@@ -91,3 +91,15 @@ def password_reset_allowed(*, address: str, email: str) -> bool:
         by_address <= settings.PASSWORD_RESET_PER_ADDRESS
         and by_email <= settings.PASSWORD_RESET_PER_EMAIL
     )
+
+
+def concern_form_allowed(*, address: str, email: str) -> bool:
+    """Count a public concern-form submission and say whether it is within both hourly
+    limits: CONCERN_FORM_PER_ADDRESS from an address and CONCERN_FORM_PER_EMAIL for one
+    e-mail address."""
+    by_address = _hit("concern-address", address or "-", window=3600)
+    by_email = _hit("concern-email", email or "-", window=3600)
+    return (
+        by_address <= settings.CONCERN_FORM_PER_ADDRESS
+        and by_email <= settings.CONCERN_FORM_PER_EMAIL
+    )
