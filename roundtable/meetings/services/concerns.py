@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from issues import attachments as issue_attachments
 from issues import services as issue_services
 from issues.models import Category, Issue
+from roundtable.accounts import roles
 from roundtable.accounts.models import User
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
 from roundtable.lib import phrases
@@ -38,15 +39,15 @@ Status = IntakeItem.Status
 
 
 def represents(user: User, enterprise: Enterprise) -> bool:
-    """Whether ``user`` is a contact of ``enterprise`` whose link stands today."""
-    if not user.is_authenticated or not user.is_active:
+    """Whether ``user`` is an enterprise contact whose link to ``enterprise`` stands today
+    (the rule of ``roundtable/portal/access.py``, which sits above this app)."""
+    if not roles.is_enterprise_contact(user) or not user.is_active:
         return False
-    return _links(user).filter(enterprise=enterprise).exists()
-
-
-def _links(user: User):
-    contacts = EnterpriseContact.objects
-    return (contacts.active() if hasattr(contacts, "active") else contacts.all()).filter(user=user)
+    return (
+        EnterpriseContact.objects.active()
+        .filter(user=user, enterprise=enterprise, enterprise__is_active=True)
+        .exists()
+    )
 
 
 def _check_files(files) -> list:
