@@ -25,6 +25,11 @@ ENTERPRISE_SIDE_SOURCES = [
     "roundtable/portal",
     # The base template's shared pieces a portal page shows.
     "templates/forms",
+    # The public concern form's question and its credit-code check (issue 17, concerns).
+    "roundtable/lib/challenge.py",
+    "roundtable/lib/uscc.py",
+    # How a contact reads a concern's outcome: worded from these phrases (concern.*) is
+    # checked by tests/portal/test_concerns_contact.py.
 ]
 LANGUAGES = ("ja", "ko")
 
