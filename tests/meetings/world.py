@@ -28,6 +28,7 @@ from roundtable.meetings.models import (
     Roundtable,
     RoundtableSeat,
 )
+from roundtable.meetings.services.concerns import token_hash
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A valid credit code that no factory produces (factories use 91500103…).
@@ -84,6 +85,7 @@ def build(personas, dept_a, dept_b, enterprise_1, issue_x) -> dict:
         "concern": concern.pk,
         "public_concern": public_concern.pk,
         "concern_file": concern_file.pk,
+        "status_token": STATUS_TOKEN,
         "M": m.pk,
         "V": visit.pk,
         "RT": rt.pk,
@@ -100,6 +102,8 @@ def build(personas, dept_a, dept_b, enterprise_1, issue_x) -> dict:
     }
 
 
+# The public concern's status link (its hash is stored, as a real one's).
+STATUS_TOKEN = "MatrixStatusToken_0123456789"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -124,6 +128,7 @@ def _concerns(enterprise_1):
     )
     ConcernSender.objects.create(
         item=public_concern,
+        token_hash=token_hash(STATUS_TOKEN),
         credit_code=enterprise_1.credit_code,
         company="Matrix company",
         name="Matrix sender",
