@@ -54,9 +54,7 @@ def concern_queue(request):
     show = params.get_text(request.GET, "show", "undecided")
     if show not in SHOWS:
         show = "undecided"
-    page = Paginator(_queue(show), 50).get_page(
-        params.get_int(request.GET, "page", min_value=1, max_value=100000, default=1)
-    )
+    page = Paginator(_queue(show), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/concern_queue.html",
