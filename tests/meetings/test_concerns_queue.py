@@ -217,3 +217,32 @@ def test_public_concern_has_its_sender_and_no_token_until_the_receipt(db):
     sender = ConcernSender.objects.get(item=item)
     assert sender.credit_code == "91500103MA5U000001"
     assert sender.language == "ja" and sender.token_hash is None
+
+
+def test_a_decided_concern_cannot_go_on_an_agenda_or_change_status_by_hand(
+    staff, roundtable, enterprise_1
+):
+    meeting = make_meeting(
+        roundtable, starts_at=timezone.now() + timedelta(days=7), status=Meeting.Status.INTAKE_OPEN
+    )
+    item = make_item(meeting, enterprise_1)
+    services.intake_item_answer(actor=staff, item=item, reason="Answered at once")
+    from roundtable.meetings import services as meeting_services
+
+    with pytest.raises(MeetingRefused):
+        meeting_services.agenda_set(actor=staff, meeting=meeting, items=[item])
+    with pytest.raises(MeetingRefused):
+        meeting_services.intake_item_set_status(actor=staff, item=item, status="open")
+    item.refresh_from_db()
+    assert item.status == IntakeItem.Status.ANSWERED
+
+
+def test_the_worker_sends_status_links_every_minute():
+    from django.conf import settings
+
+    from roundtable.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deliver-concern-receipts"]
+    assert entry["task"] == "roundtable.meetings.tasks.deliver_concern_receipts"
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in app.tasks
