@@ -237,12 +237,29 @@ def test_a_decided_concern_cannot_go_on_an_agenda_or_change_status_by_hand(
     assert item.status == IntakeItem.Status.ANSWERED
 
 
-def test_the_worker_sends_status_links_every_minute():
+def test_the_worker_sends_status_links_every_minute(db):
     from django.conf import settings
 
-    from roundtable.celery import app
+    from roundtable.meetings import tasks
 
     entry = settings.CELERY_BEAT_SCHEDULE["deliver-concern-receipts"]
-    assert entry["task"] == "roundtable.meetings.tasks.deliver_concern_receipts"
+    assert entry["task"] == tasks.deliver_concern_receipts.name
     assert entry["schedule"] == 60.0
-    assert entry["task"] in app.tasks
+    assert tasks.deliver_concern_receipts.apply().get() == 0  # nothing due
+
+
+def test_a_concern_without_a_meeting_is_not_reached_through_a_meetings_intake_urls(
+    client, staff, roundtable, enterprise_1
+):
+    meeting = make_meeting(
+        roundtable, starts_at=timezone.now() + timedelta(days=7), status=Meeting.Status.INTAKE_OPEN
+    )
+    loose = _concern(enterprise_1)
+    client.force_login(staff)
+    response = client.post(
+        f"/meetings/{meeting.pk}/intake/{loose.pk}/status/", {"status": "dropped"}
+    )
+    assert response.status_code == 404
+    assert client.get(f"/meetings/{meeting.pk}/intake/{loose.pk}/consult/").status_code == 404
+    loose.refresh_from_db()
+    assert loose.status == IntakeItem.Status.OPEN and loose.meeting is None
