@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from roundtable.lib import countries as country_names
 from roundtable.lib.i18n import BilingualNameMixin
+from roundtable.meetings.intake_querysets import IntakeItemQuerySet
 
 
 class Roundtable(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
@@ -334,45 +335,35 @@ class MeetingParticipant(models.Model):
         return str(self.enterprise or self.association or self.department or self.user)
 
 
-class IntakeItemQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Intake items ``user`` may read: all for commerce staff and the chair's office (the
-        intake queue, unverified concerns from the public form included); for a department,
-        the items on the agenda of a meeting it can open, and verified items that concern it
-        or were sent to it for consultation. An item with no meeting is never on an agenda,
-        and an unverified one (no enterprise yet) stays with staff. Enterprises' contacts
-        read their own concerns through ``raised_for``, never through this."""
-        from roundtable.accounts import roles
+class MeetingAttendee(models.Model):
+    """A person an invited enterprise registered to attend a meeting (on the enterprise side
+    of the portal). The enterprise's list is replaced as a whole when it registers again."""
 
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if roles.can_read_all_issues(user):
-            return self
-        condition = Q(
-            status=IntakeItem.Status.ON_AGENDA,
-            meeting__isnull=False,
-            meeting__in=Meeting.objects.visible_to(user),
-        )
-        dept_ids = roles.department_ids(user)
-        if dept_ids:
-            concerns_dept = Exists(
-                IntakeItem.departments.through.objects.filter(
-                    intakeitem_id=OuterRef("pk"), department_id__in=dept_ids
-                )
-            ) | Exists(
-                IntakeConsultation.objects.filter(item=OuterRef("pk"), department_id__in=dept_ids)
-            )
-            condition |= Q(concerns_dept, verified=True)
-        return self.filter(condition)
+    participant = models.ForeignKey(
+        MeetingParticipant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="attendees",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    history = HistoricalRecords()
 
-    def raised_for(self, enterprise_ids):
-        """The concerns of these enterprises that their contacts may follow: every verified
-        item of theirs (a public-form concern counts once staff matched it)."""
-        return self.filter(enterprise_id__in=list(enterprise_ids), verified=True)
+    class Meta:
+        verbose_name = _("registered attendee")
+        verbose_name_plural = _("registered attendees")
+        ordering = ["participant", "pk"]
 
-    def undecided(self):
-        """Still waiting for staff: neither decided nor settled, dropped or on an agenda."""
-        return self.filter(status__in=IntakeItem.UNDECIDED)
+    def __str__(self) -> str:
+        return self.name
 
 
 class IntakeItem(models.Model):

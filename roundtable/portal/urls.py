@@ -5,13 +5,33 @@ invitation's and the public concern form's (with its status link) is wrapped in
 
 from django.urls import path, re_path
 
-from roundtable.portal import views, views_concerns
+from roundtable.portal import views, views_concerns, views_issues, views_meetings
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("welcome/<uidb64>/<token>/", views.WelcomeView.as_view(), name="welcome"),
+    path("issues/", views_issues.issue_list, name="issues"),
+    path("issues/<int:pk>/", views_issues.issue_detail, name="issue"),
+    path(
+        "issues/<int:pk>/information/",
+        views_issues.issue_add_information,
+        name="issue_add_information",
+    ),
+    path("issues/<int:pk>/confirm/", views_issues.issue_confirm, name="issue_confirm"),
+    path(
+        "issues/<int:pk>/attachments/<int:attachment_pk>/",
+        views_issues.attachment_download,
+        name="attachment",
+    ),
+    path("roundtables/", views_meetings.meeting_list, name="meetings"),
+    path("roundtables/<int:pk>/", views_meetings.meeting_detail, name="meeting"),
+    path(
+        "roundtables/<int:pk>/register/",
+        views_meetings.meeting_register,
+        name="meeting_register",
+    ),
     # Concerns: a contact's (raise one, follow the enterprise's), and the public form's.
     path("concerns/", views_concerns.concern_list, name="concerns"),
     path("concerns/new/", views_concerns.concern_new, name="concern_new"),

@@ -120,8 +120,8 @@ def test_merge_adds_the_text_to_the_issue_and_refuses_another_enterprises_issue(
     services.intake_item_merge(actor=staff, item=item, issue=issue_x, reason="Already handled")
     item.refresh_from_db()
     assert item.status == IntakeItem.Status.MERGED and item.issue == issue_x
-    entry = issue_x.updates.get(kind=ActionUpdate.Kind.COMMENT)
-    assert "Customs clearance is slow" in entry.body
+    entry = issue_x.updates.get(kind=ActionUpdate.Kind.ENTERPRISE_INFO)
+    assert "Customs clearance is slow" in entry.body and entry.visible_to_enterprise
     other = _concern(enterprise_2)
     with pytest.raises(MeetingRefused):
         services.intake_item_merge(actor=staff, item=other, issue=issue_x, reason="r")

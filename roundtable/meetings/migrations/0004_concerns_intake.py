@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('departments', '0002_sort_order'),
         ('enterprises', '0001_initial'),
         ('issues', '0018_search_grams_index'),
-        ('meetings', '0002_calendar_feed_intake_issue'),
+        ('meetings', '0003_registered_attendees'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
