@@ -1,6 +1,7 @@
-"""Reads of the intake (imported by models.py; the models are imported inside each method,
-which runs only once the app's models are loaded)."""
+"""Reads of the intake, imported by models.py (so the other models are looked up by name, once
+the app's models are loaded)."""
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -14,7 +15,10 @@ class IntakeItemQuerySet(models.QuerySet):
         and an unverified one (no enterprise yet) stays with staff. Enterprises' contacts
         read their own concerns through ``raised_for``, never through this."""
         from roundtable.accounts import roles
-        from roundtable.meetings.models import IntakeConsultation, IntakeItem, Meeting
+
+        IntakeItem = self.model  # noqa: N806 - the model, named as everywhere else
+        Meeting = apps.get_model("meetings", "Meeting")  # noqa: N806
+        IntakeConsultation = apps.get_model("meetings", "IntakeConsultation")  # noqa: N806
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -44,6 +48,4 @@ class IntakeItemQuerySet(models.QuerySet):
 
     def undecided(self):
         """Still waiting for staff: neither decided nor settled, dropped or on an agenda."""
-        from roundtable.meetings.models import IntakeItem
-
-        return self.filter(status__in=IntakeItem.UNDECIDED)
+        return self.filter(status__in=self.model.UNDECIDED)
