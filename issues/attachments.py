@@ -232,6 +232,14 @@ def store_attachment(*, issue, uploaded_file, user, update=None) -> Attachment:
     return attachment
 
 
+def stored_in_transaction(name: str) -> None:
+    """Have the innermost ``files_removed_on_rollback()`` block delete the file ``name`` if
+    its transaction fails (for files stored by other apps, such as a concern's)."""
+    stored = _stored_in_transaction.get()
+    if stored is not None:
+        stored.append(name)
+
+
 # The files stored inside the innermost files_removed_on_rollback() block.
 _stored_in_transaction: ContextVar[list[str] | None] = ContextVar("stored_files", default=None)
 

@@ -234,6 +234,8 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
 PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 20)
 PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3)
+CONCERN_FORM_PER_ADDRESS = env_int("CONCERN_FORM_PER_ADDRESS", 10)
+CONCERN_FORM_PER_EMAIL = env_int("CONCERN_FORM_PER_EMAIL", 3)  # both per hour (README)
 
 # Second factor (TOTP, django-otp). Any user may turn it on; with this set, administrators
 # and the chair's office must (they are sent to the enrolment page until they have).
@@ -582,6 +584,12 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending": {
         "task": "issues.tasks.deliver_pending",
         "schedule": float(env_int("DELIVER_PENDING_EVERY_SECONDS", 60)),
+        "options": {"expire_seconds": 55},
+    },
+    # The status link e-mailed to each sender of the public concern form.
+    "deliver-concern-receipts": {
+        "task": "roundtable.meetings.tasks.deliver_concern_receipts",
+        "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
     # Retention (RETENTION_DAYS) and the sweep of orphaned attachment files, at night.

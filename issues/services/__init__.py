@@ -39,6 +39,7 @@ from issues.services.editing import EDITABLE_FIELDS, check_editable, issue_creat
 from issues.services.importing import ImportedIssue, issues_import
 from issues.services.progress import (
     extension_decide,
+    issue_add_concern,
     issue_add_enterprise_information,
     issue_post_progress,
     issue_report_conclusion,
@@ -73,6 +74,7 @@ __all__ = [
     "RESPONSIBLE_NOT_IN_LEAD",
     "issue_post_progress",
     "issue_add_enterprise_information",
+    "issue_add_concern",
     "issue_request_extension",
     "extension_decide",
     "issue_report_conclusion",

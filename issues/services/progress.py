@@ -220,3 +220,27 @@ def issue_report_conclusion(
             actor=actor,
         )
     return current
+
+
+def issue_add_concern(*, actor: User, issue: Issue, body: str) -> ActionUpdate:
+    """Add an enterprise's concern, merged from the intake by commerce staff, to an open
+    issue as the enterprise's information: a timeline entry the enterprise sees too,
+    announced to the lead department (or to commerce staff while none leads it), as
+    ``issue_add_enterprise_information`` does for a contact. A closed issue is reopened
+    first, not written to."""
+    access.check(access.can_edit(actor, issue))
+    body = _clean_text(body)
+    if not body:
+        raise TransitionRefused(_("The concern has no text."))
+    with transaction.atomic():
+        current = _locked(issue)
+        if current.status == Status.CLOSED:
+            raise TransitionRefused(_("The issue is closed: reopen it, or choose an open one."))
+        _save(current, actor, "concern merged", [])
+        update = _timeline_entry(current, actor, ActionUpdate.Kind.ENTERPRISE_INFO, body=body)
+        update.visible_to_enterprise = True
+        update.save(force_insert=True)
+        lead = current.assignments.current().filter(role=Assignment.Role.LEAD).first()
+        people = _department_people([lead.department_id]) if lead else _staff_people()
+        _notify(people, issue=current, title="enterprise_info", reason="enterprise", actor=actor)
+    return update

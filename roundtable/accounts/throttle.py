@@ -91,3 +91,15 @@ def password_reset_allowed(*, address: str, email: str) -> bool:
         by_address <= settings.PASSWORD_RESET_PER_ADDRESS
         and by_email <= settings.PASSWORD_RESET_PER_EMAIL
     )
+
+
+def concern_form_address_allowed(*, address: str) -> bool:
+    """Count a POST of the public concern form from ``address`` and say whether it is
+    within CONCERN_FORM_PER_ADDRESS an hour (every POST counts, valid or not)."""
+    return _hit("concern-address", address or "-", window=3600) <= settings.CONCERN_FORM_PER_ADDRESS
+
+
+def concern_form_email_allowed(*, email: str) -> bool:
+    """Count a concern about to be sent for ``email`` and say whether it is within
+    CONCERN_FORM_PER_EMAIL an hour."""
+    return _hit("concern-email", email or "-", window=3600) <= settings.CONCERN_FORM_PER_EMAIL

@@ -195,6 +195,12 @@ PHRASES: dict[str, Template] = {
     "title.meeting_tomorrow": _t(_("Meeting on {when}: {topic}")),
     "title.minutes_unpublished": _t(_("Minutes not yet published: {topic}")),
     "title.quarter_no_roundtable": _t(_("No roundtable meeting yet in {quarter}")),
+    # What became of an enterprise's concern (meetings/services/concerns.py); the staff's
+    # reason is shown beside it, in their own words.
+    "concern.accepted": _t(_("Accepted as ledger issue {reference}.")),
+    "concern.attached": _t(_("Put on the agenda of the meeting of {day}: {topic}.")),
+    "concern.merged": _t(_("Added to ledger issue {reference}, which already deals with it.")),
+    "concern.answered": _t(_("Answered directly by the commerce staff.")),
     # The system's own words in an issue's timeline.
     "timeline.assigned": Template("{departments}"),
     # Translators: an issue imported from an old ledger: the file's name and the row.

@@ -20,6 +20,7 @@ from django.http import Http404
 from roundtable.accounts import roles
 from roundtable.lib import params
 from roundtable.meetings.models import (
+    IntakeAttachment,
     IntakeConsultation,
     IntakeItem,
     Meeting,
@@ -63,6 +64,35 @@ def consultation_for_user(user, meeting: Meeting, pk) -> IntakeConsultation:
             "item", "item__enterprise", "department", "replied_by"
         ).get(pk=_pk(pk), item__in=items)
     except IntakeConsultation.DoesNotExist:
+        raise Http404 from None
+
+
+def can_read_queue(user) -> bool:
+    """The intake queue of enterprises' concerns: commerce staff decide, the chair's office
+    reads; no one else (a department sees a concern once it is sent to it or on an agenda,
+    on the meeting's page)."""
+    return roles.can_read_all_issues(user)
+
+
+def queue_item_for_user(user, pk) -> IntakeItem:
+    """A concern of the intake queue; 403 for a user who may not read the queue, 404 for an
+    id that is not there (or malformed)."""
+    check(can_read_queue(user))
+    try:
+        return (
+            IntakeItem.objects.visible_to(user)
+            .select_related("enterprise", "category", "meeting", "issue", "raised_by", "sender")
+            .get(pk=_pk(pk))
+        )
+    except IntakeItem.DoesNotExist:
+        raise Http404 from None
+
+
+def item_file_or_404(item: IntakeItem, pk):
+    """A file of ``item``; 404 for a file of another concern."""
+    try:
+        return item.attachments.get(pk=_pk(pk))
+    except IntakeAttachment.DoesNotExist:
         raise Http404 from None
 
 

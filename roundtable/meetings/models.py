@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from roundtable.lib import countries as country_names
 from roundtable.lib.i18n import BilingualNameMixin
+from roundtable.meetings.intake_querysets import IntakeItemQuerySet
 
 
 class Roundtable(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from BilingualNameMixin
@@ -365,34 +366,11 @@ class MeetingAttendee(models.Model):
         return self.name
 
 
-class IntakeItemQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Intake items ``user`` may read, for meetings they can already open: all for
-        commerce staff and the chair's office; for a department, the items on the agenda and
-        those that concern it or were sent to it for consultation. Enterprises' concerns that
-        are another department's business stay with that department."""
-        from roundtable.accounts import roles
-
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if roles.can_read_all_issues(user):
-            return self
-        condition = Q(status=IntakeItem.Status.ON_AGENDA)
-        dept_ids = roles.department_ids(user)
-        if dept_ids:
-            condition |= Exists(
-                IntakeItem.departments.through.objects.filter(
-                    intakeitem_id=OuterRef("pk"), department_id__in=dept_ids
-                )
-            )
-            condition |= Exists(
-                IntakeConsultation.objects.filter(item=OuterRef("pk"), department_id__in=dept_ids)
-            )
-        return self.filter(condition)
-
-
 class IntakeItem(models.Model):
-    """A concern gathered from an enterprise before a meeting (会前收集)."""
+    """A concern in the intake: gathered by staff before a meeting (会前收集), raised by an
+    enterprise's contact on the enterprise side, or sent through the public form. Until staff
+    decide on it, it may have no meeting; a public-form concern has no enterprise until staff
+    match it to one (``verified``)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -400,15 +378,52 @@ class IntakeItem(models.Model):
         ON_AGENDA = "agenda", _("On the agenda")
         SETTLED = "settled", _("Settled before the meeting")
         DROPPED = "dropped", _("Not taken up")
+        ACCEPTED = "accepted", _("Accepted as a ledger issue")
+        MERGED = "merged", _("Merged into a ledger issue")
+        ANSWERED = "answered", _("Answered directly")
+
+    class Origin(models.TextChoices):
+        STAFF = "staff", _("Recorded by staff")
+        CONTACT = "contact", _("Raised by an enterprise contact")
+        PUBLIC = "public", _("Public concern form")
+
+    UNDECIDED = (Status.OPEN, Status.IN_CONSULTATION)
+    # Final decisions on a concern, each with its outcome and reason.
+    DECIDED = (Status.ACCEPTED, Status.MERGED, Status.ANSWERED)
 
     meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="intake_items"
+        Meeting,
+        verbose_name=_("meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="intake_items",
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="intake_items",
+    )
+    origin = models.CharField(
+        _("came from"), max_length=10, choices=Origin.choices, default=Origin.STAFF
+    )
+    verified = models.BooleanField(
+        _("verified"),
+        default=True,
+        help_text=_("A public-form concern is unverified until staff match it to an enterprise."),
+    )
+    may_discuss = models.BooleanField(_("may be discussed at the next roundtable"), default=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="raised_concerns",
+        help_text=_("The enterprise contact who raised it."),
     )
     text = models.TextField(_("concern"), max_length=5000)
     category = models.ForeignKey(
@@ -436,7 +451,20 @@ class IntakeItem(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="intake_items",
-        help_text=_("The ledger entry the concern became after the meeting."),
+        help_text=_("The ledger entry the concern became, or was merged into."),
+    )
+    # Staff's decision, as the enterprise sees it: what the system says happened (a phrase,
+    # lib/phrases.py, worded in the reader's language) and the staff's own reason.
+    outcome_phrase = models.JSONField(_("outcome"), null=True, blank=True)
+    outcome_reason = models.TextField(_("reason given"), blank=True, max_length=5000)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -454,9 +482,35 @@ class IntakeItem(models.Model):
         verbose_name = _("intake item")
         verbose_name_plural = _("intake items")
         ordering = ["meeting", "agenda_order", "created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="intake_status_created")]
+        constraints = [
+            # Only a public-form concern can lack an enterprise, and only while unverified.
+            models.CheckConstraint(
+                condition=Q(enterprise__isnull=False) | Q(verified=False),
+                name="intake_verified_has_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified=True) | Q(origin="public"),
+                name="intake_unverified_only_public",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="agenda", meeting__isnull=False) | ~Q(status="agenda"),
+                name="intake_agenda_has_meeting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.status in self.UNDECIDED
+
+    @property
+    def shown_outcome(self) -> str:  # in the active language (the reader's)
+        from roundtable.lib import phrases
+
+        return phrases.render(self.outcome_phrase)
 
 
 class IntakeConsultation(models.Model):
@@ -529,3 +583,7 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# The concern's files and its public sender live beside (a module of their own, for size).
+from roundtable.meetings.concern_models import ConcernSender, IntakeAttachment  # noqa: E402, F401

@@ -38,6 +38,15 @@ urlpatterns = [
     path("meetings/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
     path("meetings/<int:pk>/points/new/", views.point_new, name="point_new"),
+    # The intake queue: enterprises' concerns waiting for the staff's decision.
+    path("concerns/", views.concern_queue, name="concerns"),
+    path("concerns/<int:pk>/", views.concern_detail, name="concern"),
+    path("concerns/<int:pk>/files/<int:file_pk>/", views.concern_file, name="concern_file"),
+    path("concerns/<int:pk>/accept/", views.concern_accept, name="concern_accept"),
+    path("concerns/<int:pk>/attach/", views.concern_attach, name="concern_attach"),
+    path("concerns/<int:pk>/merge/", views.concern_merge, name="concern_merge"),
+    path("concerns/<int:pk>/answer/", views.concern_answer, name="concern_answer"),
+    path("concerns/<int:pk>/match/", views.concern_match, name="concern_match"),
     # The token is 43 URL-safe characters (secrets.token_urlsafe(32)); anything else is 404.
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{43})\.ics$", views.feed, name="feed"),
     path("calendar/", views.feed_settings, name="feed_settings"),

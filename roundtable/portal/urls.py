@@ -1,10 +1,11 @@
 """The enterprise side's URLs, under /portal/ (namespace ``portal``). Every view but the
-invitation's is wrapped in ``access.contact_required``; staff never reach these pages, and
-contacts reach nothing else (accounts.middleware.EnterpriseSideMiddleware)."""
+invitation's and the public concern form's (with its status link) is wrapped in
+``access.contact_required``; staff never reach these pages, and contacts reach nothing else
+(accounts.middleware.EnterpriseSideMiddleware)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from roundtable.portal import views, views_issues, views_meetings
+from roundtable.portal import views, views_concerns, views_issues, views_meetings
 
 app_name = "portal"
 
@@ -30,5 +31,21 @@ urlpatterns = [
         "roundtables/<int:pk>/register/",
         views_meetings.meeting_register,
         name="meeting_register",
+    ),
+    # Concerns: a contact's (raise one, follow the enterprise's), and the public form's.
+    path("concerns/", views_concerns.concern_list, name="concerns"),
+    path("concerns/new/", views_concerns.concern_new, name="concern_new"),
+    path(
+        "concerns/<int:pk>/files/<int:file_pk>/",
+        views_concerns.concern_file,
+        name="concern_file",
+    ),
+    path("concern/", views_concerns.concern_public, name="concern_public"),
+    path("concern/sent/", views_concerns.concern_sent, name="concern_sent"),
+    # The status link's token: 16 random bytes or more, URL-safe; anything else is 404.
+    re_path(
+        r"^concern/status/(?P<token>[A-Za-z0-9_-]{22,64})/$",
+        views_concerns.concern_status,
+        name="concern_status",
     ),
 ]

@@ -13,10 +13,14 @@ LA has a live calendar feed; E1 has a contact.
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
+
 from issues.models import Issue
 from roundtable.enterprises.models import EnterpriseContact
 from roundtable.meetings.models import (
     CalendarFeed,
+    ConcernSender,
+    IntakeAttachment,
     IntakeConsultation,
     IntakeItem,
     Meeting,
@@ -24,6 +28,7 @@ from roundtable.meetings.models import (
     Roundtable,
     RoundtableSeat,
 )
+from roundtable.meetings.services.concerns import token_hash
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A valid credit code that no factory produces (factories use 91500103…).
@@ -75,7 +80,12 @@ def build(personas, dept_a, dept_b, enterprise_1, issue_x) -> dict:
     MeetingParticipant.objects.create(meeting=visit, user=personas["St"], attended=True)
     contact = EnterpriseContact.objects.create(enterprise=enterprise_1, name="Matrix contact")
     feed = CalendarFeed.objects.create(user=personas["LA"])
+    concern, public_concern, concern_file = _concerns(enterprise_1)
     return {
+        "concern": concern.pk,
+        "public_concern": public_concern.pk,
+        "concern_file": concern_file.pk,
+        "status_token": STATUS_TOKEN,
         "M": m.pk,
         "V": visit.pk,
         "RT": rt.pk,
@@ -90,3 +100,39 @@ def build(personas, dept_a, dept_b, enterprise_1, issue_x) -> dict:
         "u_St": personas["St"].pk,
         "u_Mo": personas["Mo"].pk,
     }
+
+
+# The public concern's status link (its hash is stored, as a real one's).
+STATUS_TOKEN = "MatrixStatusToken_0123456789"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _concerns(enterprise_1):
+    """The intake queue: E1's concern {concern}, raised on the enterprise side with a file
+    {concern_file} and no meeting yet; an unverified public-form concern {public_concern}
+    that gives E1's credit code."""
+    concern = IntakeItem.objects.create(
+        enterprise=enterprise_1, origin=IntakeItem.Origin.CONTACT, text="Matrix raised concern"
+    )
+    concern_file = IntakeAttachment(
+        item=concern,
+        storage_key="0123456789abcdef0123456789abcdef.pdf",
+        original_name="concern.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+    )
+    concern_file.file.save(concern_file.storage_key, ContentFile(PDF), save=False)
+    concern_file.save()
+    public_concern = IntakeItem.objects.create(
+        origin=IntakeItem.Origin.PUBLIC, verified=False, text="Matrix public concern"
+    )
+    ConcernSender.objects.create(
+        item=public_concern,
+        token_hash=token_hash(STATUS_TOKEN),
+        credit_code=enterprise_1.credit_code,
+        company="Matrix company",
+        name="Matrix sender",
+        email="sender@example.com",
+        language="en",
+    )
+    return concern, public_concern, concern_file

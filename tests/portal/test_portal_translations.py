@@ -39,6 +39,11 @@ ENTERPRISE_SIDE_SOURCES = [
     "templates/404.html",
     "templates/405.html",
     "templates/413.html",
+    # The public concern form's question and its credit-code check (issue 17, concerns).
+    "roundtable/lib/challenge.py",
+    "roundtable/lib/uscc.py",
+    # How a contact reads a concern's outcome: worded from these phrases (concern.*) is
+    # checked by tests/portal/test_concerns_contact.py.
 ]
 # Strings of staff-side modules that a contact reads too (the sign-in form's refusal).
 ENTERPRISE_SIDE_MSGIDS = [

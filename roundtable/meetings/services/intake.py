@@ -91,6 +91,8 @@ def intake_item_set_status(*, actor: User, item: IntakeItem, status: str) -> Int
         if meeting.status == Status.CANCELLED:
             raise MeetingRefused(_("The meeting was cancelled."))
         current = IntakeItem.objects.select_for_update().get(pk=item.pk)
+        if current.status in IntakeItem.DECIDED:
+            raise MeetingRefused(_("This concern has already been dealt with."))
         if status == IntakeItem.Status.OPEN and current.consultations.exists():
             status = IntakeItem.Status.IN_CONSULTATION
         if current.status != status:
@@ -162,7 +164,7 @@ def agenda_set(*, actor: User, meeting: Meeting, items: Sequence[IntakeItem]) ->
                 continue
             order.append(item.pk)
         for pk in order:
-            if all_items[pk].status in (IntakeItem.Status.SETTLED, IntakeItem.Status.DROPPED):
+            if all_items[pk].status not in (*IntakeItem.UNDECIDED, IntakeItem.Status.ON_AGENDA):
                 raise MeetingRefused(
                     _("“%(text)s” was settled or not taken up: reopen it first.")
                     % {"text": all_items[pk].text[:60]}

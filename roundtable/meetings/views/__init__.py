@@ -8,6 +8,16 @@ One module per area: ``roundtables``, ``meetings`` (calendar and planning), ``de
 meeting's page and list), ``intake``, ``visits``, ``feeds``; ``common`` holds what they share.
 """
 
+from roundtable.meetings.views.concerns import (
+    concern_accept,
+    concern_answer,
+    concern_attach,
+    concern_detail,
+    concern_file,
+    concern_match,
+    concern_merge,
+    concern_queue,
+)
 from roundtable.meetings.views.detail import export_xlsx, meeting_detail, meeting_issues
 from roundtable.meetings.views.feeds import feed, feed_settings
 from roundtable.meetings.views.intake import (
@@ -38,6 +48,14 @@ from roundtable.meetings.views.visits import visit_new
 
 __all__ = [
     "agenda",
+    "concern_accept",
+    "concern_answer",
+    "concern_attach",
+    "concern_detail",
+    "concern_file",
+    "concern_match",
+    "concern_merge",
+    "concern_queue",
     "attendance",
     "consultation_reply",
     "export_xlsx",
