@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "roundtable.meetings",
     "issues",
     "roundtable.notifications",
+    "roundtable.notices",
     "roundtable.dashboard",
     "roundtable.ops",
     "roundtable.jobs",
@@ -572,6 +573,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roundtable.jobs.tasks.purge_expired_jobs",
         "schedule": crontab(minute=15, hour=4),
         "options": {"expire_seconds": 6 * 3600},
+    },
+    # Policy notices: sending one queues this at once; the tick takes retries, claims left by
+    # a dead worker and notices sent while the broker was down (roundtable/notices/delivery.py).
+    "deliver-notices": {
+        "task": "roundtable.notices.tasks.deliver_notices",
+        "schedule": float(env_int("DELIVER_PENDING_EVERY_SECONDS", 60)),
+        "options": {"expire_seconds": 55},
     },
     "sweep-orphan-files": {
         "task": "issues.tasks.sweep_orphan_files",
