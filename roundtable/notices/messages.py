@@ -32,14 +32,14 @@ def render_notice(notice: Notice, row: NoticeDelivery, *, connection=None):
             "reader_language_name": AUTONYMS[row.language],
             "falls_back": row.version != row.language,
             "files": [a.original_name for a in notice.attachments.all()],
-            "url": absolute(path_to("portal_notices:detail", notice.pk)),
-            "inbox_url": absolute(path_to("portal_notices:inbox")),
+            "url": absolute(path_to("portal:notice", notice.pk)),
+            "inbox_url": absolute(path_to("portal:notices")),
             "has_account": row.user_id is not None,
             "site_url": settings.SITE_URL,
         }
-        subject = render_to_string("emails/policy_notice.subject.txt", context)
-        text = render_to_string("emails/policy_notice.txt", context)
-        html = render_to_string("emails/policy_notice.html", context)
+        subject = render_to_string("emails/portal/policy_notice.subject.txt", context)
+        text = render_to_string("emails/portal/policy_notice.txt", context)
+        html = render_to_string("emails/portal/policy_notice.html", context)
     message = mail.EmailMultiAlternatives(
         subject=one_line(subject),
         body=text,

@@ -21,6 +21,7 @@ from roundtable.workdays import services as workdays
 from tests import factories
 from tests.jobs import world as jobs_world
 from tests.meetings import world as meetings_world
+from tests.notices import matrix_world as notices_world
 from tests.security.headers import assert_security_headers
 
 # matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
@@ -106,6 +107,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     # The REST API (matrix_api.yaml): {etag} is X's ETag; {token} one of LC's API tokens.
     ids["etag"] = f'"{x.pk}-{x.version}"'
     ids["token"] = api_tokens.token_create(user=personas["LC"], name="LC's", scope="read")[0].pk
+    # Policy notices (matrix_notices.yaml): {notice} {notice_file} {notice_sent}.
+    ids.update(notices_world.build(personas, enterprise_1))
     return ids
 
 
