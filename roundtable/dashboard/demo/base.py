@@ -33,6 +33,7 @@ from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at, say
 from roundtable.dashboard.demo.issues import IssueWriter
 from roundtable.dashboard.demo.meetings import build_meetings
+from roundtable.dashboard.demo.notices import build_notices
 from roundtable.dashboard.demo.plan import plan_issues
 from roundtable.enterprises import services as enterprise_services
 from roundtable.enterprises.models import Association, Enterprise
@@ -91,6 +92,7 @@ class BaseLoader:
         build_meetings(self)
         self.build_issues()
         self.build_notifications()
+        build_notices(self)
         self.backdate()
         return self.counts
 
