@@ -22,7 +22,7 @@ help:
 	@echo "make test      formatting, lint, missing migrations, then pytest (PYTEST_ARGS=...)"
 	@echo "make lint      ruff format --check and ruff check"
 	@echo "make format    ruff format and ruff check --fix"
-	@echo "make messages  update and compile the zh_Hans translations"
+	@echo "make messages  update and compile the zh_Hans, ja and ko translations"
 	@echo "make bench     bench/run.py (BENCH_ARGS=...)"
 	@echo "make loadtest  gunicorn + worker on PostgreSQL and Redis under Locust (bench/loadtest/)"
 	@echo "make screenshots  the README's screenshots, from the demo data in Chromium (docs/screenshots.py)"
@@ -70,7 +70,7 @@ format: install
 # The same makemessages call that tests/test_translations.py asks for.
 messages: install
 	mkdir -p locale
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var \
+	$(PY) manage.py makemessages -l zh_Hans -l ja -l ko --ignore=.venv --ignore=var \
 		--ignore=bench --ignore=tests --no-location
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "roundtable.notifications",
     "roundtable.notices",
     "roundtable.dashboard",
+    "roundtable.portal",
     "roundtable.ops",
     "roundtable.jobs",
     "rest_framework",
@@ -99,6 +100,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "roundtable.accounts.middleware.SecondFactorRequiredMiddleware",
     "roundtable.accounts.middleware.UserLanguageMiddleware",
+    # Enterprise contacts reach /portal/ only: 403 on every staff page (after the language,
+    # so that the 403 page is in theirs).
+    "roundtable.accounts.middleware.EnterpriseSideMiddleware",
     # After the language is chosen, so that its 400 page is in the user's language.
     "roundtable.lib.middleware.RefuseNulMiddleware",
     "roundtable.accounts.middleware.NoStoreForAuthenticatedMiddleware",
@@ -313,7 +317,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Language and time --------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Staff pages are complete in English and Chinese; the enterprise side (/portal/) and every
+# message to enterprise contacts in all four (accounts.models.STAFF_LANGUAGES).
+LANGUAGES = [
+    ("en", _("English")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("ja", _("Japanese")),
+    ("ko", _("Korean")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

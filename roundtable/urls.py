@@ -42,6 +42,8 @@ urlpatterns = [
     path("jobs/", include("roundtable.jobs.urls")),
     path("notices/", include("roundtable.notices.urls")),
     path("api/", include("roundtable.api.urls")),
+    # The enterprises' own side: contacts only (roundtable/portal/access.py).
+    path("portal/", include("roundtable.portal.urls")),
     path("", include("roundtable.enterprises.urls")),
     path("", include("roundtable.meetings.urls")),
     path("", include("roundtable.dashboard.urls")),

@@ -217,6 +217,19 @@ def issue_x(dept_a, dept_b, enterprise_1, monitor):
 
 
 @pytest.fixture
+def contact_personas(enterprise_1, enterprise_2):
+    """Enterprise contacts for the access matrix and the portal's tests: C1 represents E1,
+    C2 only E2, and Cx's link to E1 ended yesterday (2026-09-28: the matrix's clock)."""
+    return {
+        "C1": factories.make_contact(enterprise_1, username="contact_1"),
+        "C2": factories.make_contact(enterprise_2, username="contact_2"),
+        "Cx": factories.make_contact(
+            enterprise_1, username="contact_ended", ended_on=date(2026, 9, 28)
+        ),
+    }
+
+
+@pytest.fixture
 def personas(liaison_a, liaison_b, liaison_c, head_a, monitor, staff, chair, admin_user):
     return {
         "LA": liaison_a,

@@ -9,7 +9,7 @@ from departments.models import Department, DepartmentMembership
 from issues.models import Assignment, Category, Issue
 from issues.references import format_reference
 from roundtable.accounts.models import User
-from roundtable.enterprises.models import Enterprise
+from roundtable.enterprises.models import Enterprise, EnterpriseContact
 from roundtable.lib.uscc import check_character
 
 _codes = itertools.count(1)
@@ -130,3 +130,25 @@ def lead_of(issue) -> Assignment:
 
 def co_of(issue) -> Assignment:
     return issue.assignments.current().get(role=Assignment.Role.CO_HANDLING)
+
+
+def make_contact(enterprise, *, username, language="en", ended_on=None, name=None, user=None):
+    """An enterprise contact with a portal account (password ``roundtable-demo``): the user
+    (``is_enterprise_contact``) and its link to ``enterprise``, ended on ``ended_on`` if
+    given. Pass ``user`` to link an existing contact account to another enterprise."""
+    if user is None:
+        user = UserFactory(
+            username=username,
+            full_name=name or f"Contact {username}",
+            preferred_language=language,
+            is_enterprise_contact=True,
+        )
+    EnterpriseContact.objects.create(
+        enterprise=enterprise,
+        name=user.full_name,
+        email=user.email,
+        preferred_language=user.preferred_language,
+        user=user,
+        ended_on=ended_on,
+    )
+    return user

@@ -82,12 +82,17 @@ def tokens_of(user: User):
 
 
 def token_for_key(key: str) -> ApiToken | None:
-    """The live token whose key is ``key``, with its active owner; None otherwise."""
+    """The live token whose key is ``key``, with its active owner; None otherwise. An
+    enterprise contact's token (there should be none) is never honoured: the API is the
+    staff side's."""
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > KEY_MAX_LENGTH:
         return None
     digest = _digest(key)
     candidates = ApiToken.objects.select_related("user").filter(
-        prefix=key[:PREFIX_LENGTH], revoked_at=None, user__is_active=True
+        prefix=key[:PREFIX_LENGTH],
+        revoked_at=None,
+        user__is_active=True,
+        user__is_enterprise_contact=False,
     )
     for token in candidates:
         if hmac.compare_digest(token.key_hash, digest):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -73,3 +74,41 @@ class SecondFactorRequiredMiddleware:
             return resolve(request.path_info).view_name
         except Resolver404:
             return ""
+
+
+class EnterpriseSideMiddleware:
+    """Enterprise contacts (``roles.is_enterprise_contact``) never reach a staff page: the
+    one rule, here, whatever each staff page checks itself. A contact may use the enterprise
+    side (the URL namespace ``portal``) and the few account pages every visitor needs
+    (sign-in and out, the language switch, a reset link); the portal's home ("/") sends
+    them to /portal/, and every other page answers 403. After the session and the user are
+    known, before any view runs."""
+
+    PORTAL_NAMESPACE = "portal"
+    ALLOWED = {
+        "accounts:login",
+        "accounts:login_verify",
+        "accounts:logout",
+        "accounts:set_language",
+        "accounts:password_reset",
+        "accounts:password_reset_sent",
+        "accounts:password_reset_confirm",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_enterprise_contact", False):
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if match is not None and not (
+                self.PORTAL_NAMESPACE in match.namespaces or match.view_name in self.ALLOWED
+            ):
+                if match.view_name == "dashboard:home":
+                    return redirect("portal:home")
+                raise PermissionDenied
+        return self.get_response(request)

@@ -23,6 +23,21 @@ class Role(models.TextChoices):
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     CHINESE = "zh-hans", _("Simplified Chinese")
+    # The enterprise side (roundtable/portal/) is complete in these too; the staff side stays
+    # in English and Chinese (STAFF_LANGUAGES).
+    JAPANESE = "ja", _("Japanese")
+    KOREAN = "ko", _("Korean")
+
+
+# The languages the staff side offers; enterprise contacts choose from all of Language.
+STAFF_LANGUAGES = (Language.ENGLISH, Language.CHINESE)
+# Each language named in itself, as a language switch shows it.
+LANGUAGE_AUTONYMS = {
+    Language.CHINESE: "中文",
+    Language.ENGLISH: "English",
+    Language.JAPANESE: "日本語",
+    Language.KOREAN: "한국어",
+}
 
 
 class User(AbstractUser):
@@ -36,6 +51,10 @@ class User(AbstractUser):
     # Lists (the ledger, My department, meetings) in compact rows: a preference of the reader
     # (roundtable.accounts.services.set_compact_lists), kept out of the user's history.
     compact_lists = models.BooleanField(_("compact lists"), default=False)
+    # An account of the enterprise side: a person of an enterprise (EnterpriseContact.user),
+    # confined to /portal/ (accounts.middleware.EnterpriseSideMiddleware) and holding no
+    # staff role whatever its groups say (accounts.roles). Set when the contact is invited.
+    is_enterprise_contact = models.BooleanField(_("enterprise contact"), default=False)
     # Roles are auth groups: their changes are kept with the user's (who gave which role when).
     history = HistoricalRecords(
         excluded_fields=["password", "last_login", "compact_lists"], m2m_fields=["groups"]

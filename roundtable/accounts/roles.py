@@ -10,8 +10,22 @@ from django.contrib.auth.models import AnonymousUser
 from roundtable.accounts.models import Role, User
 
 
+def is_enterprise_contact(user: User | AnonymousUser) -> bool:
+    """An account of the enterprise side (``User.is_enterprise_contact``): it reaches
+    /portal/ only (``EnterpriseSideMiddleware``) and holds no staff role, whatever groups or
+    department seats it may have been given by mistake. Which enterprises it represents, and
+    whether those links still stand, is ``roundtable/portal/access.py``'s question."""
+    return bool(user.is_authenticated and getattr(user, "is_enterprise_contact", False))
+
+
+def is_staff_side(user: User | AnonymousUser) -> bool:
+    """Signed in, active and not an enterprise contact: the staff side's pages are for them
+    (each page still checks its own role)."""
+    return bool(user.is_authenticated and user.is_active and not is_enterprise_contact(user))
+
+
 def _groups(user) -> frozenset[str]:
-    if not user.is_authenticated or not user.is_active:
+    if not is_staff_side(user):
         return frozenset()
     cached = getattr(user, "_role_groups", None)
     if cached is None:
@@ -29,7 +43,7 @@ def is_chair(user: User | AnonymousUser) -> bool:
 
 
 def is_administrator(user: User | AnonymousUser) -> bool:
-    if not user.is_authenticated or not user.is_active:
+    if not is_staff_side(user):
         return False
     return user.is_superuser or Role.ADMINISTRATOR in _groups(user)
 
@@ -37,7 +51,7 @@ def is_administrator(user: User | AnonymousUser) -> bool:
 def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> frozenset[int]:
     """Ids of the departments in which ``user`` currently holds a membership (any role, or
     ``role``: "head" or "liaison")."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_staff_side(user):
         return frozenset()
     cache = getattr(user, "_role_departments", None)
     if cache is None:
@@ -100,7 +114,7 @@ def is_case_user(user) -> bool:
     if can_read_all_issues(user) or is_department_member(user):
         return True
     # Through the reverse relation (Issue.monitor): accounts never imports issues.
-    return user.is_authenticated and user.monitored_issues.exists()
+    return is_staff_side(user) and user.monitored_issues.exists()
 
 
 def role_labels(user) -> list[str]:

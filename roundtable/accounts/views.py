@@ -30,7 +30,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
-from roundtable.accounts import services, throttle
+from roundtable.accounts import roles, services, throttle
 from roundtable.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
@@ -40,7 +40,7 @@ from roundtable.accounts.forms import (
     PasswordResetRequestForm,
     SetPasswordForm,
 )
-from roundtable.accounts.models import User
+from roundtable.accounts.models import STAFF_LANGUAGES, User
 from roundtable.accounts.tokens import invitation_tokens, password_reset_tokens
 from roundtable.accounts.views_tokens import account_context
 from roundtable.lib import params
@@ -102,6 +102,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        self.signing_in = user
         if not user_has_device(user):
             return super().form_valid(form)
         session = self.request.session
@@ -115,6 +116,17 @@ class LoginView(auth_views.LoginView):
             "tries": 0,
         }
         return redirect("accounts:login_verify")
+
+    def get_success_url(self):
+        # An enterprise contact lands on the enterprise side, whatever staff page ``next``
+        # names (EnterpriseSideMiddleware would refuse it).
+        url = super().get_success_url()
+        user = getattr(self, "signing_in", None)
+        if user is not None and roles.is_enterprise_contact(user):
+            portal = reverse("portal:home")
+            if not url.startswith(portal):
+                return portal
+        return url
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -198,7 +210,9 @@ def set_language(request):
     and into their e-mails) and in a cookie (for the sign-in page)."""
     language = request.POST.get("language", "")
     response = HttpResponseRedirect(_safe_next(request))
-    if language in dict(settings.LANGUAGES) and check_for_language(language):
+    # Staff pages are in English and Chinese; contacts (and the sign-in page) have all four.
+    offered = STAFF_LANGUAGES if roles.is_staff_side(request.user) else dict(settings.LANGUAGES)
+    if language in offered and check_for_language(language):
         if request.user.is_authenticated and request.user.preferred_language != language:
             request.user.preferred_language = language
             request.user.save(update_fields=["preferred_language"])

@@ -7,6 +7,8 @@
   which gathers all its issues, visits and contacts, answers 404 for them.
 - Creating and editing enterprises and contacts, and reassigning designated officials:
   commerce staff only (403 for anyone else who can see the page).
+- Inviting a contact to the enterprise side (/portal/) and ending their access: commerce
+  staff and the enterprise's designated official.
 - Every signed-in user may search names for pickers (``enterprises:autocomplete``): names
   and credit codes are not confidential inside the portal.
 """
@@ -50,6 +52,14 @@ def can_use_directory(user) -> bool:
 
 def can_edit(user, enterprise: Enterprise | None = None) -> bool:
     return roles.is_commerce_staff(user)
+
+
+def can_invite(user, enterprise: Enterprise) -> bool:
+    """Inviting a contact to the enterprise side, and ending a contact's access: commerce
+    staff, and the enterprise's own designated official."""
+    if roles.is_commerce_staff(user):
+        return True
+    return roles.is_staff_side(user) and enterprise.designated_official_id == user.pk
 
 
 def can_reassign(user) -> bool:

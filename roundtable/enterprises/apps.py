@@ -6,3 +6,13 @@ class EnterprisesConfig(AppConfig):
     name = "roundtable.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self):
+        from roundtable.enterprises import emails
+        from roundtable.lib import outbox
+
+        outbox.register(
+            emails.CONTACT_INVITATION,
+            label=emails.LABELS[emails.CONTACT_INVITATION],
+            build=emails.contact_invitation_message,
+        )

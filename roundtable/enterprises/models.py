@@ -124,7 +124,21 @@ class Association(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ fr
         ordering = ["name_zh"]
 
 
+class EnterpriseContactQuerySet(models.QuerySet):
+    def active(self, *, on=None):
+        """Links that still stand on ``on`` (today in Asia/Shanghai): not ended, or ended
+        later than that day. A contact whose link ended loses the enterprise's portal."""
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
 class EnterpriseContact(models.Model):
+    """A person of an enterprise. With a portal account (``user``) it is the link that opens
+    the enterprise's side of the portal to that person, until ``ended_on``. One person may
+    represent several enterprises (a chamber's secretary): one row per enterprise."""
+
     enterprise = models.ForeignKey(
         Enterprise,
         verbose_name=_("enterprise"),
@@ -139,20 +153,31 @@ class EnterpriseContact(models.Model):
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
     )
     is_primary = models.BooleanField(_("primary contact"), default=False)
-    user = models.OneToOneField(
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("portal account"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="enterprise_contact",
+        related_name="enterprise_links",
     )
+    ended_on = models.DateField(_("portal access ended on"), null=True, blank=True)
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = EnterpriseContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise contact")
         verbose_name_plural = _("enterprise contacts")
         ordering = ["enterprise", "-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "user"],
+                condition=Q(user__isnull=False),
+                name="enterprise_contact_user_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -261,3 +261,83 @@ def contact_save(
                 other._change_reason = "another contact made primary"
                 other.save(update_fields=["is_primary"])
     return contact
+
+
+def _contact_account(contact: EnterpriseContact) -> User:
+    """The portal account for ``contact``: theirs already, or the contact account with the
+    same e-mail address (one person representing several enterprises has one account), or
+    a new one (no usable password until the invitation's link is used). An address that
+    belongs to a staff account is refused: staff and contacts never share an account."""
+    if contact.user_id is not None:
+        return contact.user
+    email = contact.email.strip()
+    existing = User.objects.filter(email__iexact=email).order_by("pk")
+    for user in existing:
+        if user.is_enterprise_contact:
+            return user
+    if existing.exists() or User.objects.filter(username__iexact=email).exists():
+        raise EnterpriseRefused(
+            _("This e-mail address belongs to a staff account. Give the contact their own."),
+            field="email",
+        )
+    user = User(
+        username=email.lower(),
+        email=email,
+        full_name=contact.name,
+        preferred_language=contact.preferred_language,
+        is_enterprise_contact=True,
+    )
+    user.set_unusable_password()
+    user._change_reason = "enterprise contact account created"
+    user.save()
+    return user
+
+
+def contact_invite(*, actor: User, contact: EnterpriseContact) -> User:
+    """Invite ``contact`` to the enterprise side of the portal (/portal/): their account is
+    made or found (``_contact_account``), the link between them and the enterprise stands
+    again if it had ended, and an invitation is queued through the outbox, in the contact's
+    language, with a link to set their password and language (works once, for
+    INVITATION_TIMEOUT). Commerce staff or the enterprise's designated official."""
+    from django.utils import timezone
+
+    from roundtable.enterprises.emails import CONTACT_INVITATION
+    from roundtable.lib import outbox
+
+    enterprise = contact.enterprise
+    access.check(access.can_invite(actor, enterprise))
+    if not contact.email.strip():
+        raise EnterpriseRefused(_("The contact has no e-mail address to send the invitation to."))
+    with transaction.atomic():
+        contact = EnterpriseContact.objects.select_for_update().get(pk=contact.pk)
+        user = _contact_account(contact)
+        if not user.is_active:
+            raise EnterpriseRefused(_("The contact's account is deactivated."))
+        if (
+            EnterpriseContact.objects.filter(enterprise=enterprise, user=user)
+            .exclude(pk=contact.pk)
+            .exists()
+        ):
+            raise EnterpriseRefused(_("This person is already a contact of this enterprise."))
+        contact.user = user
+        contact.ended_on = None
+        contact.invited_at = timezone.now()
+        contact._history_user = actor
+        contact._change_reason = "invited to the enterprise portal"
+        contact.save(update_fields=["user", "ended_on", "invited_at"])
+        outbox.queue(kind=CONTACT_INVITATION, recipient_id=user.pk)
+    return user
+
+
+def contact_end_access(*, actor: User, contact: EnterpriseContact, ended_on=None) -> None:
+    """End ``contact``'s link to the enterprise (today unless ``ended_on``): from that day
+    they no longer see the enterprise on the portal. Their account stays, for their other
+    enterprises."""
+    from django.utils import timezone
+
+    access.check(access.can_invite(actor, contact.enterprise))
+    with transaction.atomic():
+        contact.ended_on = ended_on or timezone.localdate()
+        contact._history_user = actor
+        contact._change_reason = "portal access ended"
+        contact.save(update_fields=["ended_on"])

@@ -19,4 +19,14 @@ urlpatterns = [
         views.contact_edit,
         name="contact_edit",
     ),
+    path(
+        "enterprises/<int:pk>/contacts/<int:contact_pk>/invite/",
+        views.contact_invite,
+        name="contact_invite",
+    ),
+    path(
+        "enterprises/<int:pk>/contacts/<int:contact_pk>/end-access/",
+        views.contact_end_access,
+        name="contact_end_access",
+    ),
 ]

@@ -190,6 +190,8 @@ def enterprise_detail(request, pk):
             "next_visit": next_visit,
             "visit_due": next_visit <= today,
             "can_edit": access.can_edit(user, enterprise),
+            "can_invite": access.can_invite(user, enterprise),
+            "today": today,
             "ledger_url": reverse("issues:ledger") + f"?enterprise={enterprise.pk}",
             "detail_rows": DETAIL_ROWS,
         },
@@ -310,6 +312,37 @@ def contact_edit(request, pk, contact_pk):
     enterprise = access.enterprise_for_user(request.user, pk)
     contact = access.contact_of(enterprise, contact_pk)
     return _contact_page(request, enterprise, contact)
+
+
+@login_required
+@require_POST
+def contact_invite(request, pk, contact_pk):
+    """Invite a contact to the enterprise side (/portal/) by e-mail: commerce staff or the
+    enterprise's designated official."""
+    enterprise = access.enterprise_for_user(request.user, pk)
+    contact = access.contact_of(enterprise, contact_pk)
+    access.check(access.can_invite(request.user, enterprise))
+    try:
+        services.contact_invite(actor=request.user, contact=contact)
+    except services.EnterpriseRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Invitation sent to %(email)s.") % {"email": contact.email.strip()}
+        )
+    return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#contacts")
+
+
+@login_required
+@require_POST
+def contact_end_access(request, pk, contact_pk):
+    """End a contact's access to the enterprise on the portal (from today)."""
+    enterprise = access.enterprise_for_user(request.user, pk)
+    contact = access.contact_of(enterprise, contact_pk)
+    access.check(access.can_invite(request.user, enterprise))
+    services.contact_end_access(actor=request.user, contact=contact)
+    messages.success(request, _("The contact no longer has access to the enterprise portal."))
+    return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#contacts")
 
 
 # --- Designated officials -----------------------------------------------------------------

@@ -22,6 +22,7 @@ from tests import factories
 from tests.jobs import world as jobs_world
 from tests.meetings import world as meetings_world
 from tests.notices import matrix_world as notices_world
+from tests.portal import world as portal_world
 from tests.security.headers import assert_security_headers
 
 # matrix.yaml holds the ledger and the core pages; matrix_<area>.yaml the rows of other areas.
@@ -31,6 +32,8 @@ MATRIX = [
     for row in yaml.safe_load(path.read_text()) or []
 ]
 PERSONAS = ["An", "LA", "LB", "LC", "HA", "Mo", "St", "Ch", "Ad"]
+# Enterprise contacts (the portal's rows): of E1, of E2 only, and one whose link ended.
+CONTACT_PERSONAS = ["C1", "C2", "Cx"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # URL names that are not pages of ours (Django admin internals are covered by admin:index).
 EXEMPT_NAMESPACES = {"admin"}
@@ -107,6 +110,9 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     # The REST API (matrix_api.yaml): {etag} is X's ETag; {token} one of LC's API tokens.
     ids["etag"] = f'"{x.pk}-{x.version}"'
     ids["token"] = api_tokens.token_create(user=personas["LC"], name="LC's", scope="read")[0].pk
+    if "C1" in personas:
+        # The enterprise side (matrix_portal.yaml): {P_*} ids of tests/portal/world.py.
+        ids.update(portal_world.build(personas, x, ids))
     # Policy notices (matrix_notices.yaml): {notice} {notice_file} {notice_sent}.
     ids.update(notices_world.build(personas, enterprise_1))
     return ids
@@ -152,8 +158,14 @@ def _assert_cell(response, expected, reference):
 
 
 @pytest.mark.parametrize(("row", "persona", "expected"), list(_cells()))
-def test_access_matrix_cell(row, persona, expected, client, personas, dept_a, dept_b, enterprise_1):
+def test_access_matrix_cell(
+    row, persona, expected, client, personas, dept_a, dept_b, enterprise_1, request
+):
     with time_machine.travel("2026-09-29 10:00 +0800", tick=False):
+        if persona in CONTACT_PERSONAS or row["name"].startswith("portal:"):
+            # The enterprise side's rows (matrix_portal.yaml): contacts of E1, of E2 only,
+            # and one whose link to E1 ended, with the world of tests/portal/world.py.
+            personas = {**personas, **request.getfixturevalue("contact_personas")}
         ids = _world(row.get("state"), personas, dept_a, dept_b, enterprise_1)
         if persona != "An":
             client.force_login(personas[persona])

@@ -178,7 +178,10 @@ def _build_world():
         "Ad": factories.UserFactory(username="admin", roles=["administrator"], is_staff=True),
     }
     enterprise_1 = factories.EnterpriseFactory(name_en="Enterprise One", name_zh="第一企业有限公司")
-    factories.EnterpriseFactory(name_en="Enterprise Two", name_zh="第二企业有限公司")
+    enterprise_2 = factories.EnterpriseFactory(name_en="Enterprise Two", name_zh="第二企业有限公司")
+    # The enterprise side's contacts (matrix_portal.yaml): of E1, and of E2 only.
+    personas["C1"] = factories.make_contact(enterprise_1, username="contact_1")
+    personas["C2"] = factories.make_contact(enterprise_2, username="contact_2")
     ids = _world("extension_pending", personas, dept_a, dept_b, enterprise_1)
     sessions = {}
     for persona, user in personas.items():
@@ -493,7 +496,7 @@ def test_hostile_input_never_gives_a_5xx(route, world, settings, db):
         path, query, data = seed
         assert resolve(path).route == route, f"the seed {path} is not {route}"
         readers = {}
-        for persona in PERSONAS:
+        for persona in (*PERSONAS, "C1"):
             keys = walk.baseline(persona, method, seed)
             if keys:
                 readers[persona] = keys
