@@ -10,18 +10,12 @@ notices are for read English far more often than Chinese (the Dalian measures' n
 foreign staff "in English, Japanese and Korean"); a Chinese reader always has Chinese.
 """
 
-from django.utils.translation import gettext_lazy as _
-
+from roundtable.notices.labels import LANGUAGE_NAMES
 from roundtable.notices.models import CHINESE, ENGLISH, JAPANESE, KOREAN, VERSION_LANGUAGES
 
 # Each language named in its own words (as a language switcher does), and in the reader's.
 AUTONYMS = {CHINESE: "中文", ENGLISH: "English", JAPANESE: "日本語", KOREAN: "한국어"}
-NAMES = {
-    CHINESE: _("Chinese"),
-    ENGLISH: _("English"),
-    JAPANESE: _("Japanese"),
-    KOREAN: _("Korean"),
-}
+NAMES = LANGUAGE_NAMES
 FALLBACK = (ENGLISH, CHINESE)
 
 

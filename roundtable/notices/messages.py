@@ -8,6 +8,7 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from roundtable.notices import labels
 from roundtable.notices.languages import AUTONYMS, NAMES
 from roundtable.notices.models import Notice, NoticeDelivery
 from roundtable.notifications.links import absolute, one_line, path_to
@@ -24,7 +25,7 @@ def render_notice(notice: Notice, row: NoticeDelivery, *, connection=None):
                 p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()
             ],
             "body": body,
-            "kind": notice.get_kind_display(),
+            "kind": labels.kind(notice.kind),
             "name": row.name,
             "language": row.language,
             "version": row.version,

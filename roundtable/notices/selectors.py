@@ -42,9 +42,10 @@ def target_enterprises(notice: Notice):
 
 
 def current_contacts():
-    """The contacts a notice can go to now: ``EnterpriseContact.objects`` less those whose
-    link to their enterprise has ended."""
-    return EnterpriseContact.objects.all()
+    """The contacts a notice can go to now: those whose link to their enterprise still
+    stands (``EnterpriseContact.objects.active()``); a contact whose link ended gets nothing
+    more through that enterprise."""
+    return EnterpriseContact.objects.active()
 
 
 @dataclass

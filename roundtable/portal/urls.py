@@ -4,11 +4,20 @@ contacts reach nothing else (accounts.middleware.EnterpriseSideMiddleware)."""
 
 from django.urls import path
 
-from roundtable.portal import views
+from roundtable.portal import views, views_notices
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("welcome/<uidb64>/<token>/", views.WelcomeView.as_view(), name="welcome"),
+    # Policy notices (roundtable/notices): the contact's inbox.
+    path("notices/", views_notices.notice_inbox, name="notices"),
+    path("notices/read-all/", views_notices.notices_read_all, name="notices_read_all"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice"),
+    path(
+        "notices/<int:pk>/files/<int:attachment_pk>/",
+        views_notices.notice_attachment,
+        name="notice_attachment",
+    ),
 ]

@@ -64,3 +64,12 @@ def test_preview_counts_each_version_and_names_who_falls_back(staff):
     assert preview.by_version == {"zh-hans": 1, "en": 3, "ko": 1}
     assert preview.fallbacks == {("ja", "en"): 2}
     assert sorted(p.name for p in preview.fallback_people) == ["Contact_Ja", "Tanaka"]
+
+
+def test_a_contact_whose_link_ended_is_not_reached(staff):
+    from datetime import date
+
+    world = w.build()
+    world.contacts["ko"].ended_on = date(2020, 1, 1)
+    world.contacts["ko"].save()
+    assert "contact_ko" not in _keys(w.notice(staff))[0]

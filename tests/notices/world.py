@@ -34,7 +34,10 @@ def contact(enterprise, name, language, *, email=True, user=None):
 
 def account(username, language):
     return factories.UserFactory(
-        username=username, preferred_language=language, full_name=username.title()
+        username=username,
+        preferred_language=language,
+        full_name=username.title(),
+        is_enterprise_contact=True,
     )
 
 
@@ -67,11 +70,9 @@ def build() -> World:
         "ja_mail": contact(jp, "Tanaka", "ja"),
         # Neither account nor address: cannot be reached.
         "silent": contact(kr, "Park", "ko", email=False),
-        # The English reader also speaks for the Japanese enterprise (a second contact row,
-        # with the account's address): one notice, not two.
-        "en_again": EnterpriseContact.objects.create(
-            enterprise=jp, name="Miller", email=users["en"].email.upper(), preferred_language="en"
-        ),
+        # The English reader also speaks for the Japanese enterprise (a second link of the
+        # same account, a chamber's secretary, say): one notice, not two.
+        "en_again": contact(jp, "Miller", "en", user=users["en"]),
     }
     return World(de, jp, kr, chamber, users, contacts)
 

@@ -25,6 +25,8 @@ ENTERPRISE_SIDE_SOURCES = [
     "roundtable/portal",
     # The base template's shared pieces a portal page shows.
     "templates/forms",
+    # Policy notices as a contact reads them (kinds, language names).
+    "roundtable/notices/labels.py",
 ]
 LANGUAGES = ("ja", "ko")
 
