@@ -65,9 +65,10 @@ def test_only_recipients_open_a_notice_and_its_files(client, staff, enterprise_2
     # The German enterprise's contact was not targeted: 404 for the notice and its file.
     assert _get(client, world.users["zh"], f"/portal/notices/{notice.pk}/").status_code == 404
     assert _get(client, world.users["zh"], path).status_code == 404
-    assert _get(client, world.users["zh"], "/portal/notices/").content.decode().count(
-        "연구개발비"
-    ) == 0
+    assert (
+        _get(client, world.users["zh"], "/portal/notices/").content.decode().count("연구개발비")
+        == 0
+    )
     # A contact of another enterprise, staff, and an anonymous visitor.
     other = factories.make_contact(enterprise_2, username="other_contact")
     assert _get(client, other, f"/portal/notices/{notice.pk}/").status_code == 404
