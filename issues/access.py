@@ -93,6 +93,21 @@ def can_close(user, issue: Issue) -> bool:
     return roles.is_commerce_staff(user)
 
 
+def represents(user, issue: Issue) -> bool:
+    """``user`` is a contact of the enterprise that raised ``issue``, with a standing link:
+    they act for it on the enterprise side (add information, confirm the conclusion). The
+    portal's pages find the issue through ``roundtable/portal/access.py`` first."""
+    if not roles.is_enterprise_contact(user) or not user.is_active:
+        return False
+    from roundtable.enterprises.models import EnterpriseContact
+
+    return (
+        EnterpriseContact.objects.active()
+        .filter(user=user, enterprise_id=issue.enterprise_id, enterprise__is_active=True)
+        .exists()
+    )
+
+
 def can_instruct(user, issue: Issue) -> bool:
     return roles.is_chair(user)
 

@@ -457,6 +457,14 @@ class ProgressForm(forms.Form):
         label=_("Progress"), widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX
     )
     file = forms.FileField(label=_("Attachment (optional)"), required=False)
+    visible_to_enterprise = forms.BooleanField(
+        label=_("Show this progress to the enterprise"),
+        required=False,
+        help_text=_(
+            "The enterprise's contacts then read it on their side of the portal, with its "
+            "attachment. Leave it unticked for internal notes."
+        ),
+    )
 
 
 class ExtensionForm(forms.Form):

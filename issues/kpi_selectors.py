@@ -110,6 +110,18 @@ def rated_in(period: Period) -> Q:
     return (closed_in(period) & ~Q(satisfaction="")) | found_dissatisfied_in(period)
 
 
+def rated_by_enterprise_in(period: Period) -> Q:
+    """Rated in the period by the enterprise itself, on the portal (``satisfaction_by``);
+    the rest of ``rated_in`` was recorded by commerce staff on its behalf, or before the
+    portal existed (blank)."""
+    return rated_in(period) & Q(satisfaction_by=Issue.RatedBy.ENTERPRISE)
+
+
+def rated_by_staff_in(period: Period) -> Q:
+    """Rated in the period by commerce staff on the enterprise's behalf (over the phone)."""
+    return rated_in(period) & ~Q(satisfaction_by=Issue.RatedBy.ENTERPRISE)
+
+
 def satisfied_in(period: Period) -> Q:
     """Rated in the period as satisfied or basically satisfied."""
     return closed_in(period) & Q(satisfaction__in=SATISFIED)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from issues import querysets
+from issues.models_extension import ExtensionRequest  # noqa: F401 - issues.models.ExtensionRequest
 from issues.querysets import LIFECYCLE, AssignmentQuerySet, IssueQuerySet, lifecycle_position
 from roundtable.lib import phrases
 from roundtable.lib.i18n import BilingualNameMixin, ChoiceLabelsMixin
@@ -117,6 +118,10 @@ class Issue(ChoiceLabelsMixin, models.Model):
         BASICALLY_SATISFIED = "basically", _("Basically satisfied")
         DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
+    class RatedBy(models.TextChoices):
+        ENTERPRISE = "enterprise", _("The enterprise, on the portal")
+        STAFF = "staff", _("Commerce staff, on the enterprise's behalf")
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
     sequence = models.PositiveIntegerField(_("number"), editable=False)
@@ -197,6 +202,11 @@ class Issue(ChoiceLabelsMixin, models.Model):
     )
     satisfaction = models.CharField(
         _("enterprise satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    # Who gave the rating: the enterprise itself (/portal/) or staff who took it down (the
+    # KPIs say which: issues.kpi_selectors.rated_by_enterprise).
+    satisfaction_by = models.CharField(
+        _("rating given by"), max_length=10, choices=RatedBy.choices, blank=True, db_default=""
     )
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
@@ -423,58 +433,6 @@ class Assignment(ChoiceLabelsMixin, models.Model):
         return f"{self.issue.reference} · {self.department} · {self.get_role_display()}"
 
 
-class ExtensionRequest(ChoiceLabelsMixin, models.Model):
-    """A lead department's request to move the deadline, decided by commerce staff."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        GRANTED = "granted", _("Granted")
-        REFUSED = "refused", _("Refused")
-
-    issue = models.ForeignKey(
-        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="extension_requests"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    current_deadline = models.DateField(_("deadline when requested"), null=True)
-    requested_deadline = models.DateField(_("requested deadline"))
-    reason = models.TextField(_("reason"), max_length=TEXT_MAX)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True, max_length=TEXT_MAX)
-    created_at = models.DateTimeField(_("requested"), default=timezone.now)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("deadline extension request")
-        verbose_name_plural = _("deadline extension requests")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["issue"],
-                condition=Q(status="pending"),
-                name="one_pending_extension_per_issue",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.issue_id} → {self.requested_deadline} ({self.status})"
-
-
 class ActionUpdate(ChoiceLabelsMixin, models.Model):
     """One entry of an issue's timeline."""
 
@@ -496,6 +454,7 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
         DEADLINE_RECOUNTED = "deadline", _("Deadline recounted")
         STUDY_ADDED = "study_in", _("Taken into a special study")
         STUDY_REMOVED = "study_out", _("Taken out of a special study")
+        ENTERPRISE_INFO = "ent_info", _("Information from the enterprise")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="updates"
@@ -539,6 +498,11 @@ class ActionUpdate(ChoiceLabelsMixin, models.Model):
         related_name="updates",
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # Shown on the enterprise's side of the portal: progress that staff or the lead department
+    # chose to share, and what the enterprise added itself (portal/selectors.py reads it).
+    visible_to_enterprise = models.BooleanField(
+        _("visible to the enterprise"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("action update")

@@ -381,7 +381,10 @@ def issue_progress(request, pk):
     def perform(data):
         with files_removed_on_rollback(), transaction.atomic():
             update = services.issue_post_progress(
-                actor=request.user, issue=issue, body=data["body"]
+                actor=request.user,
+                issue=issue,
+                body=data["body"],
+                visible_to_enterprise=data.get("visible_to_enterprise", False),
             )
             if data.get("file"):
                 try:

@@ -38,6 +38,7 @@ from issues.services.closing import _reopen, issue_add_instruction, issue_close,
 from issues.services.editing import EDITABLE_FIELDS, check_editable, issue_create, issue_update
 from issues.services.progress import (
     extension_decide,
+    issue_add_enterprise_information,
     issue_post_progress,
     issue_report_conclusion,
     issue_request_extension,
@@ -70,6 +71,7 @@ __all__ = [
     "assignment_return",
     "RESPONSIBLE_NOT_IN_LEAD",
     "issue_post_progress",
+    "issue_add_enterprise_information",
     "issue_request_extension",
     "extension_decide",
     "issue_report_conclusion",

@@ -28,8 +28,14 @@ from roundtable.lib import phrases
 
 def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "") -> Issue:
     """Verify a reported conclusion with the enterprise's satisfaction. A dissatisfied
-    enterprise reopens the issue instead of closing it."""
-    access.check(access.can_close(actor, issue))
+    enterprise reopens the issue instead of closing it.
+
+    ``actor`` is commerce staff recording the rating on the enterprise's behalf (over the
+    phone, say), or a contact of the enterprise confirming it on the portal
+    (``access.represents``); ``Issue.satisfaction_by`` keeps which, for the issue page and
+    the KPIs."""
+    by_enterprise = access.represents(actor, issue)
+    access.check(by_enterprise or access.can_close(actor, issue))
     if satisfaction not in Issue.Satisfaction.values:
         raise TransitionRefused(_("Record the enterprise's satisfaction."))
     with transaction.atomic():
@@ -51,6 +57,15 @@ def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "")
                 % {"names": names}
             )
         current.satisfaction = satisfaction
+        current.satisfaction_by = Issue.RatedBy.ENTERPRISE if by_enterprise else Issue.RatedBy.STAFF
+        if by_enterprise:
+            _notify(
+                [*_staff_people(), *_lead_people(current)],
+                issue=current,
+                title="enterprise_confirmed",
+                reason="enterprise",
+                actor=actor,
+            )
         if satisfaction == Issue.Satisfaction.DISSATISFIED:
             _reopen(current, actor, note or _("The enterprise is dissatisfied."))
             return current
@@ -70,6 +85,11 @@ def issue_close(*, actor: User, issue: Issue, satisfaction: str, note: str = "")
             old_status=old_status,
         )
     return current
+
+
+def _lead_people(issue: Issue) -> list[User]:
+    lead_ids = issue.assignments.current().filter(role=Assignment.Role.LEAD)
+    return _department_people(lead_ids.values_list("department_id", flat=True))
 
 
 def _reopen(issue: Issue, actor: User, reason: str) -> None:
@@ -105,6 +125,7 @@ def issue_reopen(*, actor: User, issue: Issue, reason: str) -> Issue:
         if current.status not in (Status.CONCLUSION_REPORTED, Status.CLOSED):
             raise TransitionRefused(_("Only a concluded or closed issue can be reopened."))
         current.satisfaction = ""
+        current.satisfaction_by = ""
         _reopen(current, actor, reason)
     return current
 

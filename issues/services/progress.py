@@ -17,6 +17,7 @@ from issues.services.base import (
     Status,
     TransitionRefused,
     _clean_text,
+    _department_people,
     _locked,
     _notify,
     _save,
@@ -24,13 +25,18 @@ from issues.services.base import (
     _set_deadline,
     _staff_people,
     _timeline,
+    _timeline_entry,
 )
 from roundtable.accounts.models import User
 from roundtable.lib import phrases
 from roundtable.workdays import services as workdays
 
 
-def issue_post_progress(*, actor: User, issue: Issue, body: str) -> ActionUpdate:
+def issue_post_progress(
+    *, actor: User, issue: Issue, body: str, visible_to_enterprise: bool = False
+) -> ActionUpdate:
+    """A progress entry of a handling department. ``visible_to_enterprise`` shows it on the
+    enterprise's side of the portal too (the poster chooses; internal by default)."""
     access.check(access.can_post_progress(actor, issue))
     body = _clean_text(body)
     if not body:
@@ -45,9 +51,34 @@ def issue_post_progress(*, actor: User, issue: Issue, body: str) -> ActionUpdate
         if assignment is None or assignment.status != Assignment.Status.ACCEPTED:
             raise TransitionRefused(_("Accept the assignment before posting progress."))
         _save(current, actor, "progress", [])
-        update = _timeline(
+        update = _timeline_entry(
             current, actor, ActionUpdate.Kind.PROGRESS, body=body, assignment=assignment
         )
+        update.visible_to_enterprise = bool(visible_to_enterprise)
+        update.save(force_insert=True)
+    return update
+
+
+def issue_add_enterprise_information(*, actor: User, issue: Issue, body: str) -> ActionUpdate:
+    """A contact of the enterprise adds information to its open issue (on the portal): a
+    timeline entry the enterprise sees too, announced to the lead department (or to
+    commerce staff while no department leads it). Attachments are stored by the caller with
+    ``update=`` this entry, inside the same transaction."""
+    access.check(access.represents(actor, issue))
+    body = _clean_text(body)
+    if not body:
+        raise TransitionRefused(_("Write the information you want to add."))
+    with transaction.atomic():
+        current = _locked(issue)
+        if current.status == Status.CLOSED:
+            raise TransitionRefused(_("The issue is closed: information can no longer be added."))
+        _save(current, actor, "enterprise information", [])
+        update = _timeline_entry(current, actor, ActionUpdate.Kind.ENTERPRISE_INFO, body=body)
+        update.visible_to_enterprise = True
+        update.save(force_insert=True)
+        lead = current.assignments.current().filter(role=Assignment.Role.LEAD).first()
+        people = _department_people([lead.department_id]) if lead else _staff_people()
+        _notify(people, issue=current, title="enterprise_info", reason="enterprise", actor=actor)
     return update
 
 

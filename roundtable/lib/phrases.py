@@ -65,10 +65,15 @@ PHRASES: dict[str, Template] = {
     "notice.extension_decided": _p(_("extension %(decision)s")),
     "notice.conclusion": _p(_("conclusion reported")),
     "notice.deadline_recounted": _p(_("deadline now %(day)s")),
+    "notice.enterprise_info": _p(_("information added by the enterprise")),
+    "notice.enterprise_confirmed": _p(_("conclusion confirmed by the enterprise")),
     # Why the recipient got a notice.
     "why.assigned": _t(_("Your department was assigned this issue.")),
     "why.returned": _t(_("You are commerce staff: returned issues need reassigning.")),
     "why.lead": _t(_("Your department leads this issue.")),
+    "why.enterprise": _t(
+        _("The enterprise acted on an issue your department leads, or you are commerce staff.")
+    ),
     "why.instruction": _t(_("The chair's office instructed on an issue you handle or supervise.")),
     "why.extension_requested": _t(_("You are commerce staff: extension requests need a decision.")),
     "why.extension_decided": _t(_("You asked for this extension.")),

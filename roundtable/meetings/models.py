@@ -334,6 +334,37 @@ class MeetingParticipant(models.Model):
         return str(self.enterprise or self.association or self.department or self.user)
 
 
+class MeetingAttendee(models.Model):
+    """A person an invited enterprise registered to attend a meeting (on the enterprise side
+    of the portal). The enterprise's list is replaced as a whole when it registers again."""
+
+    participant = models.ForeignKey(
+        MeetingParticipant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="attendees",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("registered attendee")
+        verbose_name_plural = _("registered attendees")
+        ordering = ["participant", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class IntakeItemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Intake items ``user`` may read, for meetings they can already open: all for

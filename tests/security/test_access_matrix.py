@@ -178,7 +178,7 @@ def test_access_matrix_cell(
         elif path.startswith("/api/"):
             response = api_request(client, row, path, ids)
         else:
-            data = {k: _fill(v, ids) for k, v in (row.get("data") or {}).items()}
+            data = {_fill(k, ids): _fill(v, ids) for k, v in (row.get("data") or {}).items()}
             if data.get("file") == "@pdf":
                 data["file"] = SimpleUploadedFile("report.pdf", PDF)
             response = client.post(path, data)

@@ -44,6 +44,11 @@ from roundtable.meetings.services.meetings import (
     meeting_record_minutes,
     meeting_update,
 )
+from roundtable.meetings.services.registration import (
+    attendees_register,
+    may_register,
+    registration_open,
+)
 from roundtable.meetings.services.roundtables import (
     ROUNDTABLE_FIELDS,
     feed_token_create,
@@ -56,6 +61,9 @@ from roundtable.meetings.services.roundtables import (
 from roundtable.meetings.services.visits import service_visit_record
 
 __all__ = [
+    "attendees_register",
+    "may_register",
+    "registration_open",
     "DEPARTMENT_SEATS",
     "Kind",
     "MANUAL_ITEM_STATUSES",

@@ -142,7 +142,9 @@ def meeting_detail(request, pk):
         user, pk, queryset=Meeting.objects.select_related("roundtable", "created_by")
     )
     participants = list(
-        meeting.participants.select_related("enterprise", "association", "department", "user")
+        meeting.participants.select_related(
+            "enterprise", "association", "department", "user"
+        ).prefetch_related("attendees")
     )
     groups = {"enterprise": [], "association": [], "department": [], "user": []}
     for p in participants:
