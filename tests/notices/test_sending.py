@@ -134,3 +134,49 @@ def test_the_notice_page_shows_delivered_failed_and_read_counts(
     assert '<dd id="count-delivered">4</dd>' in page
     assert '<dd id="count-failed">1</dd>' in page
     assert '<dd id="count-read">1</dd>' in page
+
+
+def test_a_worker_that_died_while_sending_leaves_a_row_sent_again_and_marked_uncertain(
+    staff, monkeypatch, time_machine
+):
+    w.build()
+    time_machine.move_to("2026-11-02 10:00 +0800", tick=False)
+    notice = w.notice(staff, target=Notice.Target.COUNTRY, target_countries=["KR"])
+    services.notice_send(actor=staff, notice=notice)
+
+    class Died(BaseException):
+        pass
+
+    def die(name):
+        if name == "sent":
+            raise Died
+
+    monkeypatch.setattr(delivery, "fault_point", die)
+    with pytest.raises(Died):
+        delivery.notices_deliver_pending()
+    row = notice.deliveries.get()
+    assert (row.status, row.error) == ("claimed", delivery.IN_FLIGHT)
+    monkeypatch.setattr(delivery, "fault_point", lambda name: None)
+    # Within the lease nobody takes it; after it, the next run sends it again, marked.
+    assert delivery.notices_deliver_pending().claimed == 0
+    time_machine.move_to("2026-11-02 10:11 +0800", tick=False)
+    assert delivery.notices_deliver_pending().uncertain == 1
+    row.refresh_from_db()
+    assert row.status == "uncertain" and row.attempts == 2
+    assert len(mail.outbox) == 2  # the mail server may have taken the first: counted apart
+
+
+def test_a_contact_without_an_account_is_told_how_to_reach_the_files(
+    staff, django_capture_on_commit_callbacks
+):
+    w.build()
+    _sent(
+        staff,
+        django_capture_on_commit_callbacks,
+        target=Notice.Target.COUNTRY,
+        target_countries=["JP"],
+    )
+    tanaka = _by_address()["tanaka@example.test"]
+    text = tanaka.get_body(("plain",)).get_content()
+    assert "円卓会議事務局にアカウントをお申し込みください" in text
+    assert "R&D expense super-deduction explained" in text  # no Japanese version: English

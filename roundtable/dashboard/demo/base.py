@@ -92,8 +92,9 @@ class BaseLoader:
         build_meetings(self)
         self.build_issues()
         self.build_notifications()
-        build_notices(self)
         self.backdate()
+        # Last: the notices go to every contact the demo made, the enterprise side's included.
+        build_notices(self)
         return self.counts
 
     # -- people and departments --
