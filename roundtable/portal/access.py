@@ -18,7 +18,6 @@ from django.shortcuts import render
 
 from roundtable.accounts import roles
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
-from roundtable.lib import params
 
 
 def contact_links(user):
@@ -60,9 +59,8 @@ def enterprise_ids(request) -> list[int]:
     return [enterprise.pk for enterprise in request.portal_enterprises]
 
 
-def enterprise_for_contact(request, pk) -> Enterprise:
+def enterprise_for_contact(request, pk: int) -> Enterprise:
     """One of the contact's enterprises by id; 404 for any other."""
-    pk = params.parse_id(pk) if not isinstance(pk, int) else pk
     for enterprise in request.portal_enterprises:
         if enterprise.pk == pk:
             return enterprise

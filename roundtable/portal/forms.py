@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from issues.models import TEXT_MAX, Issue
 from roundtable.accounts.forms import SetPasswordForm
@@ -46,7 +47,12 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if len(files) > self.MAX_FILES:
             raise forms.ValidationError(
-                _("Attach at most %(count)s files at a time.") % {"count": self.MAX_FILES}
+                ngettext(
+                    "Attach at most %(count)s file at a time.",
+                    "Attach at most %(count)s files at a time.",
+                    self.MAX_FILES,
+                )
+                % {"count": self.MAX_FILES}
             )
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 

@@ -1,25 +1,44 @@
 """The enterprise side's pages (/portal/). Thin: ``access.contact_required`` decides who may
 come in and which enterprises they see, selectors read, services write."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from issues.models import Issue
 from roundtable.accounts.tokens import invitation_tokens
-from roundtable.portal import services
-from roundtable.portal.access import contact_required
+from roundtable.portal import selectors, services
+from roundtable.portal.access import contact_required, enterprise_ids
 from roundtable.portal.forms import WelcomeForm
 
 
 @contact_required
 @require_http_methods(["GET"])
 def home(request):
-    return render(request, "portal/home.html", {"enterprises": request.portal_enterprises})
+    """The contact's home: their enterprises and designated officials, the conclusions
+    waiting for their confirmation, open issues and the next meetings they are invited to."""
+    ids = enterprise_ids(request)
+    issues = selectors.issues_of(ids).exclude(status=Issue.Status.CLOSED)
+    to_confirm = [
+        selectors.decorate(issue)
+        for issue in issues.filter(status=Issue.Status.CONCLUSION_REPORTED)[:20]
+    ]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "enterprises": request.portal_enterprises,
+            "to_confirm": to_confirm,
+            "open_count": issues.count(),
+            "upcoming": selectors.upcoming(ids, timezone.now())[:5],
+        },
+    )
 
 
 class WelcomeView(auth_views.PasswordResetConfirmView):
@@ -50,8 +69,6 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
         messages.success(self.request, _("Your password is set. Sign in with it."))
         response = HttpResponseRedirect(self.get_success_url())
         # The sign-in page follows the language just chosen.
-        from django.conf import settings
-
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,

@@ -90,7 +90,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def meetings(enterprise_1, enterprise_2) -> dict:
     rt = Roundtable.objects.first() or Roundtable.objects.create(
-        name_zh="测试圆桌会议", name_en="Test roundtable", jurisdiction="Test"
+        name_zh="测试圆桌会议",
+        name_en="Test roundtable",
+        jurisdiction="Test",
+        leading_department=factories.DepartmentFactory(),
     )
 
     def meeting(topic, day, status, kind=Meeting.Kind.QUARTERLY_ROUNDTABLE, minutes=""):
