@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "roundtable.meetings",
     "issues",
     "roundtable.notifications",
+    "roundtable.notices",
     "roundtable.dashboard",
     "roundtable.portal",
     "roundtable.ops",
@@ -614,6 +615,13 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-webhooks": {  # webhooks' retries, and deliveries whose message was lost
         "task": "roundtable.webhooks.tasks.deliver_due",
         "schedule": float(env_int("WEBHOOKS_EVERY_SECONDS", 60)),
+        "options": {"expire_seconds": 55},
+    },
+    # Policy notices: sending one queues this at once; the tick takes retries, claims left by
+    # a dead worker and notices sent while the broker was down (roundtable/notices/delivery.py).
+    "deliver-notices": {
+        "task": "roundtable.notices.tasks.deliver_notices",
+        "schedule": float(env_int("DELIVER_PENDING_EVERY_SECONDS", 60)),
         "options": {"expire_seconds": 55},
     },
     "sweep-orphan-files": {

@@ -40,6 +40,7 @@ urlpatterns = [
     path("reminders/", include("roundtable.notifications.urls")),
     path("notifications/", include(notification_patterns)),
     path("jobs/", include("roundtable.jobs.urls")),
+    path("notices/", include("roundtable.notices.urls")),
     path("api/", include("roundtable.api.urls")),
     path("webhooks/", include("roundtable.webhooks.urls")),
     # The enterprises' own side: contacts only (roundtable/portal/access.py).

@@ -22,6 +22,7 @@ from issues.models import Category
 from roundtable.dashboard import cache, kpis, recurring
 from roundtable.lib.ledger_version import figure_cells
 from roundtable.meetings.models import Meeting
+from roundtable.notices import selectors as notice_selectors
 
 LIST_LENGTH = 10
 
@@ -260,3 +261,25 @@ def figures_of(
     if department_id is None:
         return kpis.district_of(by_key)
     return by_key[department_id]
+# --- Policy notices' reach ----------------------------------------------------------------
+
+NOTICE_REACH_QUARTERS = 4
+
+
+def notice_reach(period: kpis.Period) -> list[dict]:
+    """The reach of the policy notices sent in each of the quarters ending with ``period``:
+    notices sent, people and enterprises they were delivered to, failures, and reads. One
+    cached part per quarter, holding numbers only (one entry serves every reader); notices
+    are not cells of the ledger, so a part is at most ``cache.TTL`` old."""
+    quarters = kpis.quarters_ending(period, NOTICE_REACH_QUARTERS)
+    values = cache.get_many(
+        [
+            cache.Part(
+                "notice-reach",
+                (q.start, q.end),
+                lambda q=q: notice_selectors.reach(q.start_at, q.end_before),
+            )
+            for q in quarters
+        ]
+    )
+    return [{"period": q, **value} for q, value in zip(quarters, values, strict=True)]

@@ -5,7 +5,7 @@ invitation's and the public concern form's (with its status link) is wrapped in
 
 from django.urls import path, re_path
 
-from roundtable.portal import views, views_concerns, views_issues, views_meetings
+from roundtable.portal import views, views_concerns, views_issues, views_meetings, views_notices
 
 app_name = "portal"
 
@@ -47,5 +47,14 @@ urlpatterns = [
         r"^concern/status/(?P<token>[A-Za-z0-9_-]{22,64})/$",
         views_concerns.concern_status,
         name="concern_status",
+    ),
+    # Policy notices (roundtable/notices): the contact's inbox.
+    path("notices/", views_notices.notice_inbox, name="notices"),
+    path("notices/read-all/", views_notices.notices_read_all, name="notices_read_all"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice"),
+    path(
+        "notices/<int:pk>/files/<int:attachment_pk>/",
+        views_notices.notice_attachment,
+        name="notice_attachment",
     ),
 ]

@@ -28,6 +28,7 @@ from roundtable.dashboard import demo
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
 from roundtable.lib.uscc import is_valid
 from roundtable.meetings.models import Meeting, Roundtable, RoundtableSeat
+from roundtable.notices.models import Notice, NoticeDelivery
 from roundtable.workdays import services as workdays
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +201,15 @@ def _the_base_set_builds_the_yuzhong_roundtable():
         assert (steps[-1].new_status if steps else "logged") == issue.status, issue.reference
         assert all(a.new_status == b.old_status for a, b in zip(steps, steps[1:], strict=False))
         assert issue.monitor is not None and roles.is_commerce_staff(issue.monitor)
+
+    # Policy notices (issue 17): two sent, in the past, each to people of its target with
+    # their delivery rows waiting for the worker; one draft in three languages.
+    notices = list(Notice.objects.order_by("created_at"))
+    assert [n.status for n in notices] == ["sent", "sent", "draft"]
+    assert all(n.sent_at < now for n in notices[:2])
+    assert notices[0].missing_languages == [] and notices[2].missing_languages == ["ko"]
+    assert all(n.deliveries.exists() for n in notices[:2])
+    assert not NoticeDelivery.objects.exclude(status="queued").exists()
 
 
 def test_a_second_run_keeps_the_base_set_and_adds_bulk_rows(settings, debug):

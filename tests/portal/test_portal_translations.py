@@ -44,6 +44,8 @@ ENTERPRISE_SIDE_SOURCES = [
     "roundtable/lib/uscc.py",
     # How a contact reads a concern's outcome: worded from these phrases (concern.*) is
     # checked by tests/portal/test_concerns_contact.py.
+    # Policy notices as a contact reads them (kinds, language names).
+    "roundtable/notices/labels.py",
 ]
 # Strings of staff-side modules that a contact reads too (the sign-in form's refusal).
 ENTERPRISE_SIDE_MSGIDS = [

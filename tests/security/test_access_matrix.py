@@ -21,6 +21,7 @@ from roundtable.workdays import services as workdays
 from tests import factories
 from tests.jobs import world as jobs_world
 from tests.meetings import world as meetings_world
+from tests.notices import matrix_world as notices_world
 from tests.portal import world as portal_world
 from tests.security.headers import assert_security_headers
 from tests.webhooks import world as webhooks_world
@@ -115,6 +116,8 @@ def _world(state, personas, dept_a, dept_b, enterprise_1):
     if "C1" in personas:
         # The enterprise side (matrix_portal.yaml): {P_*} ids of tests/portal/world.py.
         ids.update(portal_world.build(personas, x, ids))
+    # Policy notices (matrix_notices.yaml): {notice} {notice_file} {notice_sent}.
+    ids.update(notices_world.build(personas, enterprise_1))
     return ids
 
 

@@ -33,6 +33,7 @@ from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo.content import at, say
 from roundtable.dashboard.demo.issues import IssueWriter
 from roundtable.dashboard.demo.meetings import build_meetings
+from roundtable.dashboard.demo.notices import build_notices
 from roundtable.dashboard.demo.plan import plan_issues
 from roundtable.dashboard.demo.portal import build_portal_contacts
 from roundtable.enterprises import services as enterprise_services
@@ -94,6 +95,8 @@ class BaseLoader:
         build_portal_contacts(self)
         self.build_notifications()
         self.backdate()
+        # Last: the notices go to every contact the demo made, the enterprise side's included.
+        build_notices(self)
         return self.counts
 
     # -- people and departments --

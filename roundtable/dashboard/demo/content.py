@@ -84,6 +84,8 @@ ENTERPRISES = _enterprises["enterprises"]
 ADDRESSES = _enterprises["addresses"]
 FOREIGN_CONTACTS = _enterprises["foreign_contacts"]
 LOCAL_CONTACTS = _enterprises["local_contacts"]
+# Policy notices (issue 17): invented texts in up to four languages.
+NOTICES = _read("notices")["notices"]
 CONTACT_TITLES = _enterprises["contact_titles"]
 ASSOCIATIONS = _enterprises["associations"]
 
