@@ -365,7 +365,11 @@ _READS = re.compile(r"""env_(?:str|int|bool|list)\(\s*"([A-Z0-9_]+)"|environ\.ge
 
 def _read_by_code() -> set[str]:
     names = set()
-    for path in (ROOT / "roundtable" / "settings.py", DEPLOY / "gunicorn.conf.py"):
+    for path in (
+        ROOT / "roundtable" / "settings.py",
+        ROOT / "roundtable" / "beat.py",
+        DEPLOY / "gunicorn.conf.py",
+    ):
         for found in _READS.findall(path.read_text()):
             names.update(n for n in found if n)
     return names

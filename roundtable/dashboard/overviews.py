@@ -261,6 +261,8 @@ def figures_of(
     if department_id is None:
         return kpis.district_of(by_key)
     return by_key[department_id]
+
+
 # --- Policy notices' reach ----------------------------------------------------------------
 
 NOTICE_REACH_QUARTERS = 4

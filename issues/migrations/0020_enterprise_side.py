@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('issues', '0018_search_grams_index'),
+        ('issues', '0019_search_grams_column'),
     ]
 
     operations = [

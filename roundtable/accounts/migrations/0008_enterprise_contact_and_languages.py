@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_user_compact_lists'),
+        ('accounts', '0007_api_token_expiry'),
     ]
 
     operations = [
