@@ -234,9 +234,14 @@ def test_a_concern_raised_in_japanese_becomes_an_issue_that_the_contact_reopens_
         page.wait_for_url(f"{base}/portal/issues/{issue.pk}/")
         expect(page.locator(".badge.status-in_progress")).to_have_text("진행 중")
 
-        # Staff see the issue reopened, with the enterprise's own rating.
-        staff_page.reload()
+        # Commerce staff see the issue reopened, with the enterprise's own rating.
+        sign_out(staff_page)
+        sign_in(staff_page, base, "e2e_staff")
+        staff_page.goto(f"{base}/issues/{issue.pk}/")
         expect(staff_page.locator("#issue-status")).to_have_text("In progress")
+        expect(staff_page.locator("main")).to_contain_text(
+            "Dissatisfied (given by: The enterprise, on the portal)"
+        )
         issue.refresh_from_db()
         assert issue.status == Issue.Status.IN_PROGRESS
         assert issue.satisfaction_by == Issue.RatedBy.ENTERPRISE
