@@ -29,6 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
@@ -230,6 +231,16 @@ def store_attachment(*, issue, uploaded_file, user, update=None) -> Attachment:
         attachment.file.delete(save=False)
         raise
     return attachment
+
+
+def copy_attachment(*, issue, source, name: str, user, update=None) -> Attachment:
+    """Attach to ``issue`` a copy of a file stored elsewhere (``source``, a stored file such
+    as a concern's, roundtable/meetings), under a new name and checked again as an upload
+    is; the same transaction rules as ``store_attachment``. The original stays where it is."""
+    with source.open("rb"):
+        return store_attachment(
+            issue=issue, uploaded_file=File(source.file, name=name), user=user, update=update
+        )
 
 
 def stored_in_transaction(name: str) -> None:

@@ -115,6 +115,11 @@ class LedgerFilterForm(forms.Form):
     )
     rated_from = forms.DateField(required=False, widget=forms.HiddenInput)
     rated_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    rated_by = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("enterprise", "enterprise"), ("staff", "staff")],
+        widget=forms.HiddenInput,
+    )
     reopened_from = forms.DateField(required=False, widget=forms.HiddenInput)
     reopened_to = forms.DateField(required=False, widget=forms.HiddenInput)
     assigned_from = forms.DateField(required=False, widget=forms.HiddenInput)
@@ -201,6 +206,8 @@ class LedgerFilterForm(forms.Form):
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if bool(start) != bool(end) or (start and end and end < start):
                 raise forms.ValidationError(_("Give both dates of a date range, in order."))
+        if data.get("rated_by") and not data.get("rated_from"):
+            raise forms.ValidationError(_("Give both dates of a date range, in order."))
         start, end = data.get("assigned_from"), data.get("assigned_to")
         if data.get("response") and not (start and end and (end - start).days <= 400):
             raise forms.ValidationError(
@@ -448,7 +455,11 @@ def _apply_dashboard_filters(qs, data: dict, today: date):
     if data.get("satisfaction"):
         qs = qs.filter(satisfaction__in=data["satisfaction"])
     if data.get("rated_from"):
-        qs = qs.filter(kpis.rated_in(Period(data["rated_from"], data["rated_to"])))
+        rated = {
+            "enterprise": kpis.rated_by_enterprise_in,
+            "staff": kpis.rated_by_staff_in,
+        }.get(data.get("rated_by"), kpis.rated_in)
+        qs = qs.filter(rated(Period(data["rated_from"], data["rated_to"])))
     if data.get("reopened_from"):
         qs = qs.filter(kpis.reopened_in(Period(data["reopened_from"], data["reopened_to"])))
     if data.get("assigned_from"):

@@ -32,7 +32,7 @@ from issues.forms import (
 )
 from issues.models import ActionUpdate, Assignment, Attachment, ExtensionRequest, Issue
 from issues.querysets import working_days_late
-from roundtable.accounts import submissions
+from roundtable.accounts import roles, submissions
 from roundtable.accounts.models import User
 from roundtable.lib import params
 from roundtable.workdays import services as workdays
@@ -141,6 +141,11 @@ def _detail_context(request, issue, **forms):
         "updates": updates,
         "instructions": [u for u in updates if u.kind == ActionUpdate.Kind.INSTRUCTION],
         "attachments": attachments,
+        # The concerns of the intake queue the issue came from (roundtable/meetings), for
+        # those who read the queue.
+        "concerns": list(issue.intake_items.order_by("created_at", "pk"))
+        if roles.can_read_all_issues(user)
+        else [],
         "pending_extension": pending_extension,
         "overdue": issue.is_overdue(today),
         "deadline_note": deadline_note,

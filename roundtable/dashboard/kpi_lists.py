@@ -189,6 +189,8 @@ def ledger_params(
         "open": lambda: open_statuses,
         "overdue": lambda: [("overdue", "1")],
         "rated": lambda: dates["rated"](),
+        "rated_by_enterprise": lambda: [*dates["rated"](), ("rated_by", "enterprise")],
+        "rated_by_staff": lambda: [*dates["rated"](), ("rated_by", "staff")],
         "satisfied": lambda: [*dates["rated"](), *(("satisfaction", s) for s in SATISFIED)],
         "response_due": lambda: [*dates["assigned"](), ("response", "due")],
         "responded": lambda: [*dates["assigned"](), ("response", "in_time")],

@@ -143,6 +143,8 @@ __all__ = [
 
 Status = Issue.Status
 Satisfaction = Issue.Satisfaction
+# Rated by the enterprise itself: the condition rated_by_enterprise_in adds to rated_in.
+BY_ENTERPRISE = Q(satisfaction_by=Issue.RatedBy.ENTERPRISE)
 
 
 # --- Figures ------------------------------------------------------------------------------
@@ -160,6 +162,8 @@ class Figures:
     open: int = 0
     overdue: int = 0
     rated: int = 0
+    # of ``rated``: rated by the enterprise itself on the portal (the rest: recorded by staff)
+    rated_by_enterprise: int = 0
     satisfied: int = 0
     response_due: int = 0
     responded: int = 0
@@ -175,6 +179,7 @@ class Figures:
         "open",
         "overdue",
         "rated",
+        "rated_by_enterprise",
         "satisfied",
         "response_due",
         "responded",
@@ -189,6 +194,11 @@ class Figures:
     @staticmethod
     def _rate(part: int, whole: int) -> float | None:
         return None if not whole else part / whole
+
+    @property
+    def rated_by_staff(self) -> int:
+        """Of ``rated``: recorded by commerce staff on the enterprise's behalf."""
+        return self.rated - self.rated_by_enterprise
 
     @property
     def late(self) -> int:
@@ -333,6 +343,10 @@ def _count_issues(issues, periods, hull, today, grouped, figures, *, now: bool) 
             f"raised_{i}": Count("raised_on", filter=raised_in(period)),
             f"resolved_{i}": Count("raised_on", filter=resolved_in(period)),
             f"rated_{i}": Count("raised_on", filter=closed_in(period) & ~Q(satisfaction="")),
+            f"rated_by_enterprise_{i}": Count(
+                "raised_on",
+                filter=closed_in(period) & ~Q(satisfaction="") & BY_ENTERPRISE,
+            ),
             f"satisfied_{i}": Count("raised_on", filter=satisfied_in(period)),
         }
     counts = _grouped(issues.filter(reach), aggregates, by_department=grouped)
@@ -341,7 +355,7 @@ def _count_issues(issues, periods, hull, today, grouped, figures, *, now: bool) 
             f = figures(i, key)
             if now:
                 f.open, f.overdue = row["open"], row["overdue"]
-            for name in ("raised", "resolved", "rated", "satisfied"):
+            for name in ("raised", "resolved", "rated", "rated_by_enterprise", "satisfied"):
                 setattr(f, name, row[f"{name}_{i}"])
 
 
@@ -380,6 +394,9 @@ def _count_reopenings(issues, periods, hull, grouped, figures) -> None:
         aggregates |= {
             f"reopened_{i}": Count("pk", filter=reopened_in(period)),
             f"dissatisfied_{i}": Count("pk", filter=found_dissatisfied_in(period)),
+            f"dissatisfied_by_enterprise_{i}": Count(
+                "pk", filter=found_dissatisfied_in(period) & BY_ENTERPRISE
+            ),
         }
     for key, row in _grouped(
         issues.filter(reopened_in(hull)), aggregates, by_department=grouped
@@ -389,6 +406,7 @@ def _count_reopenings(issues, periods, hull, grouped, figures) -> None:
                 f = figures(i, key)
                 f.reopened = row[f"reopened_{i}"]
                 f.rated += row[f"dissatisfied_{i}"]
+                f.rated_by_enterprise += row[f"dissatisfied_by_enterprise_{i}"]
 
 
 def _count_responses(periods, hull, today, grouped, department_id, figures) -> None:

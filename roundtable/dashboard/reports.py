@@ -219,6 +219,14 @@ def kpi_cell(
         if kpi.part:
             cell["part"] = _link(kpi.part, getattr(figures, kpi.part), period, department_id)
         cell["whole"] = _link(kpi.whole, getattr(figures, kpi.whole), period, department_id)
+    if kpi.whole == "rated":
+        # Who gave the ratings: the enterprise on the portal, or staff on its behalf.
+        cell["rated_by"] = {
+            who: _link(
+                f"rated_by_{who}", getattr(figures, f"rated_by_{who}"), period, department_id
+            )
+            for who in ("enterprise", "staff")
+        }
     return cell
 
 

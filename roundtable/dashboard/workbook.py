@@ -56,6 +56,16 @@ def report_sheets(period: kpis.Period, *, today: date | None = None, ledger=None
         counted = ""
         if kpi.kind == "rate":
             counted = f"{getattr(district, kpi.part)} / {getattr(district, kpi.whole)}"
+            if kpi.whole == "rated":
+                counted += (
+                    " ("
+                    + _("rated by the enterprise: %(enterprise)s, recorded by staff: %(staff)s")
+                    % {
+                        "enterprise": district.rated_by_enterprise,
+                        "staff": district.rated_by_staff,
+                    }
+                    + ")"
+                )
         elif kpi.kind == "median":
             counted = ngettext(
                 "%(n)s issue concluded", "%(n)s issues concluded", district.concluded

@@ -35,6 +35,9 @@ def test_district_figures_of_the_third_quarter(w):
     # Rated in the quarter: I1, I3, I9 closed, I5 found dissatisfied; I12's rating fell on
     # 1 October in Shanghai (30 September in UTC) and belongs to the fourth quarter.
     assert (f.satisfied, f.rated, f.satisfaction_rate) == (3, 4, 0.75)
+    # Of those, I3 (closed) and I5 (found dissatisfied) were rated by the enterprise on the
+    # portal; I1 and I9 were recorded by staff on its behalf.
+    assert (f.rated_by_enterprise, f.rated_by_staff) == (2, 2)
     # Lead assignments made in the quarter: nine, all windows closed by 15 October; in time:
     # I1, I4, I5, I10, and I11 on the window's last day.
     assert (f.responded, f.response_due) == (5, 9)

@@ -27,7 +27,7 @@ from roundtable.accounts.models import User
 from roundtable.dashboard import demo
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
 from roundtable.lib.uscc import is_valid
-from roundtable.meetings.models import Meeting, Roundtable, RoundtableSeat
+from roundtable.meetings.models import IntakeItem, Meeting, Roundtable, RoundtableSeat
 from roundtable.notices.models import Notice, NoticeDelivery
 from roundtable.workdays import services as workdays
 
@@ -210,6 +210,21 @@ def _the_base_set_builds_the_yuzhong_roundtable():
     assert notices[0].missing_languages == [] and notices[2].missing_languages == ["ko"]
     assert all(n.deliveries.exists() for n in notices[:2])
     assert not NoticeDelivery.objects.exclude(status="queued").exists()
+
+    # Enterprises' concerns (issue 17): contact_ja's, open in the intake queue; one from the
+    # public form, unverified; contact_ko's, accepted as a ledger issue of its enterprise.
+    raised = IntakeItem.objects.filter(origin=IntakeItem.Origin.CONTACT)
+    ja = raised.get(raised_by__username="contact_ja")
+    assert ja.status == IntakeItem.Status.OPEN and ja.meeting is None
+    assert ja.enterprise.contacts.filter(user__username="contact_ja").exists()
+    public = IntakeItem.objects.get(origin=IntakeItem.Origin.PUBLIC)
+    assert not public.verified and public.enterprise is None
+    assert public.sender.email.endswith("@example.com") and is_valid(public.sender.credit_code)
+    assert not Enterprise.objects.filter(credit_code=public.sender.credit_code).exists()
+    accepted = raised.get(raised_by__username="contact_ko")
+    assert accepted.status == IntakeItem.Status.ACCEPTED and accepted.outcome_reason
+    assert accepted.issue.enterprise == accepted.enterprise
+    assert accepted.issue.description == accepted.text
 
 
 def test_a_second_run_keeps_the_base_set_and_adds_bulk_rows(settings, debug):

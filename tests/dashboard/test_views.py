@@ -247,6 +247,10 @@ def test_the_quarterly_workbook(client, w, staff):
     assert summary["Issues raised"][:3] == (10, 2, 8)
     assert summary["Concluded on time (%)"][0] == 75.0
     assert summary["Median working days to conclusion"][0] == 12.5
+    # Who gave the quarter's ratings: I3 and I5 the enterprise, I1 and I9 staff.
+    assert summary["Satisfaction rate (%)"][3] == (
+        "3 / 4 (rated by the enterprise: 2, recorded by staff: 2)"
+    )
     departments = {row[0]: row for row in book["Departments"].iter_rows(values_only=True)}
     assert departments["Department A"][1] == 6
     assert departments["District (all issues)"][1] == 10
@@ -393,3 +397,21 @@ def test_the_ledger_refuses_a_response_filter_without_its_dates(client, w, chair
     assert response.context["form"].errors
     params = kpis.ledger_params("responded", kpis.quarter(2026, 3))
     assert ledger_count(client, "/issues/?" + "&".join(f"{k}={v}" for k, v in params)) == 5
+
+
+def test_the_satisfaction_figure_says_who_gave_the_ratings(client, w, chair):
+    client.force_login(chair)
+    html = client.get("/dashboard/?period=2026Q3").content.decode()
+    card = html.split('data-kpi="satisfaction_rate"', 1)[1].split("</li>", 1)[0]
+    assert "rated by the enterprise:" in card and "recorded by staff:" in card
+    split = dict(
+        ("enterprise" if "rated_by=enterprise" in href else "staff", count)
+        for href, count in figure_links(card)
+        if "rated_by=" in href
+    )
+    # I3 and I5 rated on the portal, I1 and I9 recorded by staff; each opens the ledger.
+    assert split == {"enterprise": 2, "staff": 2}
+    for href, count in figure_links(card):
+        assert ledger_count(client, href) == count, href
+    # Who rated needs the rating's dates, as the dashboard sends them.
+    assert client.get("/issues/?rated_by=staff").context["form"].errors

@@ -104,7 +104,7 @@ def build(dept_a, dept_b, staff) -> World:
     # September, basically satisfied.
     i3 = _issue("I3", enterprise=e1, status=S.CLOSED, raised="2026-09-18", deadline="2026-09-24",
                 concluded_on=d("2026-09-25"), closed_at=at("2026-09-28 11:00"),
-                satisfaction="basically", **common)  # fmt: skip
+                satisfaction="basically", satisfaction_by="enterprise", **common)  # fmt: skip
     _lead(i3, dept_b, "2026-09-18 17:00", "2026-09-22 09:00", Assignment.Status.DONE)
     issues["I3"] = i3
 
@@ -118,9 +118,10 @@ def build(dept_a, dept_b, staff) -> World:
     issues["I4"] = i4
 
     # I5, found dissatisfied on 10 September: verification reopened it with the rating kept.
+    # I3's and I5's ratings were given by the enterprise on the portal; the others by staff.
     i5 = _issue("I5", enterprise=e1, status=S.IN_PROGRESS, raised="2026-08-03",
                 deadline="2026-10-30", satisfaction="dissatisfied", reopened_count=1,
-                **common)  # fmt: skip
+                satisfaction_by="enterprise", **common)  # fmt: skip
     _lead(i5, dept_a, "2026-08-03 10:00", "2026-08-04 10:00")
     _update(i5, ActionUpdate.Kind.REOPENED, "2026-09-10 16:00", "The enterprise is dissatisfied.")
     issues["I5"] = i5

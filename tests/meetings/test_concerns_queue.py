@@ -5,10 +5,11 @@ enterprise, and who may see what."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
 from issues.models import ActionUpdate, Issue
-from roundtable.meetings.models import ConcernSender, IntakeItem, Meeting
+from roundtable.meetings.models import ConcernSender, IntakeAttachment, IntakeItem, Meeting
 from roundtable.meetings.services import MeetingRefused
 from roundtable.meetings.services import concerns as services
 from tests import factories
@@ -263,3 +264,80 @@ def test_a_concern_without_a_meeting_is_not_reached_through_a_meetings_intake_ur
     assert client.get(f"/meetings/{meeting.pk}/intake/{loose.pk}/consult/").status_code == 404
     loose.refresh_from_db()
     assert loose.status == IntakeItem.Status.OPEN and loose.meeting is None
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _with_file(item, name="bill of lading.pdf", uploaded_by=None):
+    attachment = IntakeAttachment(
+        item=item,
+        storage_key=f"k{item.pk}-{name}",
+        original_name=name,
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=uploaded_by,
+    )
+    attachment.file.save(attachment.storage_key, ContentFile(PDF), save=False)
+    attachment.save()
+    return attachment
+
+
+def test_accepting_a_concern_attaches_its_files_and_the_issue_page_links_the_concern(
+    client, staff, enterprise_1, category
+):
+    item = _concern(enterprise_1)
+    original = _with_file(item)
+    client.force_login(staff)
+    response = client.post(
+        f"/concerns/{item.pk}/accept/",
+        {"title": "Slow customs", "category": category.pk, "reason": "We take it up."},
+    )
+    assert response.status_code == 302
+    issue = Issue.objects.get()
+    copy = issue.attachments.get()
+    assert copy.original_name == "bill of lading.pdf" and copy.content_type == "application/pdf"
+    assert copy.storage_key != original.storage_key  # a copy: the concern keeps its own
+    page = client.get(f"/issues/{issue.pk}/")
+    html = page.content.decode()
+    assert f'href="/concerns/{item.pk}/"' in html and "bill of lading.pdf" in html
+    original.refresh_from_db()
+    assert original.file.read() == PDF
+
+
+def test_merging_a_concern_attaches_its_files_to_the_timeline_entry(
+    client, staff, liaison_a, enterprise_1, issue_x
+):
+    item = _concern(enterprise_1)
+    _with_file(item, name="permit.pdf")
+    services.intake_item_merge(actor=staff, item=item, issue=issue_x, reason="Already handled")
+    entry = issue_x.updates.get(kind=ActionUpdate.Kind.ENTERPRISE_INFO)
+    copy = issue_x.attachments.get()
+    assert (copy.original_name, copy.update) == ("permit.pdf", entry)
+    client.force_login(staff)
+    assert f'href="/concerns/{item.pk}/"' in client.get(f"/issues/{issue_x.pk}/").content.decode()
+    # The lead department's liaison gets the file, not a link to the queue it cannot read.
+    client.force_login(liaison_a)
+    page = client.get(f"/issues/{issue_x.pk}/").content.decode()
+    assert "permit.pdf" in page and f'href="/concerns/{item.pk}/"' not in page
+    download = client.get(f"/issues/{issue_x.pk}/attachments/{copy.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+
+
+def test_a_file_refused_on_accepting_undoes_the_issue_and_leaves_no_copied_file(
+    staff, enterprise_1, category, settings
+):
+    item = _concern(enterprise_1)
+    _with_file(item, name="permit.pdf")
+    # Stored before today's rules: a web page under a PDF's name is refused now.
+    bad = _with_file(item, name="notice.pdf")
+    bad.file.save(bad.storage_key + "x", ContentFile(b"<html><script>x</script></html>"))
+    with pytest.raises(MeetingRefused, match="notice.pdf"):
+        services.intake_item_accept(
+            actor=staff, item=item, title="Permits", category=category, reason="r"
+        )
+    assert not Issue.objects.exists()
+    item.refresh_from_db()
+    assert item.status == IntakeItem.Status.OPEN and item.issue is None
+    copies = settings.MEDIA_ROOT / "attachments"
+    assert not copies.exists() or not any(p.is_file() for p in copies.rglob("*"))

@@ -224,3 +224,23 @@ def test_form_in_korean_and_chinese():
     assert "통일사회신용코드" in korean and "더하기" in korean
     body = _client("zh-hans").get(URL).content.decode()
     assert "统一社会信用代码" in body and "加" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Raise a concern"),
+        ("ja", "公開フォーム"),
+        ("ko", "공개 양식"),
+        ("zh-hans", "公开诉求表"),
+    ],
+)
+def test_the_sign_in_page_links_the_public_form_in_the_visitors_language(
+    client, settings, language, words
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/accounts/login/").content.decode()
+    found = re.search(r'<p[^>]*id="public-concern"[^>]*>(.*?)</p>', page, re.S)
+    assert found and f'href="{URL}"' in found.group(1)
+    assert words in found.group(1)
+    assert client.get(URL).status_code == 200

@@ -2,7 +2,8 @@
 
 ``load_base`` builds it in one transaction, through the services users go through, so the
 demo obeys their rules and keeps history rows: ``accounts.services`` (accounts, memberships),
-``meetings.services`` (the roundtable, its seats, meetings: ``meetings.py``),
+``meetings.services`` (the roundtable, its seats, meetings: ``meetings.py``; the enterprises'
+concerns: ``concerns.py``),
 ``enterprises.services`` (enterprises, contacts) and ``issues.services`` (each issue's story,
 planned in ``plan.py`` and told in ``issues.py``).
 
@@ -30,6 +31,7 @@ from issues.models import Assignment, Category, Issue, SpecialStudy
 from roundtable.accounts import services as account_services
 from roundtable.accounts.models import Language, Role, User
 from roundtable.dashboard.demo import content as c
+from roundtable.dashboard.demo.concerns import build_concerns
 from roundtable.dashboard.demo.content import at, say
 from roundtable.dashboard.demo.issues import IssueWriter
 from roundtable.dashboard.demo.meetings import build_meetings
@@ -95,6 +97,8 @@ class BaseLoader:
         build_portal_contacts(self)
         self.build_notifications()
         self.backdate()
+        # Today's concerns in the intake queue (one accepted: a new ledger issue, not backdated).
+        build_concerns(self)
         # Last: the notices go to every contact the demo made, the enterprise side's included.
         build_notices(self)
         return self.counts

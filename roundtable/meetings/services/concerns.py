@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,16 +211,36 @@ def _decide(
     _save(item, actor, why)
 
 
+def _copy_files(item: IntakeItem, issue: Issue, update=None) -> None:
+    """Attach the concern's files to the issue it was accepted as or merged into (copies,
+    checked as issue attachments are), inside the caller's transaction, which runs in
+    ``issues.attachments.files_removed_on_rollback()``."""
+    for file in item.attachments.all():
+        try:
+            issue_attachments.copy_attachment(
+                issue=issue,
+                source=file.file,
+                name=file.original_name,
+                user=file.uploaded_by,
+                update=update,
+            )
+        except ValidationError as exc:
+            raise MeetingRefused(
+                _("The concern's file %(name)s cannot be attached to the issue: %(error)s")
+                % {"name": file.original_name, "error": " ".join(exc.messages)}
+            ) from None
+
+
 def intake_item_accept(
     *, actor: User, item: IntakeItem, title: str, category: Category, reason: str
 ) -> Issue:
     """Accept a concern as a ledger issue: the issue is logged with the concern's enterprise,
-    the category and the concern as its description, and the concern links to it. Staff
-    assign it from the issue's page."""
+    the category and the concern as its description (its files attached), and the concern
+    links to it. Staff assign it from the issue's page."""
     access.check(access.can_edit(actor))
     title = _text(title, label=_("The title"), field="title")
     reason = _reason(reason)
-    with transaction.atomic():
+    with issue_attachments.files_removed_on_rollback(), transaction.atomic():
         current = _undecided(item)
         _require_verified(current)
         source = (
@@ -241,6 +262,7 @@ def intake_item_accept(
             )
         except issue_services.TransitionRefused as exc:
             raise MeetingRefused(str(exc)) from None
+        _copy_files(current, issue)
         current.issue = issue
         if current.category_id is None:
             current.category = category
@@ -279,10 +301,10 @@ def intake_item_attach(
 
 def intake_item_merge(*, actor: User, item: IntakeItem, issue: Issue, reason: str) -> IntakeItem:
     """Merge a concern into an existing issue of the same enterprise: its text becomes
-    information in the issue's timeline, and the concern links to the issue."""
+    information in the issue's timeline, with its files, and the concern links to the issue."""
     access.check(access.can_edit(actor))
     reason = _reason(reason)
-    with transaction.atomic():
+    with issue_attachments.files_removed_on_rollback(), transaction.atomic():
         current = _undecided(item)
         _require_verified(current)
         concerned = {issue.enterprise_id, *issue.other_enterprises.values_list("pk", flat=True)}
@@ -296,9 +318,10 @@ def intake_item_merge(*, actor: User, item: IntakeItem, issue: Issue, reason: st
             "text": current.text,
         }
         try:
-            issue_services.issue_add_concern(actor=actor, issue=issue, body=body)
+            update = issue_services.issue_add_concern(actor=actor, issue=issue, body=body)
         except issue_services.TransitionRefused as exc:
             raise MeetingRefused(str(exc), field="issue") from None
+        _copy_files(current, issue, update)
         current.issue = issue
         phrase = phrases.Phrase("concern.merged", reference=issue.reference)
         _decide(current, actor, status=Status.MERGED, phrase=phrase, reason=reason, why="merged")
