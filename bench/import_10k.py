@@ -1,6 +1,6 @@
 """How long the ledger import (issues/imports/) takes for a file of 10,000 rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rt_import .venv/bin/python bench/import_10k.py
+    DATABASE_URL=<a database of your own> .venv/bin/python bench/import_10k.py
     make bench-import     (a fresh database of the bench's own: $BENCH_PG + "_import")
 
 The database named by DATABASE_URL (or SQLITE_PATH) is migrated, given the sample ledger's

@@ -3,7 +3,8 @@ from django.contrib.auth.backends import BaseBackend
 from roundtable.accounts import roles
 
 # What the administrator role manages in the Django admin: people, departments, the
-# roundtable's membership, the calendar, reference data and the background schedule.
+# roundtable's membership, the calendar, reference data, the background schedule and the
+# outbound webhooks' endpoints and deliveries.
 ADMINISTERED_APPS = {
     "accounts",
     "auth",
@@ -14,6 +15,7 @@ ADMINISTERED_APPS = {
     "django_celery_beat",
     "axes",
     "issues",
+    "webhooks",
 }
 
 

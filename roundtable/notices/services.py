@@ -2,8 +2,8 @@
 reader marking it read. Each function takes the acting user, checks the rule, writes inside
 ``transaction.atomic`` and records history (django-simple-history) naming who and why.
 
-Sending only writes the delivery rows (one per person, ``selectors.recipients``) and asks the
-worker to deliver them once the transaction commits; ``delivery.py`` does the rest.
+Sending only writes the delivery rows (one per person, ``selectors.recipients``): a request
+never talks to the broker; beat's periodic run (``tasks.py``) and ``delivery.py`` do the rest.
 """
 
 from __future__ import annotations
@@ -156,19 +156,7 @@ def notice_send(*, actor, notice: Notice) -> int:
         locked._change_reason = "sent"
         locked._history_user = actor
         locked.save()
-        transaction.on_commit(_queue_delivery)
     return len(people)
-
-
-def _queue_delivery() -> None:
-    from roundtable.notices.tasks import deliver_notices
-
-    try:
-        deliver_notices.delay()
-    except Exception:  # the broker is down: beat's every-minute run takes the rows later
-        import logging
-
-        logging.getLogger(__name__).warning("could not queue notice delivery", exc_info=True)
 
 
 def delivery_mark_read(*, delivery: NoticeDelivery) -> None:

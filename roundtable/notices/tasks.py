@@ -1,8 +1,7 @@
 """The notices' Celery task: thin, it calls ``delivery.notices_deliver_pending``, which
 derives its work from the database, so a lost, duplicated or late task changes nothing but
-timing. Sending a notice queues it once its transaction commits; beat also runs it every
-minute ("deliver-notices" in CELERY_BEAT_SCHEDULE) for retries, claims left by a dead
-worker, and notices sent while the broker was down."""
+timing. Sending a notice only writes its rows; beat runs this every minute ("deliver-notices"
+in roundtable/beat.py) for new rows, retries and claims left by a dead worker."""
 
 from celery import shared_task
 from django.db import DatabaseError

@@ -5,6 +5,7 @@ the decision are the staff's (``meetings/services/concerns.py``)."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from issues.attachments import validate_upload
 from issues.models import Category
@@ -31,7 +32,12 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > MAX_FILES:
             raise ValidationError(
-                _("Send at most %(n)d files with a concern."), params={"n": MAX_FILES}
+                ngettext(
+                    "Send at most %(n)d file with a concern.",
+                    "Send at most %(n)d files with a concern.",
+                    MAX_FILES,
+                ),
+                params={"n": MAX_FILES},
             )
         cleaned = []
         errors = []

@@ -18,7 +18,7 @@ from issues.events import Occurrence
 from issues.models import Issue
 from roundtable.accounts import roles
 from roundtable.accounts.models import User
-from roundtable.webhooks import addresses, tasks
+from roundtable.webhooks import addresses
 from roundtable.webhooks.models import Delivery, Endpoint, Event
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 # with a cache of its own (the embedded default's worker) sees a change within this long.
 SUBSCRIPTIONS_SECONDS = 60
 
-# More new deliveries than this at once (the day's overdue issues) are left to the periodic
-# sweep rather than one task each.
+# deliveries_create reports at most this many new deliveries' ids (the day's overdue issues
+# can be many); beat's periodic sweep sends them all.
 ENQUEUE_AT_MOST = 50
 
 
@@ -151,9 +151,10 @@ def issue_payload(event: str, occurrence: Occurrence, issue: Issue | None) -> di
 def deliveries_create(*, occurrences: Sequence[Occurrence]) -> list[int]:
     """One pending delivery per occurrence and active endpoint subscribed to its event; an
     occurrence already recorded for an endpoint (the unique event id and endpoint) is kept as
-    it is. Returns the ids of the deliveries not yet attempted; each is handed to the worker
-    when the transaction commits. No query when no endpoint receives these events (the
-    subscriptions are cached), three otherwise whatever their number (plus inserts in batches)."""
+    it is. Returns the ids of the deliveries not yet attempted; beat's periodic sweep
+    (``tasks.deliver_due``) sends them: a request never talks to the broker. No query when no
+    endpoint receives these events (the subscriptions are cached), three otherwise whatever
+    their number (plus inserts in batches)."""
     subscribed = subscriptions()
     wanted = [(o, pk) for o in occurrences for pk in subscribed.get(o.event, ())]
     if not wanted:
@@ -187,23 +188,7 @@ def deliveries_create(*, occurrences: Sequence[Occurrence]) -> list[int]:
                 attempts=0,
             ).values_list("pk", flat=True)[: ENQUEUE_AT_MOST + 1]
         )
-        transaction.on_commit(lambda: _enqueue(new))
     return new
-
-
-def _enqueue(ids: list[int]) -> None:
-    """Hand new deliveries to the worker. A lost message (broker down) costs only time: the
-    periodic sweep (``tasks.deliver_due``) finds every due delivery in the database."""
-    try:
-        if len(ids) > ENQUEUE_AT_MOST:
-            tasks.deliver_due.delay()
-        else:
-            for pk in ids:
-                tasks.deliver.delay(pk)
-    except Exception:
-        logger.warning(
-            "could not queue webhook deliveries; the sweep will send them", exc_info=True
-        )
 
 
 def on_issue_event(sender, *, occurrences: Sequence[Occurrence], **kwargs) -> None:

@@ -53,12 +53,14 @@ def test_embedded_worker_delivers_a_sent_notice_once(tmp_path):
         EMAIL_BACKEND="roundtable.lib.mail.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
         LOG_LEVEL="INFO",
+        # Beat's every-minute delivery run, every two seconds here.
+        DELIVER_PENDING_EVERY_SECONDS="2",
     )
     _manage(env, "migrate", "--noinput")
-    # Sending queues the task on the filesystem broker once the transaction commits.
+    # Sending records the deliveries; beat's periodic run hands them to the worker.
     _manage(env, "shell", "-c", SEED)
     log = tmp_path / "worker.log"
-    with _worker(env, log) as proc:
+    with _worker(env, log, "--beat") as proc:
         messages = _poll(
             "the notice e-mails",
             lambda: len(found := _messages(mail_dir)) >= 2 and found,

@@ -40,6 +40,9 @@ def test_created_and_assigned_issue_is_posted_signed_once_per_event(
     with time_machine.travel(NOW, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             issue = _create(staff, dept_a, enterprise_1)
+        # The request only records the deliveries; the worker's periodic run sends them.
+        assert receiver.requests == []
+        tasks.deliver_due()
 
     assert [r["body"]["event"] for r in receiver.requests] == ["issue.created", "issue.assigned"]
     for request in receiver.requests:
@@ -92,6 +95,7 @@ def test_concluded_and_closed_issue_are_posted(
             services.assignment_accept(actor=liaison_a, assignment=lead)
             services.issue_report_conclusion(actor=liaison_a, issue=issue, resolution="Done")
             services.issue_close(actor=staff, issue=issue, satisfaction="satisfied")
+        tasks.deliver_due()
     assert [(r["body"]["event"], r["body"]["issue"]["status"]) for r in receiver.requests] == [
         ("issue.concluded", "concluded"),
         ("issue.closed", "closed"),
@@ -114,6 +118,7 @@ def test_a_500_is_retried_with_backoff_then_delivered(
     with time_machine.travel(NOW, tick=False) as clock:
         with django_capture_on_commit_callbacks(execute=True):
             _create(staff, dept_a, enterprise_1)
+        tasks.deliver_due()
         delivery = Delivery.objects.get()
         assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 1, 500)
         assert delivery.next_attempt_at == timezone.now() + timedelta(minutes=1)

@@ -20,7 +20,14 @@ Endpoint.objects.create(name="Hotline", url="URL", secret="whsec_worker", events
 
 def test_embedded_worker_delivers_an_overdue_issue_once(tmp_path):
     db = tmp_path / "db.sqlite3"
-    env = _env(tmp_path, SQLITE_PATH=str(db), WEBHOOKS_ALLOW_LOOPBACK="1", LOG_LEVEL="INFO")
+    env = _env(
+        tmp_path,
+        SQLITE_PATH=str(db),
+        WEBHOOKS_ALLOW_LOOPBACK="1",
+        LOG_LEVEL="INFO",
+        # Beat's every-minute sweep of due deliveries, every two seconds here.
+        WEBHOOKS_EVERY_SECONDS="2",
+    )
     with Receiver() as receiver:
         receiver.secret = "whsec_worker"
         _manage(env, "migrate", "--noinput")
