@@ -394,6 +394,8 @@ def acceptance_lines(runs: list[dict]) -> list[str]:
     run = target_runs[0]
     lines = []
     for page in run["pages"]:
+        if page["target_ms"] is None:
+            continue
         ok = page["median_ms"] < page["target_ms"]
         lines.append(
             f"- {page['label']}: median {page['median_ms']:.1f} ms, target < "
@@ -415,6 +417,8 @@ def print_table(runs: list[dict]) -> None:
     print("\n" + header + "\n" + "-" * len(header))
     for run in runs:
         for page in run["pages"]:
+            if page["target_ms"] is None:
+                continue
             ok = page["median_ms"] < page["target_ms"]
             print(
                 f"{run['backend']:<9}{run['issues']:>9,}  {page['page']:<18}"
