@@ -18,6 +18,12 @@ class IssuesConfig(AppConfig):
         # Exports too large for a request run as background jobs (roundtable/jobs/).
         jobs.register()
 
+        from issues import filters
+
+        # The ledger filter's cached choices are dropped when a department, a category or
+        # an enterprise changes.
+        filters.connect_choice_signals()
+
         from issues.imports import running
 
         # The ledger import runs as a job too, its report the job's file.

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from roundtable.workdays import services as workdays
@@ -121,6 +122,25 @@ class IssueQuerySet(models.QuerySet):
         """Due soon: ``due_between`` today and ``due_soon_until(today)``."""
         today = today or timezone.localdate()
         return self.due_between(today, due_soon_until(today))
+
+    def for_rows(self):
+        """With what a row of an issue list shows beside the issue's own columns: its
+        enterprise, category and lead department (``lead_department``, the current lead
+        assignment's, kept by the services) and ``co_count``, the number of departments
+        currently co-handling it. One query for a page of rows: prefetching the current
+        assignments to find the same took a second query and 3 ms of Python per page."""
+        Assignment = _assignment_model()
+        co = (
+            Assignment.objects.current()
+            .filter(issue=OuterRef("pk"), role=Assignment.Role.CO_HANDLING)
+            .order_by()
+            .values("issue")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.select_related("enterprise", "category", "lead_department").annotate(
+            co_count=Coalesce(Subquery(co), 0)
+        )
 
     def sync_lead_department(self) -> int:
         """Set ``lead_department`` from each issue's current lead assignment, in one UPDATE;

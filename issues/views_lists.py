@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -29,12 +29,8 @@ MY_DEPARTMENT_ROWS = 25
 
 
 def _listed(issues):
-    """``issues`` with what a row of the issue table shows: enterprise, category, and the
-    current assignments with their departments."""
-    current = Assignment.objects.current().select_related("department")
-    return issues.select_related("enterprise", "category").prefetch_related(
-        Prefetch("assignments", queryset=current, to_attr="current_assignments")
-    )
+    """``issues`` with what a row of the issue table shows (``IssueQuerySet.for_rows``)."""
+    return issues.for_rows()
 
 
 def _ledger_queryset(user):
@@ -45,8 +41,6 @@ def _decorate(issues, today, soon):
     href = detail_href()
     for issue in issues:
         issue.href = href.format(issue.pk)
-        issue.lead = next((a for a in issue.current_assignments if a.role == "lead"), None)
-        issue.co = [a for a in issue.current_assignments if a.role == "co"]
         issue.overdue = issue.is_overdue(today)
         issue.due_soon = issue.is_due_soon(today, soon)
     return issues

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -165,15 +165,10 @@ def enterprise_detail(request, pk):
     )
     issue_qs = _issues().visible_to(user).filter(Q(enterprise=enterprise) | Exists(shared))
     issue_count = issue_qs.count()
-    assignments = issue_qs.model.assignments.rel.related_model.objects
-    current = assignments.current().select_related("department")
     issues = list(
-        issue_qs.select_related("category", "meeting")
-        .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
-        .order_by("-raised_on", "-pk")[:DETAIL_ROWS]
+        issue_qs.for_rows().select_related("meeting").order_by("-raised_on", "-pk")[:DETAIL_ROWS]
     )
     for issue in issues:
-        issue.lead = next((a for a in issue.current_assignments if a.role == "lead"), None)
         issue.overdue = issue.is_overdue(today)
     return render(
         request,

@@ -76,3 +76,52 @@ def test_sortable_headings_show_the_sort_in_force(staff):
     [sorted_by] = doc.xpath("//th[@aria-sort]")
     assert (sorted_by.text_content(), sorted_by.get("aria-sort")) == ("Deadline▲", "ascending")
     assert sorted_by.xpath(".//a/@href")[0].endswith("sort=-deadline")
+
+
+def _options(client, name):
+    doc = _doc(client.get("/issues/"))
+    return [o.text_content() for o in doc.xpath(f'//select[@name="{name}"]/option')]
+
+
+def _zh_departments():
+    with translation.override("zh-hans"):
+        return [label for _value, label in LedgerFilterForm()._department_choices]
+
+
+def test_the_selects_follow_changes_to_departments_categories_and_countries(staff):
+    """The filter's choices are cached (issues/filters.py): a department, a category or an
+    enterprise's country saved or deleted shows in the next page, in each language."""
+    client = factories.client_as(staff)
+    with translation.override("en"):
+        before = _options(client, "lead")
+    zh_before = _zh_departments()  # cached in Chinese too
+    dept = factories.DepartmentFactory(name_en="Harbour Office", name_zh="港务办")
+    category = factories.CategoryFactory(name_en="Ports", name_zh="港口")
+    factories.EnterpriseFactory(country="IS")
+    with translation.override("en"):
+        assert "Harbour Office" in _options(client, "lead")
+        assert "Harbour Office" in _options(client, "department")
+        assert "Ports" in _options(client, "category")
+        assert "Iceland" in _options(client, "country")
+    assert "港务办" in _zh_departments() and "港务办" not in zh_before
+    category.name_en = "Ports and harbours"
+    category.save()
+    with translation.override("en"):
+        assert "Ports and harbours" in _options(client, "category")
+    dept.delete()
+    with translation.override("en"):
+        assert _options(client, "lead") == before
+    assert _zh_departments() == zh_before
+
+
+def test_a_row_shows_the_lead_and_how_many_co_handle(staff, dept_a, dept_b):
+    issue = factories.IssueFactory(title="Harbour dredging permit")
+    factories.AssignmentFactory(issue=issue, department=dept_a, role="lead")
+    factories.AssignmentFactory(issue=issue, department=dept_b, role="co")
+    client = factories.client_as(staff)
+    with translation.override("en"):
+        doc = _doc(client.get("/issues/?q=dredging"))
+    [row] = doc.xpath("//table[contains(@class,'issue-table')]/tbody/tr")
+    cell = row.xpath('./td[@data-label="Lead department"]')[0]
+    assert cell.text_content().split() == [*dept_a.name_en.split(), "+1"]
+    assert cell.get("title") == f"{dept_a.name_en} (+1)"
