@@ -530,6 +530,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The dashboard's figures: a figure whose issues changed is still served while it was computed
+# less than this many seconds ago, so that under steady writes each part is recomputed at most
+# this often (roundtable/dashboard/cache.py); 0 recomputes at every change.
+DASHBOARD_FRESH_SECONDS = env_int("DASHBOARD_FRESH_SECONDS", 20)
+
 # --- Background jobs (roundtable/jobs/) -----------------------------------------------------
 
 # A ledger export with more rows than this is prepared by the worker as a job instead of in

@@ -76,6 +76,9 @@ def _isolated(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The dashboard recomputes a figure at every change of its issues; tests/dashboard/
+    # test_cache.py checks the production default's window (DASHBOARD_FRESH_SECONDS) itself.
+    settings.DASHBOARD_FRESH_SECONDS = 0
     # Pages link the plain static names, served from static/ as they are now, whatever a
     # collectstatic into var/staticfiles/ left there (its manifest would lack newer files).
     # tests/test_deploy.py checks the hashed names and their caching after a collectstatic.

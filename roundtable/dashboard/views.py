@@ -333,6 +333,7 @@ def overview(request):
         "recurring": _Once(reports.recurring_groups, data),
         "can_start_study": can_start_study,
         "computed_at": data["computed_at"],
+        "fresh_seconds": settings.DASHBOARD_FRESH_SECONDS,
         "notice_reach": overviews.notice_reach(period),
     }
     parts = (

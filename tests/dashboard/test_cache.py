@@ -244,3 +244,51 @@ def test_figures_in_parts_add_up_to_the_figures_computed_at_once(w):
             assert all(f.open == f.overdue == 0 for f in period_only.values())
             parts = kpis.with_now(period_only, kpis.now_counts(world.TODAY, **scope))
             assert parts == whole
+
+
+def _open_shown(response) -> int:
+    return int({c["key"]: c["display"] for c in shown(response, "summary")}["open"])
+
+
+def test_under_steady_writes_a_figure_is_recomputed_at_most_every_fresh_window(
+    client, w, chair, staff, settings, computed, django_capture_on_commit_callbacks
+):
+    """The production default (DASHBOARD_FRESH_SECONDS, 20 s): after a change, the figures it
+    touches are served as computed for up to 20 s, then recomputed once; whatever the
+    window, never more than a minute old, and then equal to the ledger."""
+    settings.DASHBOARD_FRESH_SECONDS = 20
+    client.force_login(chair)
+    start = dt.datetime.fromisoformat("2026-10-15T10:00:00+08:00")
+    with time_machine.travel(start, tick=False) as clock:
+        opened = _open_shown(client.get("/dashboard/?period=2026Q4"))
+        computed.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            _create(w, {"staff": staff})
+        clock.shift(dt.timedelta(seconds=5))
+        within = client.get("/dashboard/?period=2026Q4")
+        assert computed == []  # nothing recomputed within the window
+        assert _open_shown(within) == opened
+        assert "follow within 20 seconds" in within.content.decode()
+        clock.shift(dt.timedelta(seconds=16))  # 21 s after the figures were computed
+        after = client.get("/dashboard/?period=2026Q4")
+        assert {name for name, _d, _f in computed} >= {"district-now", "overview-html"}
+        assert _open_shown(after) == opened + 1
+        _assert_equals_the_ledger(client, after)
+        # Another change: while another request holds the part's lock (it is recomputing),
+        # the value kept is served, until it is a minute old.
+        with django_capture_on_commit_callbacks(execute=True):
+            _create(w, {"staff": staff})
+        clock.shift(dt.timedelta(seconds=30))
+        from django.core.cache import cache as django_cache
+
+        for key in list(django_cache._cache):  # locmem: every part's lock taken elsewhere
+            name = key.split(":", 2)[-1]
+            if name.startswith("dashboard:"):
+                django_cache.add(f"{name}:lock", 1, timeout=60)
+        computed.clear()
+        assert _open_shown(client.get("/dashboard/?period=2026Q4")) == opened + 1
+        assert computed == []
+        clock.shift(dt.timedelta(seconds=31))  # a minute: recomputed, lock or not
+        latest = client.get("/dashboard/?period=2026Q4")
+        assert _open_shown(latest) == opened + 2
+        _assert_equals_the_ledger(client, latest)
