@@ -219,3 +219,59 @@ def test_the_load_test_reports_every_page_type_from_locusts_figures(tmp_path):
         }
     ]
     assert total["requests"] == 10 and total["failures"] == 1
+
+
+def test_the_steady_state_leaves_out_the_ramp_and_judges_each_kind_against_its_target(
+    tmp_path,
+):
+    """requests.csv (one line per request, written by the locustfile): the requests of the
+    ramp and the settling time after it are left out; the 95th percentile of each kind is
+    held against issue 15's target."""
+    runner = _runner()
+    lines = ["1000.000,GET,sign-in,900.0,0"]  # the first request: time 0
+    lines += [f"{1005 + i / 10:.3f},GET,issue page,2000.0,0" for i in range(50)]  # the ramp
+    start = 1000 + 60 + runner.SETTLE_S
+    lines += [f"{start + i / 10:.3f},GET,issue page,{100 + i},0" for i in range(100)]
+    lines += [f"{start + i:.3f},GET,dashboard,{150 + 10 * i},0" for i in range(20)]
+    lines += [f"{start + i:.3f},POST,progress post,120.0,{int(i == 3)}" for i in range(10)]
+    lines += [f"{start + i:.3f},GET,export xlsx filtered,3000.0,0" for i in range(5)]
+    path = tmp_path / "requests.csv"
+    path.write_text("\n".join(lines) + "\n")
+    steady = runner.steady_state(path, 60)
+    assert steady["requests"] == 135  # none of the ramp's
+    kinds = {k["page"]: k for k in steady["kinds"]}
+    assert set(kinds) == {"list or detail page", "dashboard", "write"}  # no export, no sign-in
+    assert kinds["list or detail page"]["p95_ms"] == 194.0  # 95th of 100..199
+    assert kinds["list or detail page"]["meets"] is True
+    assert kinds["dashboard"]["p95_ms"] == 330.0 and kinds["dashboard"]["meets"] is False
+    assert kinds["write"]["failures"] == 1 and kinds["write"]["meets"] is True
+    pages = {p["page"]: p for p in steady["pages"]}
+    assert pages["export xlsx filtered"]["target_p95_ms"] is None
+    assert "## Steady state" in runner.report_md(
+        {
+            "meta": {
+                "started": "2026-12-07 18:00",
+                "users": 50,
+                "split": "",
+                "time": "5m",
+                "ramp_s": 60,
+                "with_exports": 0,
+                "issues": 100000,
+                "gunicorn_workers": 5,
+                "cpus": 2,
+            },
+            "total": {},
+            "pages": [],
+            "steady": steady,
+            "failures": [],
+            "resources": {
+                "wall_s": 300,
+                "processes": {},
+                "web_worker_peak_rss_mib": [],
+            },
+            "loadavg": {"before_servers": 1, "before": 1, "during_mean": 2, "during_max": 3},
+            "readyz": {"before": {}, "after": {}},
+            "worker_tasks": {"succeeded": 0, "failed_or_retried": 0},
+            "locust": {"users_spawned": {}, "cpu_s": 1, "exit_code": 0},
+        }
+    )

@@ -25,9 +25,24 @@ import random
 import re
 import time
 
-from locust import HttpUser, between, constant, task
+from locust import HttpUser, between, constant, events, task
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "roundtable-demo")
+
+# Every request, one line each (run.py reads it for the steady state's percentiles): when it
+# started (epoch seconds), its method and page type, its time in ms, and whether it failed.
+_REQUESTS_CSV = os.environ.get("LOADTEST_REQUESTS_CSV")
+_requests_log = open(_REQUESTS_CSV, "a", buffering=1) if _REQUESTS_CSV else None  # noqa: SIM115
+
+
+@events.request.add_listener
+def _log_request(request_type, name, response_time, exception=None, start_time=None, **kw):
+    if _requests_log is not None:
+        started = start_time if start_time is not None else time.time() - response_time / 1000
+        _requests_log.write(
+            f"{started:.3f},{request_type},{name},{response_time:.1f},{int(bool(exception))}\n"
+        )
+
 
 # Page type → (the URL name it must resolve to, its path). Paths take ``{pk}``.
 PAGES = {

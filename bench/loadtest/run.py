@@ -20,6 +20,7 @@ benchmarks' databases.
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import resource
@@ -72,6 +73,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default=env("LOADTEST_REDIS_URL") or DEFAULT_REDIS_URL)
     parser.add_argument("--port", type=int, default=int(env("LOADTEST_PORT") or 8765))
     parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: the config's)")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=float(env("LOADTEST_RAMP") or 60),
+        help="seconds over which the users arrive and sign in (default: %(default)s)",
+    )
     parser.add_argument(
         "--out", default=str(ROOT / "bench" / "out" / "loadtest"), help="default: %(default)s"
     )
@@ -277,7 +284,7 @@ def run_locust(args: argparse.Namespace, base: str) -> tuple[int, float]:
         "--users",
         str(users),
         "--spawn-rate",
-        str(max(1, args.users // 10)),
+        f"{max(users / max(args.ramp, 1), 0.1):.3f}",
         "--run-time",
         args.time,
         "--stop-timeout",
@@ -289,7 +296,11 @@ def run_locust(args: argparse.Namespace, base: str) -> tuple[int, float]:
         "INFO",  # for its "All users spawned" line: the split in force
         *classes,
     ]
-    env = dict(os.environ, LOADTEST_EXPORTS=str(args.with_exports))
+    env = dict(
+        os.environ,
+        LOADTEST_EXPORTS=str(args.with_exports),
+        LOADTEST_REQUESTS_CSV=str(args.out / "requests.csv"),
+    )
     log = args.out / "logs" / "locust.log"
     started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(log, "w") as out:
@@ -340,6 +351,83 @@ def read_failures(out: Path) -> list[dict]:
         ]
 
 
+# Issue 15's targets for the 95th percentile, by kind of page (``target_kind``).
+TARGETS_P95_MS = {"list or detail page": 300, "dashboard": 200, "write": 500}
+DASHBOARD_PAGES = {"dashboard", "department figures"}
+UNTARGETED = ("sign-in", "export", "full export")  # measured, no target
+# The steady state begins this long after the last user arrived (and signed in).
+SETTLE_S = 30
+
+
+def target_kind(method: str, page: str) -> str | None:
+    if page.startswith(UNTARGETED) or method == "CHECK":
+        return None
+    if method == "POST":
+        return "write"
+    return "dashboard" if page in DASHBOARD_PAGES else "list or detail page"
+
+
+def _pct(values: list[float], pct: float) -> float | None:
+    """Nearest rank, as bench/measure.py."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)], 1)
+
+
+def steady_state(path: Path, ramp_s: float) -> dict:
+    """Percentiles of the requests that started once every user had arrived and signed in
+    (``ramp_s`` + SETTLE_S after the first request), per page type and per target kind:
+    the sign-ins of the ramp (PBKDF2, about half a CPU second each) are left out."""
+    rows = []
+    if path.exists():
+        with open(path, newline="") as f:
+            for started, method, name, ms, failed in csv.reader(f):
+                rows.append((float(started), method, name, float(ms), failed == "1"))
+    if not rows:
+        return {"from_s": None, "pages": [], "kinds": [], "requests": 0}
+    first = min(r[0] for r in rows)
+    begin = ramp_s + SETTLE_S
+    steady = [r for r in rows if r[0] - first >= begin]
+    groups: dict[tuple[str, str], list] = {}
+    for _t, method, name, ms, failed in steady:
+        groups.setdefault((method, name), []).append((ms, failed))
+
+    def summary(label, method, values):
+        times = [ms for ms, _f in values]
+        kind = target_kind(method, label) if method else label
+        target = TARGETS_P95_MS.get(kind)
+        p95 = _pct(times, 95)
+        return {
+            "page": label,
+            "method": method,
+            "requests": len(values),
+            "failures": sum(1 for _ms, failed in values if failed),
+            "p50_ms": _pct(times, 50),
+            "p95_ms": p95,
+            "p99_ms": _pct(times, 99),
+            "target_p95_ms": target,
+            "meets": None if target is None or p95 is None else p95 < target,
+        }
+
+    pages = [summary(name, method, v) for (method, name), v in sorted(groups.items(), key=str)]
+    by_kind: dict[str, list] = {}
+    for (method, name), values in groups.items():
+        kind = target_kind(method, name)
+        if kind:
+            by_kind.setdefault(kind, []).extend(values)
+    kinds = [summary(kind, "", values) for kind, values in sorted(by_kind.items())]
+    every = [(ms, failed) for _t, _m, _n, ms, failed in steady]
+    return {
+        "from_s": begin,
+        "seconds": round(max(r[0] for r in rows) - first - begin, 1),
+        "requests": len(steady),
+        "all": summary("all requests", "", every),
+        "kinds": kinds,
+        "pages": pages,
+    }
+
+
 def _number(text: str) -> float | None:
     try:
         return round(float(text), 1)
@@ -377,6 +465,40 @@ def report_md(result: dict) -> str:
             f"| {p['page']} | {p['method']} | {p['requests']:,} | {p['failures']:,} | "
             f"{p['p50_ms']} | {p['p95_ms']} | {p['p99_ms']} | {p['max_ms']} |"
         )
+    steady = result.get("steady")
+    if steady and steady["requests"]:
+        every = steady["all"]
+        lines += [
+            "",
+            f"## Steady state: from {steady['from_s']:.0f} s on",
+            "",
+            f"The requests that began once every user had arrived ({result['meta']['ramp_s']:.0f}"
+            f" s of ramp, each signing in) and {SETTLE_S} s more: {steady['requests']:,} "
+            f"requests over {steady['seconds']} s, p50 {every['p50_ms']} ms, p95 "
+            f"{every['p95_ms']} ms, p99 {every['p99_ms']} ms (nearest rank, from Locust's own "
+            "times, bench/out/loadtest/requests.csv).",
+            "",
+            "| kind | requests | failures | p50 ms | p95 ms | p99 ms | target p95 | meets |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for k in steady["kinds"]:
+            verdict = {True: "yes", False: "**NO**", None: ""}[k["meets"]]
+            lines.append(
+                f"| {k['page']} | {k['requests']:,} | {k['failures']:,} | {k['p50_ms']} | "
+                f"{k['p95_ms']} | {k['p99_ms']} | < {k['target_p95_ms']} ms | {verdict} |"
+            )
+        lines += [
+            "",
+            "| page type | method | requests | p50 ms | p95 ms | p99 ms | target p95 | meets |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for p in steady["pages"]:
+            target = f"< {p['target_p95_ms']} ms" if p["target_p95_ms"] else ""
+            verdict = {True: "yes", False: "**NO**", None: ""}[p["meets"]]
+            lines.append(
+                f"| {p['page']} | {p['method']} | {p['requests']:,} | {p['p50_ms']} | "
+                f"{p['p95_ms']} | {p['p99_ms']} | {target} | {verdict} |"
+            )
     if result["failures"]:
         lines += ["", "## Failures", ""]
         lines += [f"- {f['page']}: {f['error']} ({f['count']}×)" for f in result["failures"]]
@@ -457,8 +579,8 @@ def main(argv=None) -> None:
     load = target.build()
     print(f"  {load['issues']:,} issues", flush=True)
 
-    for stale in args.out.glob("locust_*.csv"):
-        stale.unlink()
+    for stale in [*args.out.glob("locust_*.csv"), args.out / "requests.csv"]:
+        stale.unlink(missing_ok=True)
     env = server_env(target, args)
     logs = args.out / "logs"
     worker = start(
@@ -503,6 +625,7 @@ def main(argv=None) -> None:
             "users": args.users,
             "split": "liaisons 30, staff 12, chairs 5, readers 3 by weight",
             "time": args.time,
+            "ramp_s": args.ramp,
             "with_exports": args.with_exports,
             "issues": load["issues"],
             "database": bench_run._redacted(target.where),
@@ -515,6 +638,7 @@ def main(argv=None) -> None:
         },
         "total": total,
         "pages": pages,
+        "steady": steady_state(args.out / "requests.csv", args.ramp),
         "failures": read_failures(args.out),
         "resources": resources(sampler, web.pid, locust["wall_s"]),
         "loadavg": {
