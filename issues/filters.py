@@ -1,13 +1,14 @@
 """The ledger's filters. They live in the URL's query string, so a filtered ledger can be
 bookmarked and shared, and every dashboard figure can link to the issues behind it."""
 
+import logging
 import time
 from datetime import date
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -27,6 +28,8 @@ from roundtable.lib.i18n import label_value
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
+
+logger = logging.getLogger(__name__)
 
 # Statuses sort in the order an issue moves through them, not by their codes, which read as
 # no order at all in Chinese; index issue_lifecycle serves both directions.
@@ -63,10 +66,17 @@ CHOICES_KEY = "ledger-filter-choices:"
 
 def _cached(name: str, build):
     key = CHOICES_KEY + name
-    found = cache.get(key)
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache only saves queries: a Redis that is down fails nothing
+        logger.warning("cache unavailable; reading the filter's choices", exc_info=True)
+        return build()
     if found is None:
         found = build()
-        cache.set(key, found, CHOICES_SECONDS)
+        try:
+            cache.set(key, found, CHOICES_SECONDS)
+        except Exception:
+            logger.warning("could not keep the filter's choices in the cache", exc_info=True)
     return found
 
 
@@ -81,11 +91,21 @@ def _enterprise_countries() -> list[str]:
 
 def forget_choices(**kwargs) -> None:
     """Drop the cached choices of the filter's selects (a receiver of post_save and
-    post_delete of departments, categories and enterprises)."""
+    post_delete of departments, categories and enterprises): now, and again once the change
+    commits, lest a request read the rows before it and keep them."""
     names = ["countries"]
     for code, _name in settings.LANGUAGES:
         names += [f"departments:{code}", f"categories:{code}"]
-    cache.delete_many([CHOICES_KEY + name for name in names])
+    keys = [CHOICES_KEY + name for name in names]
+
+    def forget():
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            logger.warning("could not clear the filter's choices in the cache", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def connect_choice_signals() -> None:

@@ -81,7 +81,11 @@ def _recompute_elsewhere(key: str, entry, now: float, fresh_seconds: int) -> boo
     value kept is younger than TTL: then that value is served meanwhile."""
     if not fresh_seconds or entry is None or now - entry["at"] >= TTL:
         return False
-    return not cache.add(f"{key}:lock", 1, timeout=fresh_seconds)
+    try:
+        return not cache.add(f"{key}:lock", 1, timeout=fresh_seconds)
+    except Exception:  # the cache failed since the versions were read: compute
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        return False
 
 
 def get_many(parts: Sequence[Part], *, ttl: int = TTL) -> list:

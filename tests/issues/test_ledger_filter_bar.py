@@ -125,3 +125,34 @@ def test_a_row_shows_the_lead_and_how_many_co_handle(staff, dept_a, dept_b):
     cell = row.xpath('./td[@data-label="Lead department"]')[0]
     assert cell.text_content().split() == [*dept_a.name_en.split(), "+1"]
     assert cell.get("title") == f"{dept_a.name_en} (+1)"
+
+
+def test_the_lists_answer_with_the_cache_down(staff, liaison_a, dept_a, dept_b):
+    """The cache (Redis in production) only saves queries: with every call failing, the
+    ledger, a search, My department and a change of department still answer."""
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    issue = factories.IssueFactory(title="Harbour dredging permit")
+    factories.AssignmentFactory(issue=issue, department=dept_a, role="lead")
+    down = ConnectionError("redis down")
+    with mock.patch.multiple(
+        cache,
+        get=mock.Mock(side_effect=down),
+        set=mock.Mock(side_effect=down),
+        get_many=mock.Mock(side_effect=down),
+        set_many=mock.Mock(side_effect=down),
+        delete_many=mock.Mock(side_effect=down),
+        add=mock.Mock(side_effect=down),
+    ):
+        staff_client = factories.client_as(staff)
+        with translation.override("en"):
+            doc = _doc(staff_client.get("/issues/?q=dredging"))
+            assert dept_a.name_en in _options(staff_client, "lead")
+        assert len(doc.xpath("//table[contains(@class,'issue-table')]/tbody/tr")) == 1
+        assert factories.client_as(liaison_a).get("/issues/my-department/").status_code == 200
+        dept_b.name_en = "Renamed office"
+        dept_b.save()  # its signal cannot clear the cache: logged, not raised
+        with translation.override("en"):
+            assert "Renamed office" in _options(staff_client, "lead")
