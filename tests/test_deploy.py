@@ -175,6 +175,22 @@ def test_units_start_what_the_readme_says():
         assert "User=roundtable" in unit and "ProtectSystem=strict" in unit
 
 
+def test_the_worker_yields_the_cpu_to_the_web_server_and_the_load_test_does_the_same():
+    """Exports and imports run in the worker for tens of CPU seconds: at a lower priority,
+    pages stay quick meanwhile; the load test starts its worker at the same priority."""
+    import importlib.util
+
+    worker = (DEPLOY / "systemd" / "roundtable-worker.service").read_text()
+    web = (DEPLOY / "systemd" / "roundtable-web.service").read_text()
+    [nice] = re.findall(r"^Nice=(\d+)$", worker, flags=re.M)
+    assert int(nice) > 0 and "Nice=" not in web
+    path = ROOT / "bench" / "loadtest" / "run.py"
+    spec = importlib.util.spec_from_file_location("loadtest_run_nice", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.WORKER_NICE == int(nice)
+
+
 # --- nginx --------------------------------------------------------------------------------
 
 SITE = DEPLOY / "nginx" / "roundtable.conf"

@@ -101,6 +101,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+# The worker's priority, as deploy/systemd/roundtable-worker.service's Nice=.
+WORKER_NICE = 10
+
+
 # --- The servers --------------------------------------------------------------------------
 
 
@@ -263,6 +267,29 @@ class Sampler(threading.Thread):
     def cpu_seconds(self, name: str) -> float:
         base = self.base[name]
         return sum(max(0.0, used - base.get(pid, 0.0)) for pid, used in self.cpu[name].items())
+
+
+class Running:
+    """A process this script did not start (the PostgreSQL server), sampled like its own."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process on this machine (its backends are its children),
+    or None when there is none to see."""
+    import psutil
+
+    for proc in psutil.process_iter(["name", "ppid"]):
+        if proc.info["name"] != "postgres":
+            continue
+        try:
+            if psutil.Process(proc.info["ppid"]).name() != "postgres":
+                return proc.pid
+        except psutil.Error:
+            continue
+    return None
 
 
 # --- Locust -------------------------------------------------------------------------------
@@ -584,7 +611,13 @@ def main(argv=None) -> None:
     env = server_env(target, args)
     logs = args.out / "logs"
     worker = start(
-        [str(BIN / "celery"), "--app", "roundtable", "worker", "--concurrency=2", "-l", "INFO"],
+        [
+            "nice",
+            "-n",
+            str(WORKER_NICE),
+            *(str(BIN / "celery"), "--app", "roundtable", "worker", "--concurrency=2", "-l"),
+            "INFO",
+        ],
         env,
         logs / "worker.log",
     )
@@ -603,7 +636,11 @@ def main(argv=None) -> None:
         wait_ready(base, web, logs / "gunicorn.log")
         ready = {"before": worker_ready(base, env)}
         print(f"  gunicorn on {base}, /readyz: {ready['before'].get('status')}", flush=True)
-        sampler = Sampler({"gunicorn": web, "celery worker": worker, "celery beat": beat})
+        groups = {"gunicorn": web, "celery worker": worker, "celery beat": beat}
+        postmaster = postmaster_pid()
+        if postmaster:  # every database of the server: only the load test's is in use
+            groups["postgresql server"] = Running(postmaster)
+        sampler = Sampler(groups)
         load_before = round(os.getloadavg()[0], 2)
         sampler.start()
         print(
