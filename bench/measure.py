@@ -237,34 +237,48 @@ def _measure_create(clients: dict, repeat: int) -> dict:
     data = _create_data(client)
     with CaptureQueriesContext(connection) as captured:
         _post_create(client, data)
+    return _row(
+        {"key": "create", "label": "Log an issue (POST)", "user": staff},
+        "POST " + CREATE_URL,
+        (times_ms, cpu_ms, captured, size),
+        matches=None,
+    )
+
+
+def _row(page: dict, url: str, measured: tuple, matches: int | None) -> dict:
+    """One page's figures: its timed requests, then the queries of one more, and a line
+    printed as it goes."""
+    times_ms, cpu_ms, captured, size = measured
     slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
-    result = {
-        "page": "create",
-        "label": "Log an issue (POST)",
-        "user": staff.username,
-        "url": "POST " + CREATE_URL,
-        "repeat": repeat,
+    row = {
+        "page": page["key"],
+        "label": page["label"],
+        "user": page["user"].username,
+        "url": url,
+        "repeat": len(times_ms),
         "median_ms": round(statistics.median(times_ms), 2),
         "p95_ms": round(_percentile(times_ms, 95), 2),
         "min_ms": round(min(times_ms), 2),
+        # CPU time of this process alone (Python: views, ORM, templates), without the
+        # database server's work or time spent waiting for a CPU on a busy machine.
         "cpu_median_ms": round(statistics.median(cpu_ms), 2),
         "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
         "max_ms": round(max(times_ms), 2),
         "queries": len(captured.captured_queries),
         "bytes": size,
-        "matches": None,
-        "target_ms": TARGETS_MS.get("create"),
+        "matches": matches,
+        "target_ms": TARGETS_MS.get(page["key"]),
         "slowest_queries": [
             {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:600]} for q in slowest
         ],
     }
     print(
-        f"    {'create':<16} median {result['median_ms']:8.1f} ms  "
-        f"p95 {result['p95_ms']:8.1f} ms  cpu {result['cpu_median_ms']:7.1f} ms  "
-        f"{result['queries']:3d} queries",
+        f"    {row['page']:<16} median {row['median_ms']:8.1f} ms  "
+        f"p95 {row['p95_ms']:8.1f} ms  cpu {row['cpu_median_ms']:7.1f} ms  "
+        f"{row['queries']:3d} queries",
         flush=True,
     )
-    return result
+    return row
 
 
 def measure_pages(repeat: int) -> dict:
@@ -286,39 +300,9 @@ def measure_pages(repeat: int) -> dict:
             cpu_ms.append((time.process_time() - cpu_started) * 1000)
         with CaptureQueriesContext(connection) as captured:
             _get(client, path, data)
-        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
         matches = _ledger_count(user, data) if path in ("/issues/", "/api/issues/") else None
-        results.append(
-            {
-                "page": page["key"],
-                "label": page["label"],
-                "user": user.username,
-                "url": path + ("?" + urlencode(data) if data else ""),
-                "repeat": repeat,
-                "median_ms": round(statistics.median(times_ms), 2),
-                "p95_ms": round(_percentile(times_ms, 95), 2),
-                "min_ms": round(min(times_ms), 2),
-                # CPU time of this process alone (Python: views, ORM, templates), without
-                # the database server's work or time spent waiting for a CPU on a busy machine.
-                "cpu_median_ms": round(statistics.median(cpu_ms), 2),
-                "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
-                "max_ms": round(max(times_ms), 2),
-                "queries": len(captured.captured_queries),
-                "bytes": size,
-                "matches": matches,
-                "target_ms": TARGETS_MS.get(page["key"]),
-                "slowest_queries": [
-                    {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:600]}
-                    for q in slowest
-                ],
-            }
-        )
-        print(
-            f"    {page['key']:<16} median {results[-1]['median_ms']:8.1f} ms  "
-            f"p95 {results[-1]['p95_ms']:8.1f} ms  cpu {results[-1]['cpu_median_ms']:7.1f} ms  "
-            f"{results[-1]['queries']:3d} queries",
-            flush=True,
-        )
+        url = path + ("?" + urlencode(data) if data else "")
+        results.append(_row(page, url, (times_ms, cpu_ms, captured, size), matches))
     results.append(_measure_create(clients, repeat))
     load_end = [round(x, 2) for x in os.getloadavg()]
     return {
