@@ -1,14 +1,12 @@
 """The ledger's filters. They live in the URL's query string, so a filtered ledger can be
 bookmarked and shared, and every dashboard figure can link to the issues behind it."""
 
-import logging
 import time
 from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -22,14 +20,12 @@ from issues import kpi_selectors as kpis
 from issues.models import Assignment, Category, Issue
 from issues.querysets import lifecycle_position
 from roundtable.enterprises.models import Enterprise
-from roundtable.lib import ordering
+from roundtable.lib import cached, ordering
 from roundtable.lib.forms import ModelChoiceField
 from roundtable.lib.i18n import label_value
 from roundtable.lib.periods import Period
 from roundtable.lib.widgets import PlainSelect
 from roundtable.workdays import services as workdays
-
-logger = logging.getLogger(__name__)
 
 # Statuses sort in the order an issue moves through them, not by their codes, which read as
 # no order at all in Chinese; index issue_lifecycle serves both directions.
@@ -61,23 +57,12 @@ ID_MAX = 2**62
 # of those rows is saved or deleted (``forget_choices``, connected in issues/apps.py), and
 # read again after CHOICES_SECONDS at the latest (rows written in bulk send no signal).
 CHOICES_SECONDS = 300
-CHOICES_KEY = "ledger-filter-choices:"
+CHOICES_WHAT = "the ledger filter's choices"
 
 
 def _cached(name: str, build):
-    key = CHOICES_KEY + name
-    try:
-        found = cache.get(key)
-    except Exception:  # the cache only saves queries: a Redis that is down fails nothing
-        logger.warning("cache unavailable; reading the filter's choices", exc_info=True)
-        return build()
-    if found is None:
-        found = build()
-        try:
-            cache.set(key, found, CHOICES_SECONDS)
-        except Exception:
-            logger.warning("could not keep the filter's choices in the cache", exc_info=True)
-    return found
+    key = cached.site_key(f"ledger-filter-choices:{name}")
+    return cached.read_through(key, build, CHOICES_SECONDS, CHOICES_WHAT)
 
 
 def _enterprise_countries() -> list[str]:
@@ -91,21 +76,12 @@ def _enterprise_countries() -> list[str]:
 
 def forget_choices(**kwargs) -> None:
     """Drop the cached choices of the filter's selects (a receiver of post_save and
-    post_delete of departments, categories and enterprises): now, and again once the change
-    commits, lest a request read the rows before it and keep them."""
+    post_delete of departments, categories and enterprises)."""
     names = ["countries"]
     for code, _name in settings.LANGUAGES:
         names += [f"departments:{code}", f"categories:{code}"]
-    keys = [CHOICES_KEY + name for name in names]
-
-    def forget():
-        try:
-            cache.delete_many(keys)
-        except Exception:
-            logger.warning("could not clear the filter's choices in the cache", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    keys = [cached.site_key(f"ledger-filter-choices:{name}") for name in names]
+    cached.forget(keys, CHOICES_WHAT)
 
 
 def connect_choice_signals() -> None:

@@ -28,13 +28,8 @@ SEARCH_COUNT_MAX = 1000
 MY_DEPARTMENT_ROWS = 25
 
 
-def _listed(issues):
-    """``issues`` with what a row of the issue table shows (``IssueQuerySet.for_rows``)."""
-    return issues.for_rows()
-
-
 def _ledger_queryset(user):
-    return _listed(Issue.objects.visible_to(user))
+    return Issue.objects.visible_to(user).for_rows()
 
 
 def _decorate(issues, today, soon):
@@ -90,11 +85,11 @@ def my_department(request):
     mine = Assignment.objects.current().filter(department_id__in=dept_ids)
     # Issue.objects.visible_to would repeat this filter: these assignments are what makes
     # the issues visible to a member of these departments.
-    base = _listed(Issue.objects.assigned_to(dept_ids))
+    base = Issue.objects.assigned_to(dept_ids).for_rows()
     pending = mine.filter(status=Assignment.Status.PENDING).values("issue_id")
     queries = {
         # Pending assignments are current ones of these departments: no second semi-join.
-        "awaiting": _listed(Issue.objects.filter(pk__in=pending)),
+        "awaiting": Issue.objects.filter(pk__in=pending).for_rows(),
         "overdue": base.overdue(on=today),
         "due_soon": base.due_between(today, soon),
         "in_progress": base.filter(status=Issue.Status.IN_PROGRESS),

@@ -3,14 +3,12 @@ event and endpoint when the ledger announces an event (``issues/events.py``)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,10 +16,9 @@ from issues.events import Occurrence
 from issues.models import Issue
 from roundtable.accounts import roles
 from roundtable.accounts.models import User
+from roundtable.lib import cached
 from roundtable.webhooks import addresses
 from roundtable.webhooks.models import Delivery, Endpoint, Event
-
-logger = logging.getLogger(__name__)
 
 # Which active endpoints receive which event, kept in the cache so that a step of the lifecycle
 # costs no query when nothing subscribes to it. The endpoint services clear it; another process
@@ -34,40 +31,26 @@ ENQUEUE_AT_MOST = 50
 
 
 def _subscriptions_key() -> str:
-    # Named after the database too: two sites (or test runs) may share one Redis cache.
-    return f"webhooks:subscriptions:{connection.settings_dict['NAME']}"
+    return cached.site_key("webhooks:subscriptions")
 
 
 def subscriptions() -> dict[str, list[int]]:
     """For each event, the ids of the active endpoints that receive it."""
-    try:
-        found = cache.get(_subscriptions_key())
-    except Exception:  # the cache only saves a query
-        logger.warning("cache unavailable; reading webhook subscriptions", exc_info=True)
-        found = None
-    if found is None:
-        found = {}
+
+    def read() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
         for pk, subscribed in Endpoint.objects.filter(is_active=True).values_list("pk", "events"):
             for event in subscribed:
                 found.setdefault(event, []).append(pk)
-        try:
-            cache.set(_subscriptions_key(), found, SUBSCRIPTIONS_SECONDS)
-        except Exception:
-            logger.warning("could not keep webhook subscriptions in the cache", exc_info=True)
-    return found
+        return found
+
+    key = _subscriptions_key()
+    return cached.read_through(key, read, SUBSCRIPTIONS_SECONDS, "webhook subscriptions")
 
 
 def subscriptions_changed() -> None:
     """After an endpoint is saved (here or in the Django admin): read them again."""
-
-    def forget():
-        try:
-            cache.delete(_subscriptions_key())
-        except Exception:
-            logger.warning("could not clear webhook subscriptions in the cache", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    cached.forget([_subscriptions_key()], "webhook subscriptions")
 
 
 def _check_administrator(actor: User) -> None:
