@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import databases  # noqa: E402
 
-TARGETS = {"overview_uncached": 200, "overview_cached": 30}  # ms, median, PostgreSQL 100k
+# ms, median, PostgreSQL 100k: issue 15's targets for the chair's dashboard.
+TARGETS = {"overview_uncached": 150, "overview_cached": 30}
 WORKBOOK_TARGET_S = 20
 TARGET_SIZE, TARGET_BACKEND = 100_000, "postgres"
 
@@ -112,6 +113,10 @@ def measure(args) -> None:
     # The workbook is timed as a request builds it (the job's builder runs the same code): a
     # quarter above EXPORT_IMMEDIATE_MAX_ROWS would otherwise get the page offering a job.
     os.environ.setdefault("EXPORT_IMMEDIATE_MAX_ROWS", str(10**9))
+    # What a recomputation costs: the fresh window (DASHBOARD_FRESH_SECONDS, 20 s in
+    # production) would serve the kept figures after a change, and "uncached" would time the
+    # cache instead.
+    os.environ["DASHBOARD_FRESH_SECONDS"] = "0"
     import django
 
     django.setup()
@@ -169,6 +174,10 @@ def measure(args) -> None:
         },
     }
     result["cpu_reference_ms"] = {"start": cpu_start, "end": cpu.reference_ms()}
+    pages = result["pages"]
+    for page in ("overview", "department"):
+        if pages[f"{page}_uncached"]["queries"] <= pages[f"{page}_cached"]["queries"]:
+            raise SystemExit(f"dashboard bench: the uncached {page} was served from the cache")
     # The workbook of the last full quarter, from a cold cache.
     period = kpis.current_quarter().previous()
     everything()
