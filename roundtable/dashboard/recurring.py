@@ -16,9 +16,11 @@ each category take part.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db.models import Count, Max
 
@@ -30,6 +32,7 @@ TITLES_PER_CATEGORY = 200
 MAX_GROUPS = 10
 STUDY_ISSUES = 20  # issues a "start a special study" link carries at most
 SAMPLES = 5
+CLUSTERINGS_KEPT = 4  # the clusterings of the last few sets of titles, per process
 
 
 @dataclass
@@ -96,9 +99,20 @@ def find_groups(*, limit: int = MAX_GROUPS) -> list[Group]:
     return found
 
 
-def _clusters(titles: dict[int, list[str]]) -> list[tuple[int, set[str]]]:
+def _clusters(titles: dict[int, list[str]]) -> tuple[tuple[int, frozenset[str]], ...]:
     """(category, titles) for every set of alike titles; a title alone is a set of its own
     (its issues may still come from several enterprises)."""
+    return _clusters_of(tuple((category_id, tuple(items)) for category_id, items in titles.items()))
+
+
+@functools.lru_cache(maxsize=CLUSTERINGS_KEPT)
+def _clusters_of(
+    titles: tuple[tuple[int, tuple[str, ...]], ...],
+) -> tuple[tuple[int, frozenset[str]], ...]:
+    """``_clusters`` of the same titles, kept in each process for the next recomputation of
+    the dashboard: it depends on the titles alone, and most changes of the ledger leave the
+    open issues' titles as they were (comparing 2,200 titles took 50 ms at 100,000 issues)."""
+    titles = dict(titles)
     pairs = _bigram_pairs(titles)
     parent: dict[tuple[int, str], tuple[int, str]] = {}
 
@@ -118,7 +132,7 @@ def _clusters(titles: dict[int, list[str]]) -> list[tuple[int, set[str]]]:
     groups = defaultdict(set)
     for node in parent:
         groups[root(node)].add(node[1])
-    return [(node[0], members) for node, members in groups.items()]
+    return tuple((node[0], frozenset(members)) for node, members in groups.items())
 
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -143,23 +157,21 @@ def similarity(a: str, b: str) -> float:
 def _bigram_pairs(titles: dict[int, list[str]]) -> list[tuple[int, str, str]]:
     """(category, a, b) for each pair of titles of a category with ``similarity(a, b)`` of at
     least ``BIGRAM_THRESHOLD``. Only titles sharing a bigram are compared: an index from each
-    bigram to the titles holding it counts the shared bigrams, and ``|A ∪ B|`` is
-    ``|A| + |B| - |A ∩ B|``, the same index as ``similarity()``."""
+    bigram to the earlier titles holding it counts, for each title, the bigrams it shares
+    with every earlier one (one ``Counter`` over the index's lists, counted in C: the loop
+    per shared bigram in Python took 80 ms of the dashboard at 100,000 issues), and
+    ``|A ∪ B|`` is ``|A| + |B| - |A ∩ B|``, the same index as ``similarity()``."""
     pairs = []
     for category_id, items in titles.items():
         grams = [bigrams(t) for t in items]
-        holders = defaultdict(list)  # bigram → indexes of the titles holding it, ascending
-        for i, gi in enumerate(grams):
-            for gram in gi:
-                holders[gram].append(i)
-        for i, gi in enumerate(grams):
-            shared = defaultdict(int)  # later title → bigrams it shares with title i
-            for gram in gi:
-                for j in holders[gram]:
-                    if j > i:
-                        shared[j] += 1
-            for j in sorted(shared):
-                common = shared[j]
-                if common / (len(gi) + len(grams[j]) - common) >= BIGRAM_THRESHOLD:
+        sizes = [len(g) for g in grams]
+        holders = defaultdict(list)  # bigram → indexes of the earlier titles holding it
+        for j, gj in enumerate(grams):
+            lists = [holders[gram] for gram in gj]
+            shared = Counter(chain.from_iterable(lists))  # earlier title → bigrams shared
+            for i, common in shared.items():
+                if common / (sizes[i] + sizes[j] - common) >= BIGRAM_THRESHOLD:
                     pairs.append((category_id, items[i], items[j]))
+            for held in lists:
+                held.append(j)
     return pairs
