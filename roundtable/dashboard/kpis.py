@@ -350,13 +350,17 @@ def _count_issues(issues, periods, hull, today, grouped, figures, *, now: bool) 
             f"satisfied_{i}": Count("raised_on", filter=satisfied_in(period)),
         }
     counts = _grouped(issues.filter(reach), aggregates, by_department=grouped)
+    names = ("raised", "resolved", "rated", "rated_by_enterprise", "satisfied")
     for key, row in counts.items():
         for i in range(len(periods)):
+            values = {name: row[f"{name}_{i}"] for name in names}
+            if not now and not any(values.values()):
+                continue  # counted in another period only: no row, as when counted alone
             f = figures(i, key)
             if now:
                 f.open, f.overdue = row["open"], row["overdue"]
-            for name in ("raised", "resolved", "rated", "rated_by_enterprise", "satisfied"):
-                setattr(f, name, row[f"{name}_{i}"])
+            for name, value in values.items():
+                setattr(f, name, value)
 
 
 def now_counts(

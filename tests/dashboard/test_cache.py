@@ -34,19 +34,32 @@ def computed(monkeypatch):
     seen = []
     real = cache.get_many
 
+    def record(name, parts):
+        department = parts[3] if name == "period" else None
+        if name in ("now-counts", "department-now"):
+            department = parts[1]
+        if name == "instructions":
+            department = parts[0]
+        seen.append((name, department, parts[0]))
+
     def spy(parts, **kwargs):
+        # Parts computed together (a quarter and the one before) stay together: one spy
+        # for each ``together``.
+        spies = {}
         for part in parts:
 
             def compute(part=part, inner=part.compute):
-                department = part.parts[3] if part.name == "period" else None
-                if part.name in ("now-counts", "department-now"):
-                    department = part.parts[1]
-                if part.name == "instructions":
-                    department = part.parts[0]
-                seen.append((part.name, department, part.parts[0]))
+                record(part.name, part.parts)
                 return inner()
 
+            def together(keys, name=part.name, inner=part.together):
+                for key in keys:
+                    record(name, key)
+                return inner(keys)
+
             part.compute = compute
+            if part.together is not None:
+                part.together = spies.setdefault(part.together, together)
         return real(parts, **kwargs)
 
     monkeypatch.setattr(cache, "get_many", spy)
@@ -292,3 +305,18 @@ def test_under_steady_writes_a_figure_is_recomputed_at_most_every_fresh_window(
         latest = client.get("/dashboard/?period=2026Q4")
         assert _open_shown(latest) == opened + 2
         _assert_equals_the_ledger(client, latest)
+
+
+def test_periods_counted_together_equal_each_counted_alone(w):
+    """The dashboard counts a quarter and the one before in one pass when both are missing
+    from the cache: each period's figures, department by department, are those it has when
+    counted alone (no department gets an empty row from the other period)."""
+    from roundtable.dashboard import kpis
+
+    with time_machine.travel(world.NOW, tick=False):
+        periods = [kpis.quarter(2026, 4), kpis.quarter(2026, 3), kpis.quarter(2026, 2)]
+        for scope in ({"by_department": True}, {"department_id": w.dept_a.pk}, {}):
+            for now in (False, True):
+                together = kpis.compute_periods(periods, now=now, **scope)
+                alone = [kpis.compute_periods([p], now=now, **scope)[0] for p in periods]
+                assert together == alone, (scope, now)

@@ -4,14 +4,18 @@ opens the ledger on exactly the issues it counts."""
 import io
 import re
 from html import unescape
+from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from issues import services
 from issues.models import Issue
 from roundtable.dashboard import kpis, reports
+from roundtable.lib import ledger_version
 from tests import factories
 from tests.dashboard import world
 
@@ -369,7 +373,6 @@ def test_cached_figures_are_recomputed_when_an_issue_changes(
 def test_a_cache_that_fails_does_not_fail_the_page(
     client, w, chair, liaison_a, django_capture_on_commit_callbacks
 ):
-    from unittest import mock
 
     from roundtable.dashboard import cache
 
@@ -415,3 +418,37 @@ def test_the_satisfaction_figure_says_who_gave_the_ratings(client, w, chair):
         assert ledger_count(client, href) == count, href
     # Who rated needs the rating's dates, as the dashboard sends them.
     assert client.get("/issues/?rated_by=staff").context["form"].errors
+
+
+UNCACHED_DASHBOARD_QUERIES = 33
+
+
+def test_the_uncached_dashboard_counts_a_quarter_and_the_one_before_in_one_pass(
+    client, w, chair, django_assert_max_num_queries
+):
+    """Uncached, the two quarters the chair's dashboard compares are counted in the same
+    queries (kpis.compute_periods), not in one pass each: the page's queries stay at the
+    number one pass needs."""
+    from roundtable.dashboard import overviews
+
+    client.force_login(chair)
+    ledger_version.changed_everything()
+    with django_assert_max_num_queries(UNCACHED_DASHBOARD_QUERIES):
+        assert client.get("/dashboard/?period=2026Q4").status_code == 200
+    # Counted alone, each quarter would take its own pass.
+    ledger_version.changed_everything()
+    with mock.patch.object(overviews, "_period_part", _period_part_alone(overviews)):
+        with CaptureQueriesContext(connection) as alone:
+            client.get("/dashboard/?period=2026Q4")
+    assert len(alone) > UNCACHED_DASHBOARD_QUERIES
+
+
+def _period_part_alone(overviews):
+    real = overviews._period_part
+
+    def alone(*args, **kwargs):
+        part = real(*args, **kwargs)
+        part.together = None
+        return part
+
+    return alone
