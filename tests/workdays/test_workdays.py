@@ -1,7 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roundtable.workdays import services as workdays
 from roundtable.workdays.models import CalendarDay, CalendarYear
@@ -77,3 +79,25 @@ def test_publishing_a_year_in_the_admin_tables_takes_effect():
 def test_29_february_2028_is_handled():
     assert workdays.is_working_day(date(2028, 2, 29))  # a Tuesday, provisional
     assert workdays.add_working_days(date(2028, 2, 28), 1) == date(2028, 2, 29)
+
+
+def _between_day_by_day(start: date, end: date) -> int:
+    """The definition, one day at a time: working days after ``start`` up to ``end``."""
+    low, high = sorted((start, end))
+    count = sum(
+        workdays.is_working_day(date.fromordinal(n))
+        for n in range(low.toordinal() + 1, high.toordinal() + 1)
+    )
+    return count if end >= start else -count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2023, 12, 1), max_value=date(2029, 2, 1)),
+    days=st.integers(min_value=-800, max_value=800),
+)
+def test_working_days_between_counts_as_day_by_day(start, days):
+    """Counted from each year's running total, across years, holidays, make-up days, leap
+    days and unpublished years alike, both ways."""
+    end = start + timedelta(days=days)
+    assert workdays.working_days_between(start, end) == _between_day_by_day(start, end)
