@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from issues.models import ActionUpdate
 from roundtable.notifications import delivery, reminders, tasks
@@ -158,6 +159,23 @@ def test_the_same_run_twice_sends_each_reminder_once(overdue):
     assert again.due == later.due == REMINDERS
     assert again.delivery.claimed == later.delivery.claimed == 0
     assert len(mail.outbox) == MESSAGES
+
+
+@pytest.mark.django_db
+def test_a_rerun_sends_nothing_already_logged_to_the_database(overdue):
+    """A rerun finds the day's reminders in the log before wording them: nothing is written
+    into the log or the bell again (at 100,000 issues a rerun spent 21 s doing so)."""
+    run(DAY)
+    with CaptureQueriesContext(connection) as ctx:
+        again = run(DAY)
+    assert again.due == REMINDERS and again.delivery.claimed == 0
+    writes = [
+        q["sql"][:80]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("INSERT")
+        and ("issues_reminderlog" in q["sql"] or "issues_notification" in q["sql"])
+    ]
+    assert writes == []
 
 
 @pytest.mark.django_db
