@@ -432,18 +432,6 @@ def filtered(qs, params) -> tuple[LedgerFilterForm, object]:
     return form, apply_filters(qs, form.cleaned_data)
 
 
-def _of_enterprise(qs, enterprise_id):
-    """Raised by the enterprise, or naming it among the other enterprises concerned."""
-    return qs.filter(
-        Q(enterprise_id=enterprise_id)
-        | Exists(
-            Issue.other_enterprises.through.objects.filter(
-                issue_id=OuterRef("pk"), enterprise_id=enterprise_id
-            )
-        )
-    )
-
-
 # The ledger's own filters, in the order they narrow the issues: (name, how). Each applies
 # when its value is given (``due_within`` also when it is 0).
 LEDGER_FILTERS = (
@@ -454,7 +442,7 @@ LEDGER_FILTERS = (
     ("category", lambda qs, v, today: qs.filter(category=v)),
     ("source", lambda qs, v, today: qs.filter(source=v)),
     ("meeting", lambda qs, v, today: qs.filter(meeting_id=v)),
-    ("enterprise", lambda qs, v, today: _of_enterprise(qs, v)),
+    ("enterprise", lambda qs, v, today: qs.of_enterprise(v)),
     ("special_study", lambda qs, v, today: qs.filter(special_study_id=v)),
     ("country", lambda qs, v, today: qs.filter(enterprise__country=v)),
     ("monitor", lambda qs, v, today: qs.filter(monitor_id=v)),

@@ -14,6 +14,10 @@ from django.utils import timezone
 
 from roundtable.workdays import services as workdays
 
+# Up to this many issues naming an enterprise among the others concerned are listed by id
+# (IssueQuerySet.of_enterprise).
+NAMED_IDS_MAX = 1000
+
 CLOSED = "closed"
 CONCLUSION_REPORTED = "concluded"
 # Issue.Status in the order an issue moves through them (tests check they agree).
@@ -122,6 +126,20 @@ class IssueQuerySet(models.QuerySet):
         """Due soon: ``due_between`` today and ``due_soon_until(today)``."""
         today = today or timezone.localdate()
         return self.due_between(today, due_soon_until(today))
+
+    def of_enterprise(self, enterprise_id: int):
+        """Raised by the enterprise, or naming it among the other enterprises concerned (the
+        ledger's enterprise filter and the enterprise's page). The few issues naming it are
+        read first and listed by id, so that PostgreSQL reads both halves from indexes: a
+        correlated EXISTS beside the OR made it scan the ledger (the enterprise page's count
+        took 63 ms at 100,000 issues). Past ``NAMED_IDS_MAX`` the EXISTS stays."""
+        named = self.model.other_enterprises.through.objects.filter(enterprise_id=enterprise_id)
+        ids = list(named.values_list("issue_id", flat=True)[: NAMED_IDS_MAX + 1])
+        if len(ids) > NAMED_IDS_MAX:
+            return self.filter(
+                Q(enterprise_id=enterprise_id) | Exists(named.filter(issue_id=OuterRef("pk")))
+            )
+        return self.filter(Q(enterprise_id=enterprise_id) | Q(pk__in=ids))
 
     def for_rows(self):
         """With what a row of an issue list shows beside the issue's own columns: its

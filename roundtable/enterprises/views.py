@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -160,10 +160,7 @@ def enterprise_detail(request, pk):
         .select_related("meeting", "category", "issue")
         .order_by("-created_at", "-pk")[:DETAIL_ROWS]
     )
-    shared = Enterprise.shared_issues.through.objects.filter(
-        issue_id=OuterRef("pk"), enterprise_id=enterprise.pk
-    )
-    issue_qs = _issues().visible_to(user).filter(Q(enterprise=enterprise) | Exists(shared))
+    issue_qs = _issues().visible_to(user).of_enterprise(enterprise.pk)
     issue_count = issue_qs.count()
     issues = list(
         issue_qs.for_rows().select_related("meeting").order_by("-raised_on", "-pk")[:DETAIL_ROWS]
