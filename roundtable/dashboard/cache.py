@@ -145,9 +145,6 @@ def _compute(parts: Sequence[Part]) -> list:
         else:
             batches.setdefault(part.together, []).append(i)
     for together, indexes in batches.items():
-        if len(indexes) == 1:
-            values[indexes[0]] = parts[indexes[0]].compute()
-            continue
         for i, value in zip(indexes, together([parts[i].parts for i in indexes]), strict=True):
             values[i] = value
     return values
