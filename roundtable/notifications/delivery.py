@@ -55,7 +55,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone, translation
 
 from issues.models import Issue
@@ -63,12 +63,10 @@ from roundtable.accounts import roles
 from roundtable.lib import outbox, phrases
 from roundtable.lib.reminders import ReminderKind, ReminderSpec
 from roundtable.lib.reminders import setting as _rule
-from roundtable.notifications.bulk import insert
+from roundtable.lib.rows import RowWriter
 from roundtable.notifications.messages import Subjects, render_message
 from roundtable.notifications.models import Notification, ReminderLog
 from roundtable.notifications.smtp import classify, describe
-
-logger = logging.getLogger(__name__)
 
 logger = logging.getLogger(__name__)
 
@@ -181,29 +179,34 @@ def reminders_claim(*, specs: list[ReminderSpec], now: datetime) -> list[Reminde
         by_language[languages.get(spec.recipient_id) or settings.LANGUAGE_CODE].append(spec)
     values = []
     for language, group in by_language.items():
+        # A rule gives one reason to many (every liaison of a department): word it once.
+        worded: dict[object, str] = {}
         with translation.override(language):
-            values.extend(
-                (
-                    spec.kind,
-                    spec.subject_key,
-                    spec.issue_id,
-                    spec.meeting_id,
-                    spec.recipient_id,
-                    spec.due_on,
-                    LogStatus.CLAIMED.value,
-                    str(spec.reason)[:300],
-                    phrases.data_of(spec.reason),
-                    0,
-                    stamp,
-                    token,
-                    None,
-                    None,
-                    "",
+            for spec in group:
+                reason = worded.get(spec.reason)
+                if reason is None:
+                    reason = worded[spec.reason] = str(spec.reason)[:300]
+                values.append(
+                    (
+                        spec.kind,
+                        spec.subject_key,
+                        spec.issue_id,
+                        spec.meeting_id,
+                        spec.recipient_id,
+                        spec.due_on,
+                        LogStatus.CLAIMED.value,
+                        reason,
+                        phrases.data_of(spec.reason),
+                        0,
+                        stamp,
+                        token,
+                        None,
+                        None,
+                        "",
+                    )
                 )
-                for spec in group
-            )
     with transaction.atomic():
-        insert(ReminderLog, LOG_COLUMNS, values, ignore_conflicts=True)
+        RowWriter(ReminderLog, LOG_COLUMNS, ignore_conflicts=True).write(values)
         mine = _claimed_by(token)
         _write_in_app(mine, now)
     return mine
@@ -224,6 +227,21 @@ def _not_logged(specs: list[ReminderSpec]) -> list[ReminderSpec]:
         ).values_list("subject_key", "kind", "recipient_id", "due_on")
     )
     return [s for s in specs if s.key not in logged]
+
+
+NOTIFICATION_COLUMNS = [
+    "recipient_id",
+    "title",
+    "body",
+    "reason",
+    "title_phrase",
+    "reason_phrase",
+    "url",
+    "issue_id",
+    "reminder_id",
+    "created_at",
+    "read_at",
+]
 
 
 def _write_in_app(rows: list[ReminderLog], now: datetime) -> None:
@@ -258,13 +276,7 @@ def _write_in_app(rows: list[ReminderLog], now: datetime) -> None:
                         None,
                     )
                 )
-    insert(
-        Notification,
-        ["recipient_id", "title", "body", "reason", "title_phrase", "reason_phrase", "url"]
-        + ["issue_id", "reminder_id"]
-        + ["created_at", "read_at"],
-        values,
-    )
+    RowWriter(Notification, NOTIFICATION_COLUMNS).write(values)
 
 
 def notifications_claim(*, now: datetime, token: str) -> int:
@@ -387,11 +399,16 @@ def _with_note(row: ReminderLog, text: str) -> str:
 
 
 def _update(rows: list[ReminderLog], **values) -> int:
-    """Update rows this run still holds (same claim token, still claimed)."""
+    """Update rows this run still holds (same claim token, still claimed). Named by their
+    recipients too, so that the claim index (token, recipient) finds them among the run's
+    rows whichever index PostgreSQL picks (models.ReminderLog, ``reminder_claimed``)."""
     if not rows:
         return 0
     return ReminderLog.objects.filter(
-        pk__in=[r.pk for r in rows], claim_token=rows[0].claim_token, status=LogStatus.CLAIMED
+        pk__in=[r.pk for r in rows],
+        claim_token=rows[0].claim_token,
+        recipient_id__in={r.recipient_id for r in rows},
+        status=LogStatus.CLAIMED,
     ).update(**values)
 
 
@@ -408,12 +425,7 @@ def _mark_in_flight(rows: list[ReminderLog]) -> ReminderLog | None:
         return None
     for row in rows:
         row.attempts += 1  # the marker's in the database now, the others' when settled
-    marker._marker = True
     return marker
-
-
-def _others(rows):
-    return [r for r in rows if not getattr(r, "_marker", False)]
 
 
 def _mark_sent(rows: list[ReminderLog], marker: ReminderLog, report: DeliveryReport) -> None:
@@ -427,9 +439,11 @@ def _mark_sent(rows: list[ReminderLog], marker: ReminderLog, report: DeliveryRep
             "next_try_at": None,
             "error": UNCERTAIN_NOTE if group[0]._uncertain else "",
         }
-        done = _update(_others(group), attempts=F("attempts") + 1, **values)
+        # One statement per group: the marker counted its attempt when it went in flight.
+        attempts = F("attempts") + 1
         if marker in group:
-            done += _update([marker], **values)
+            attempts = Case(When(pk=marker.pk, then=F("attempts")), default=attempts)
+        done = _update(group, attempts=attempts, **values)
         if group[0]._uncertain:
             report.uncertain += done
         else:
@@ -490,7 +504,9 @@ def _out_of_scope(rows: list[ReminderLog]) -> list[ReminderLog]:
     visible = Issue.objects.visible_to(rows[0].recipient)
     for start in range(0, len(issue_ids), 5000):
         readable.update(
-            visible.filter(pk__in=issue_ids[start : start + 5000]).values_list("pk", flat=True)
+            visible.filter(pk__in=issue_ids[start : start + 5000])
+            .order_by()
+            .values_list("pk", flat=True)
         )
     return [r for r in rows if r.issue_id and r.issue_id not in readable]
 

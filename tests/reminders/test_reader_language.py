@@ -204,3 +204,39 @@ def test_the_migration_turns_stored_words_into_phrases_and_keeps_what_it_cannot_
         assert assigned.shown_body == "甲局、乙局"
         assert "超过5个工作日" in escalated.shown_body
     assert unread.title_phrase is None and unread.reason_phrase is None
+
+
+def test_the_recipients_of_one_reminder_each_read_it_in_their_own_language(people):
+    """A deadline reminder goes to every liaison of the department. Its line is worded once
+    per run for all of them (``messages.Subjects``): once per language, not once for the
+    first recipient. Two issues due on different days keep their own lines."""
+    people["LA"].preferred_language = "zh-hans"
+    people["LA"].save()
+    people["RA"].preferred_language = "en"
+    people["RA"].save()
+    monday, tuesday = date(2026, 10, 19), date(2026, 10, 20)
+    first = make_issue(deadline=monday, lead=people["dept_a"], responsible=people["RA"])
+    second = make_issue(deadline=tuesday, lead=people["dept_a"], responsible=people["RA"])
+    run(FRIDAY)
+
+    chinese, english = _parsed(people["LA"]), _parsed(people["RA"])
+    for body in (_text(chinese), _html(chinese)):
+        assert f"2026-10-19到期：{first.reference}" in body
+        assert f"2026-10-20到期：{second.reference}" in body
+        assert "办理时限为2026-10-19（星期一），距今还有1个工作日。" in body
+        assert "办理时限为2026-10-20（星期二），距今还有2个工作日。" in body
+        assert "Due on" not in body and "working day" not in body
+    for body in (_text(english), _html(english)):
+        assert f"Due on 2026-10-19: {first.reference}" in body
+        assert f"Due on 2026-10-20: {second.reference}" in body
+        assert "The deadline, Monday 2026-10-19, is in 1 working day." in body
+        assert "The deadline, Tuesday 2026-10-20, is in 2 working days." in body
+        assert "到期" not in body and "办理时限" not in body
+
+    titles = dict(
+        Notification.objects.filter(issue=first, reminder__due_on=FRIDAY).values_list(
+            "recipient__username", "title"
+        )
+    )
+    assert titles[people["LA"].username].startswith("2026-10-19到期：")
+    assert titles[people["RA"].username].startswith("Due on 2026-10-19:")

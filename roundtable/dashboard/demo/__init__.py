@@ -12,7 +12,7 @@ are ``023-6000-0xxx`` and mobiles ``13x-0000-xxxx``: placeholders, not anyone's 
   by ``issues.py``), or does nothing when it is loaded already.
 * ``bulk.py``: ``add_enterprises``, ``add_users`` and ``add_issues`` add synthetic rows fast
   for load tests and bench/ (texts from ``texts.py`` and ``content/bulk.toml``, rows written by
-  ``rows.py``); its docstring lists the rules they bypass.
+  ``roundtable.lib.rows``); its docstring lists the rules they bypass.
 
 Everything is drawn from a fixed random seed and dated relative to today, so two loads on the
 same day give the same data. What the base set promises (every department leads and co-handles

@@ -10,9 +10,9 @@ over the departments and some commerce staff; enterprises have invented names of
 shape. Everything is drawn from a fixed seed (plus the rows already there), so the same
 command on the same day gives the same rows.
 
-Fast on purpose (bench/ adds 10k and 100k issues): rows are written by ``rows.RowWriter``
-(COPY on PostgreSQL, multi-row INSERTs elsewhere), no model instances, no services. So these
-rows skip, knowingly, what the services do for every issue:
+Fast on purpose (bench/ adds 10k and 100k issues): rows are written by
+``roundtable.lib.rows.RowWriter`` (COPY on PostgreSQL, multi-row INSERTs elsewhere), no model
+instances, no services. So these rows skip, knowingly, what the services do for every issue:
 
 * no permission checks and no acting user's rules (``issues.services``): the rows are made
   consistent here instead (a lead assignment for every issue past "logged", a closed issue
@@ -48,8 +48,8 @@ from roundtable.accounts.models import Language, Role, User
 from roundtable.dashboard.demo import content as c
 from roundtable.dashboard.demo import texts
 from roundtable.dashboard.demo.content import at, make_uscc, say
-from roundtable.dashboard.demo.rows import RowWriter
 from roundtable.enterprises.models import Enterprise, EnterpriseContact
+from roundtable.lib.rows import RowWriter
 from roundtable.lib.uscc import ALPHABET
 from roundtable.workdays import services as workdays
 
