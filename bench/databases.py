@@ -22,7 +22,8 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # Synthetic enterprises added to every bench database (on top of the demo's), so that the
 # ledger, the directory and the meeting pages are measured on the same data.
 SYNTHETIC_ENTERPRISES = 1000
-# And synthetic users: liaisons spread over the departments, some commerce staff.
+# And synthetic users: a few liaisons per department, some commerce staff, and enterprise
+# contacts with portal accounts (roundtable/dashboard/demo/bulk.py, add_users).
 SYNTHETIC_USERS = 500
 OWNER_MARK = "roundtable bench: created by bench/, dropped and rebuilt by it"
 

@@ -1,10 +1,11 @@
 """The bulk loader's rows look like a real ledger (issue 15): thousands of distinct titles,
 descriptions of 50–800 characters, about 15 % English, timelines with progress notes, history
-rows, liaisons over every department; the same seed gives the same rows."""
+rows, a few liaisons per department and enterprise contacts' accounts; the same seed gives the
+same rows."""
 
 import io
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +18,7 @@ from issues.models import ActionUpdate, Issue
 from roundtable.accounts.models import User
 from roundtable.dashboard import demo
 from roundtable.dashboard.demo import content, texts
-from roundtable.enterprises.models import Enterprise
+from roundtable.enterprises.models import Enterprise, EnterpriseContact
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +94,27 @@ def _each_bulk_issue_has_a_consistent_timeline_and_history(loaded):
 def _synthetic_people_and_enterprises_are_invented_and_spread(loaded):
     users = User.objects.filter(username__startswith="bulk_user_")
     assert users.count() == 80
-    assert all(u.mobile.startswith("139-0000-") for u in users)
-    assert all(u.office_phone.startswith("023-6000-") for u in users)
+    officials = users.filter(is_enterprise_contact=False)
+    assert all(u.mobile.startswith("139-0000-") for u in officials)
+    assert all(u.office_phone.startswith("023-6000-") for u in officials)
     liaisons = DepartmentMembership.objects.current().liaisons().filter(user__in=users)
     departments = set(liaisons.values_list("department", flat=True))
-    assert len(departments) >= 10
     assert departments <= set(Department.objects.values_list("pk", flat=True))
-    assert users.filter(groups__name="commerce_staff").count() + liaisons.count() == 80
+    # A few liaisons per department, not dozens: each gets every deadline reminder of it.
+    assert 3 <= liaisons.count() <= 20
+    assert max(Counter(liaisons.values_list("department", flat=True)).values()) <= 6
+    # Most accounts are enterprise contacts', each linked to one synthetic contact.
+    contacts = users.filter(is_enterprise_contact=True)
+    assert contacts.count() >= 0.7 * 80
+    assert all(u.mobile.startswith("138-0000-") for u in contacts)
+    linked = EnterpriseContact.objects.filter(user__in=contacts)
+    assert linked.count() == contacts.count()
+    assert all(c.enterprise.credit_code.startswith("91500103X") for c in linked)
+    assert set(contacts.values_list("preferred_language", flat=True)) >= {"zh-hans", "en"}
+    assert (
+        users.filter(groups__name="commerce_staff").count() + liaisons.count() + contacts.count()
+        == 80
+    )
     # Someone other than the base set's liaison answers for a department.
     assert loaded.filter(assignments__responsible_person__in=users).exists()
     synthetic = Enterprise.objects.filter(credit_code__startswith="91500103X")

@@ -5,10 +5,10 @@ Realistic on purpose (bench/ measures search and pages on them): titles, descrip
 progress notes are composed by ``texts.py`` from ``content/bulk.toml`` (thousands of distinct
 titles, descriptions of 50–800 characters, about 15 % in English); each issue has a timeline
 from "logged" through every status change it went through, with progress notes in between,
-and a history row (django-simple-history) for every status change; users are liaisons spread
-over the departments and some commerce staff; enterprises have invented names of the usual
-shape. Everything is drawn from a fixed seed (plus the rows already there), so the same
-command on the same day gives the same rows.
+and a history row (django-simple-history) for every status change; users are a few liaisons
+per department, some commerce staff and enterprise contacts with portal accounts;
+enterprises have invented names of the usual shape. Everything is drawn from a fixed seed
+(plus the rows already there), so the same command on the same day gives the same rows.
 
 Fast on purpose (bench/ adds 10k and 100k issues): rows are written by
 ``roundtable.lib.rows.RowWriter`` (COPY on PostgreSQL, multi-row INSERTs elsewhere), no model
@@ -34,6 +34,7 @@ Working days come from ``roundtable.workdays.services``; ``add_issues`` remember
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -142,9 +143,16 @@ def add_enterprises(count: int, *, out=None, batch_size: int = 5000) -> int:
 
 
 def add_users(count: int, *, out=None) -> int:
-    """Add ``count`` synthetic users: liaisons of the departments (more in the busy ones,
-    ``content/bulk.toml``) and some commerce staff, all with the demo password (hashed once)
-    and invented names and placeholder numbers (023-6000-5xxx, 139-0000-5xxx)."""
+    """Add ``count`` synthetic users, as a district's portal has them (``[people]`` in
+    ``content/bulk.toml``): a few liaisons per department (more in the busy ones), some
+    commerce staff, and most of them enterprise contacts with portal accounts, each linked to
+    a synthetic enterprise's contact that has none yet (a liaison when none is left). All with
+    the demo password (hashed once) and invented names and placeholder numbers
+    (023-6000-5xxx, 139-0000-5xxx).
+
+    A department has a handful of liaisons, not dozens: every one of them gets the
+    department's deadline reminders, so 500 liaisons over 15 departments (what this loader
+    made before) sent each of them 95 reminders a day at 100,000 issues."""
     if count <= 0:
         return 0
     start = User.objects.filter(username__startswith="bulk_user_").count() + 1
@@ -157,18 +165,49 @@ def add_users(count: int, *, out=None) -> int:
     weights = people["department_weights"]
     codes = sorted(depts)
     code_weights = [weights.get(code, 1) for code in codes]
+    contacts = list(
+        EnterpriseContact.objects.filter(
+            user__isnull=True, enterprise__credit_code__startswith=SYNTHETIC_CODE_PREFIX
+        ).order_by("pk")
+    )
+    contacts.reverse()  # popped from the end: the oldest first
+    languages = [Language.CHINESE, Language.ENGLISH, Language.JAPANESE, Language.KOREAN]
     password = make_password(c.DEMO_PASSWORD)
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     users, plan = [], []
     for n in range(start, start + count):
-        staff = rng.random() < people["staff_share"]
-        code = "com" if staff and "com" in depts else rng.choices(codes, code_weights)[0]
+        draw = rng.random()
+        kind = (
+            "staff"
+            if draw < people["staff_share"]
+            else "liaison"
+            if draw < people["staff_share"] + people["liaison_share"] or not contacts
+            else "contact"
+        )
+        contact = contacts.pop() if kind == "contact" else None
+        if contact is not None:
+            language = rng.choices(languages, people["contact_language_weights"])[0]
+            users.append(
+                User(
+                    username=SYNTHETIC_USERNAME.format(n=n),
+                    full_name=contact.name,
+                    title=contact.title,
+                    email=contact.email,
+                    mobile=contact.phone,
+                    preferred_language=language,
+                    is_enterprise_contact=True,
+                    password=password,
+                )
+            )
+            plan.append((kind, contact, language))
+            continue
+        code = "com" if kind == "staff" and "com" in depts else rng.choices(codes, code_weights)[0]
         short = next(d.name_zh for d in c.DEPARTMENTS if d.code == code).removeprefix("区")
         users.append(
             User(
                 username=SYNTHETIC_USERNAME.format(n=n),
                 full_name=drawer.person_name(),
-                title=f"{short}{'科员' if staff else '联络员'}",
+                title=f"{short}{'科员' if kind == 'staff' else '联络员'}",
                 email=f"bulk.user.{n:04d}@example.gov.cn",
                 office_phone=f"023-6000-{5000 + n % 5000:04d}",
                 mobile=f"139-0000-{5000 + n % 5000:04d}",
@@ -177,7 +216,7 @@ def add_users(count: int, *, out=None) -> int:
             )
         )
         # Since after the base set's liaisons (three years ago), who stay the first named.
-        plan.append((staff, depts[code], today - timedelta(days=rng.randint(30, 900))))
+        plan.append((kind, depts[code], today - timedelta(days=rng.randint(30, 900))))
     with transaction.atomic():
         User.objects.bulk_create(users)
         made = dict(
@@ -189,8 +228,8 @@ def add_users(count: int, *, out=None) -> int:
         through = User.groups.through
         through.objects.bulk_create(
             through(user_id=made[u.username], group_id=group.pk)
-            for u, (staff, _d, _s) in zip(users, plan, strict=True)
-            if staff and group is not None
+            for u, (kind, _d, _s) in zip(users, plan, strict=True)
+            if kind == "staff" and group is not None
         )
         DepartmentMembership.objects.bulk_create(
             DepartmentMembership(
@@ -201,10 +240,24 @@ def add_users(count: int, *, out=None) -> int:
                 mobile=u.mobile,
                 started_on=since,
             )
-            for u, (staff, dept, since) in zip(users, plan, strict=True)
-            if not staff
+            for u, (kind, dept, since) in zip(users, plan, strict=True)
+            if kind == "liaison"
         )
-    say(out, f"  users: {count}\n")
+        linked = []
+        for u, (kind, contact, language) in zip(users, plan, strict=True):
+            if kind == "contact":
+                contact.user_id, contact.preferred_language = made[u.username], language
+                contact.invited_at = now
+                linked.append(contact)
+        EnterpriseContact.objects.bulk_update(
+            linked, ["user", "preferred_language", "invited_at"], batch_size=1000
+        )
+    kinds = Counter(kind for kind, *_ in plan)
+    say(
+        out,
+        f"  users: {count} ({kinds['liaison']} liaisons, {kinds['staff']} commerce staff, "
+        f"{kinds['contact']} enterprise contacts)\n",
+    )
     return count
 
 

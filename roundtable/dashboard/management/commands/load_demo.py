@@ -36,7 +36,8 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="U",
-            help="also add U synthetic users: department liaisons and some commerce staff",
+            help="also add U synthetic users: a few liaisons per department, some commerce "
+            "staff, and enterprise contacts with portal accounts (after --enterprises)",
         )
         parser.add_argument(
             "--force",
