@@ -84,6 +84,7 @@ class Subjects:
         self.titles: dict[tuple, Phrase | None] = {}
         self.worded: dict[tuple, str] = {}
         self.bodies: dict[tuple, str] = {}
+        self.reasons: dict[tuple, str] = {}
         notice_rows = [r.pk for r in rows if r.kind == ReminderKind.NOTIFICATION]
         self.notifications = {}
         for start in range(0, len(notice_rows), 5000):
@@ -92,6 +93,15 @@ class Subjects:
 
     def item(self, row: ReminderLog) -> Item:
         return Item(row, self)
+
+    def reason_of(self, row: ReminderLog) -> str:
+        """The row's reason in the active language (``ReminderLog.shown_reason``), worded once
+        per batch for the many rows that share it (every liaison's, every head's)."""
+        key = (repr(row.reason_phrase), row.reason, translation.get_language())
+        worded = self.reasons
+        if key not in worded:
+            worded[key] = row.shown_reason
+        return worded[key]
 
 
 class Item:
@@ -104,7 +114,7 @@ class Item:
         # The other reminders about the same subject in the same message (``_lines``), and
         # every reason the recipient has for this line.
         self.also: list[Item] = []
-        self.reasons: list[str] = [row.shown_reason]
+        self.reasons: list[str] = [subjects.reason_of(row)]
         self.listed_issue_ids: set[int] = set()
         self.due_on = row.due_on
         self.today = subjects.today
@@ -293,8 +303,9 @@ def _lines(rows: list[ReminderLog], subjects: Subjects) -> list[Item]:
         line = subjects.item(group[0])
         kinds = {line.kind}
         for row in group[1:]:
-            if row.shown_reason not in line.reasons:
-                line.reasons.append(row.shown_reason)
+            reason = subjects.reason_of(row)
+            if reason not in line.reasons:
+                line.reasons.append(reason)
             # Two notices are two events; two reminders of one kind say the same thing.
             if row.kind not in kinds or row.kind == ReminderKind.NOTIFICATION:
                 kinds.add(row.kind)
