@@ -23,7 +23,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # ledger, the directory and the meeting pages are measured on the same data.
 SYNTHETIC_ENTERPRISES = 1000
 # And synthetic users: a few liaisons per department, some commerce staff, and enterprise
-# contacts with portal accounts (roundtable/dashboard/demo/bulk.py, add_users).
+# contacts with portal accounts (roundtable/dashboard/demo/bulk_users.py).
 SYNTHETIC_USERS = 500
 OWNER_MARK = "roundtable bench: created by bench/, dropped and rebuilt by it"
 

@@ -10,9 +10,10 @@ are ``023-6000-0xxx`` and mobiles ``13x-0000-xxxx``: placeholders, not anyone's 
 * ``base.py``: ``load_base`` builds the base set (institution, people, enterprises, meetings
   from ``meetings.py``, ~150 issues planned in ``plan.py`` and taken through the issue services
   by ``issues.py``), or does nothing when it is loaded already.
-* ``bulk.py``: ``add_enterprises``, ``add_users`` and ``add_issues`` add synthetic rows fast
-  for load tests and bench/ (texts from ``texts.py`` and ``content/bulk.toml``, rows written by
-  ``roundtable.lib.rows``); its docstring lists the rules they bypass.
+* ``bulk.py``: ``add_enterprises`` and ``add_issues`` (and ``bulk_users.py``: ``add_users``)
+  add synthetic rows fast for load tests and bench/ (texts from ``texts.py`` and
+  ``content/bulk.toml``, rows written by ``roundtable.lib.rows``); its docstring lists the
+  rules they bypass.
 
 Everything is drawn from a fixed random seed and dated relative to today, so two loads on the
 same day give the same data. What the base set promises (every department leads and co-handles
@@ -22,12 +23,8 @@ old) holds by rule on any day, holidays and unpublished calendar years included:
 """
 
 from roundtable.dashboard.demo.base import is_loaded, load_base
-from roundtable.dashboard.demo.bulk import (
-    add_enterprises,
-    add_issues,
-    add_users,
-    reserve_references,
-)
+from roundtable.dashboard.demo.bulk import add_enterprises, add_issues, reserve_references
+from roundtable.dashboard.demo.bulk_users import add_users
 from roundtable.dashboard.demo.content import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
