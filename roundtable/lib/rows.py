@@ -24,7 +24,6 @@ class RowWriter:
     def __init__(self, model, columns: list[str], *, ignore_conflicts: bool = False):
         fields = {f.attname: f for f in model._meta.concrete_fields}
         qn = connection.ops.quote_name
-        self.columns = columns
         self.ignore_conflicts = ignore_conflicts
         self.table = qn(model._meta.db_table)
         self.names = ", ".join(qn(fields[c].column) for c in columns)
